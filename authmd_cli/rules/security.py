@@ -1,0 +1,3 @@
+"""Rule family: security (see authmd_cli/rules/__init__.py for code prefixes)."""
+
+from __future__ import annotations

@@ -1,0 +1,215 @@
+"""JWT minting and verification for the sandbox and the test provider (SPEC §8, §9.1, §9.6).
+
+Everything time-related takes `now` (seconds since the epoch) from an injected clock:
+pyjwt is used only for JWS signing and signature checking (`PyJWS`), never for its own
+`exp`/`iat` checks, which read the system time. Claim checks live in the callers, so each
+failure maps to the exact protocol error code (a wrong `aud` is never reported as `expired`,
+the reference's fault, SPEC §12-A 25).
+
+Keys are ES256 (P-256); `kid` is the RFC 7638 thumbprint of the public JWK (SPEC §8.1, §9.1).
+`jwt` and `cryptography` are imported inside functions so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
+
+Clock = Callable[[], float]
+ALG = "ES256"
+ID_JAG_TYP = "oauth-id-jag+jwt"  # SPEC §8.1; also the service assertion's typ (SPEC §9.1)
+SET_TYP = "secevent+jwt"  # SPEC §9.6, RFC 8417 §2.3
+
+
+def system_clock() -> float:
+    """The only place the wall clock is read; everything else receives a `Clock`."""
+    return time.time()
+
+
+class OffsetClock:
+    """A clock that a test hook can move forward (never backwards), for expiry tests."""
+
+    def __init__(self, base: Clock = system_clock) -> None:
+        self._base = base
+        self.offset = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.offset += max(0.0, seconds)
+
+    def __call__(self) -> float:
+        return self._base() + self.offset
+
+
+class TokenError(Exception):
+    """Why a compact JWS could not be accepted. `kind` is one of `malformed`, `alg`,
+    `unknown_kid`, `signature`; callers map kinds to protocol codes."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    pad = "=" * (-len(text) % 4)
+    return base64.urlsafe_b64decode(text + pad)
+
+
+def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
+    """RFC 7638 §3: SHA-256 over the required members in lexicographic order, no whitespace."""
+    kty = jwk.get("kty")
+    if kty == "EC":
+        required = ("crv", "kty", "x", "y")
+    elif kty == "RSA":
+        required = ("e", "kty", "n")
+    elif kty == "OKP":
+        required = ("crv", "kty", "x")
+    else:
+        raise ValueError(f"unsupported kty {kty!r}")
+    canonical = json.dumps({k: jwk[k] for k in required}, separators=(",", ":"), sort_keys=True)
+    return b64url(hashlib.sha256(canonical.encode("utf-8")).digest())
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """An ES256 private key with its public JWK; `kid` = RFC 7638 thumbprint."""
+
+    private_key: EllipticCurvePrivateKey
+    public_jwk: Mapping[str, str]
+
+    @property
+    def kid(self) -> str:
+        return self.public_jwk["kid"]
+
+
+def _public_jwk(private_key: EllipticCurvePrivateKey) -> dict[str, str]:
+    numbers = private_key.public_key().public_numbers()
+    jwk = {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(numbers.x.to_bytes(32, "big")),
+        "y": b64url(numbers.y.to_bytes(32, "big")),
+    }
+    jwk["kid"] = jwk_thumbprint(jwk)
+    jwk["alg"] = ALG
+    jwk["use"] = "sig"
+    return jwk
+
+
+def generate_signing_key() -> SigningKey:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    priv = ec.generate_private_key(ec.SECP256R1())
+    return SigningKey(priv, _public_jwk(priv))
+
+
+def signing_key_from_pem(pem: bytes) -> SigningKey:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    priv = load_pem_private_key(pem, password=None)
+    if not isinstance(priv, ec.EllipticCurvePrivateKey) or priv.curve.name != "secp256r1":
+        raise ValueError("not a P-256 (ES256) private key")
+    return SigningKey(priv, _public_jwk(priv))
+
+
+def signing_key_to_pem(key: SigningKey) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    return key.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def write_private_key(path: Path, key: SigningKey, *, overwrite: bool = False) -> None:
+    """Write the PEM with mode 0600 from the start (O_CREAT with the mode, no chmod race)."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.write(fd, signing_key_to_pem(key))
+    finally:
+        os.close(fd)
+    os.chmod(path, 0o600)  # an existing file keeps its old mode under O_TRUNC
+
+
+def read_private_key(path: Path) -> SigningKey:
+    return signing_key_from_pem(path.read_bytes())
+
+
+def jwks(keys: Sequence[SigningKey]) -> dict[str, Any]:
+    return {"keys": [dict(k.public_jwk) for k in keys]}
+
+
+def mint(key: SigningKey, claims: Mapping[str, Any], *, typ: str,
+         extra_headers: Mapping[str, Any] | None = None) -> str:
+    import jwt
+
+    headers: dict[str, Any] = {"typ": typ, "kid": key.kid, "alg": ALG}
+    if extra_headers:
+        headers.update(extra_headers)
+    return jwt.encode(dict(claims), key.private_key, algorithm=ALG, headers=headers)
+
+
+def peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Header and payload WITHOUT verification (to pick the issuer's keys, SPEC §8.3 step 1)."""
+    if not isinstance(token, str) or token.count(".") != 2 or len(token) > 16384:
+        raise TokenError("malformed", "not a compact JWS")
+    head_b64, payload_b64, _ = token.split(".")
+    try:
+        header = json.loads(_b64url_decode(head_b64))
+        payload = json.loads(_b64url_decode(payload_b64))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise TokenError("malformed", "header or payload is not base64url JSON") from None
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise TokenError("malformed", "header or payload is not a JSON object")
+    return header, payload
+
+
+def verify_signature(token: str, key_set: Mapping[str, Any], *,
+                     algorithms: Sequence[str] = (ALG,)) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check the JWS signature against a JWK Set; return (header, payload). No claim checks."""
+    import jwt
+
+    header, payload = peek(token)
+    alg = header.get("alg")
+    if alg not in algorithms:
+        raise TokenError("alg", f"alg {alg!r} is not accepted")
+    keys = [k for k in key_set.get("keys", []) if isinstance(k, Mapping)]
+    kid = header.get("kid")
+    candidates = [k for k in keys if k.get("kid") == kid] if kid is not None else keys
+    if not candidates:
+        raise TokenError("unknown_kid", f"no key with kid {kid!r}")
+    for jwk in candidates:
+        try:
+            pyjwk = jwt.PyJWK(dict(jwk), algorithm=alg)
+            jwt.PyJWS().decode_complete(token, pyjwk.key, algorithms=[alg])
+        except jwt.InvalidSignatureError:
+            continue
+        except (jwt.PyJWKError, jwt.InvalidTokenError, ValueError, TypeError) as exc:
+            raise TokenError("signature", f"cannot verify: {type(exc).__name__}") from None
+        return header, payload
+    raise TokenError("signature", "signature does not verify")
+
+
+def audience_matches(aud: Any, accepted: Sequence[str]) -> bool:
+    """`aud` may be a string or an array of strings (RFC 7519 §4.1.3)."""
+    values = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    return any(isinstance(v, str) and v in accepted for v in values)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

@@ -1,0 +1,136 @@
+"""URL helpers shared by lint, probe, init and serve (pure, stdlib only).
+
+- SPEC §14 D4: identity checks compare exact strings first; a difference that vanishes after
+  normalisation (trailing `/` on an empty path, host case, default port) is a warning.
+- RFC 8414 §3.1 / RFC 9728 §3.1: well-known URLs are built by *inserting* the suffix between
+  host and path, never by appending.
+- SPEC §14 D12: placeholders are allowed inside strings of auth.md examples only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+PRM_SUFFIX = "/.well-known/oauth-protected-resource"
+AS_SUFFIX = "/.well-known/oauth-authorization-server"
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_TEMPLATE_RE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_.-]*\}")
+# Hosts reserved for documentation (RFC 2606 §3, §2) and the canonical example hosts (SPEC §3.2).
+_PLACEHOLDER_HOST_RE = re.compile(
+    r"(^|\.)(example\.(com|org|net)|example|test|invalid|localhost\.example)$", re.IGNORECASE
+)
+_PLACEHOLDER_STRING_RE = re.compile(
+    r"^\s*(<[^<>]*>|\.\.\.|…|\{\{.*\}\}|\$\{.*\}|[A-Za-z]+_(\.\.\.|…)|.*(\.\.\.|…)\s*)\s*$"
+)
+
+
+def split(url: str) -> SplitResult | None:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a bad port
+    except ValueError:
+        return None
+    return parts
+
+
+def is_absolute(url: str) -> bool:
+    parts = split(url)
+    return bool(parts and parts.scheme and parts.netloc and parts.hostname)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if not host:
+        return False
+    if host.lower() in ("localhost",) or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def scheme_problem(url: str) -> str | None:
+    """None when `url` is an absolute https URL (or http on loopback); else why not."""
+    parts = split(url)
+    if parts is None or not parts.scheme or not parts.netloc or not parts.hostname:
+        return "is not an absolute URL"
+    if parts.scheme == "https":
+        return None
+    if parts.scheme == "http" and is_loopback_host(parts.hostname):
+        return None
+    if parts.scheme == "http":
+        return "uses plain http (https is required except on loopback)"
+    return f"uses the {parts.scheme!r} scheme (https is required)"
+
+
+def has_fragment(url: str) -> bool:
+    parts = split(url)
+    return bool(parts and parts.fragment)
+
+
+def has_template(url: str) -> bool:
+    """RFC 6570 variables such as `{agent_id}` (IN-THE-WILD P12)."""
+    return bool(_TEMPLATE_RE.search(url))
+
+
+def normalise(url: str) -> str:
+    """Scheme and host lower-cased, default port dropped, empty path -> "" (SPEC §14 D4)."""
+    parts = split(url)
+    if parts is None:
+        return url
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port is None or _DEFAULT_PORTS.get(parts.scheme.lower()) == port else f"{host}:{port}"
+    if parts.username or parts.password:
+        netloc = f"{parts.netloc.rsplit('@', 1)[0]}@{netloc}"
+    path = parts.path
+    if path == "/":
+        path = ""
+    return urlunsplit((parts.scheme.lower(), netloc, path.rstrip("/") if path.endswith("/") and path != "/"
+                       else path, parts.query, parts.fragment))
+
+
+def compare(a: str, b: str) -> str:
+    """"same", "normalised" (equal only after SPEC §14 D4 normalisation) or "different"."""
+    if a == b:
+        return "same"
+    return "normalised" if normalise(a) == normalise(b) else "different"
+
+
+def host(url: str) -> str | None:
+    parts = split(url)
+    return parts.hostname.lower() if parts and parts.hostname else None
+
+
+def origin(url: str) -> str | None:
+    parts = split(url)
+    if not parts or not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def insert_well_known(identifier: str, suffix: str) -> str:
+    """RFC 8414 §3.1 / RFC 9728 §3.1: https://h/p -> https://h/.well-known/x/p (a terminating
+    `/` after the host is dropped first)."""
+    parts = urlsplit(identifier)
+    path = parts.path
+    if path == "/":
+        path = ""
+    return urlunsplit((parts.scheme, parts.netloc, suffix + path, parts.query, ""))
+
+
+def is_well_known_metadata_url(url: str) -> bool:
+    parts = split(url)
+    return bool(parts and "/.well-known/" in parts.path)
+
+
+def is_placeholder_host(hostname: str | None) -> bool:
+    return bool(hostname and _PLACEHOLDER_HOST_RE.search(hostname.rstrip(".")))
+
+
+def is_placeholder(value: str) -> bool:
+    """`"<service-signed JWT>"`, `"..."`, `"…"`, `"reg_..."` and the like (SPEC §3.3, §14 D12)."""
+    return bool(_PLACEHOLDER_STRING_RE.match(value))

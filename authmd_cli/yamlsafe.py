@@ -1,0 +1,173 @@
+"""Safe YAML reading for user configuration: bounded, position-keeping, SafeLoader only.
+
+PyYAML's composer shares aliased nodes instead of copying them, so a "billion laughs" file
+costs little to parse but explodes in anything that walks the result (schema validation,
+JSON output). We therefore (1) cap the input size, (2) stream the *events* first — the event
+parser is iterative, so depth and alias counts are checked before the recursive composer
+runs — and (3) count nodes with aliases expanded, under a budget, before constructing.
+Positions are kept per path so schema errors can be reported as `file:line:col`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from authmd_cli.errors import ConfigError
+
+MAX_BYTES = 256 * 1024  # a service config is a few KiB
+MAX_DEPTH = 32  # the config schema nests 4 levels; 32 leaves room and stops stack abuse
+MAX_ALIASES = 100
+MAX_EXPANDED_NODES = 20_000  # nodes after alias expansion
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """A constructed YAML value plus 1-based (line, column) of every value and mapping key."""
+
+    value: Any
+    positions: dict[PathKey, tuple[int, int]]
+    key_positions: dict[PathKey, tuple[int, int]]
+
+    def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        """Position of `path` (its key when `key`), else of the nearest ancestor."""
+        p = tuple(path)
+        while True:
+            if key and p in self.key_positions:
+                return self.key_positions[p]
+            if p in self.positions:
+                return self.positions[p]
+            if not p:
+                return (1, 1)
+            p = p[:-1]
+
+
+def decode_config_bytes(data: bytes, source: str) -> str:
+    """UTF-8 (an optional BOM is dropped); anything else is a one-line ConfigError."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(f"not valid UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded; save the file "
+                          "as UTF-8", source=source, line=line, column=col) from None
+
+
+def _mark(err: Any) -> tuple[int | None, int | None]:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    if mark is None:
+        return None, None
+    return mark.line + 1, mark.column + 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _precheck_events(text: str, source: str) -> None:
+    import yaml
+
+    depth = aliases = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, col = event.start_mark.line + 1, event.start_mark.column + 1
+                    raise ConfigError(f"nesting deeper than {MAX_DEPTH} levels; a config is never this deep",
+                                      source=source, line=line, column=col)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > MAX_ALIASES:
+                    line, col = event.start_mark.line + 1, event.start_mark.column + 1
+                    raise ConfigError(f"more than {MAX_ALIASES} YAML aliases; refusing a possible alias bomb",
+                                      source=source, line=line, column=col)
+    except yaml.MarkedYAMLError as exc:
+        line, col = _mark(exc)
+        raise ConfigError(f"invalid YAML: {_one_line(exc.problem or str(exc))}", source=source,
+                          line=line, column=col) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {_one_line(str(exc))}", source=source) from None
+
+
+def _walk(node: Any) -> Iterator[tuple[Any, int]]:
+    """Every node with aliases expanded (shared nodes visited once per reference), with depth."""
+    stack: list[tuple[Any, int]] = [(node, 0)]
+    while stack:
+        cur, depth = stack.pop()
+        yield cur, depth
+        if cur.id == "mapping":
+            for k, v in cur.value:
+                stack.append((k, depth + 1))
+                stack.append((v, depth + 1))
+        elif cur.id == "sequence":
+            stack.extend((v, depth + 1) for v in cur.value)
+
+
+def _check_expansion(root: Any, source: str) -> None:
+    count = 0
+    for node, depth in _walk(root):
+        count += 1
+        if count > MAX_EXPANDED_NODES:
+            raise ConfigError(f"the YAML expands to more than {MAX_EXPANDED_NODES} values through aliases; "
+                              "refusing a possible alias bomb", source=source,
+                              line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+        if depth > MAX_DEPTH * 2:
+            raise ConfigError(f"nesting deeper than {MAX_DEPTH} levels through aliases", source=source,
+                              line=node.start_mark.line + 1, column=node.start_mark.column + 1)
+
+
+def _record(node: Any, path: PathKey, pos: dict[PathKey, tuple[int, int]],
+            kpos: dict[PathKey, tuple[int, int]], source: str) -> None:
+    """Positions per path; duplicate mapping keys are an error (PyYAML keeps the last silently)."""
+    stack: list[tuple[Any, PathKey]] = [(node, path)]
+    while stack:
+        cur, p = stack.pop()
+        pos.setdefault(p, (cur.start_mark.line + 1, cur.start_mark.column + 1))
+        if cur.id == "mapping":
+            seen: set[str] = set()
+            for k, v in cur.value:
+                key = str(k.value) if k.id == "scalar" else repr(k.value)
+                if key in seen:
+                    raise ConfigError(f"duplicate key {key!r}", source=source, line=k.start_mark.line + 1,
+                                      column=k.start_mark.column + 1)
+                seen.add(key)
+                kpos.setdefault((*p, key), (k.start_mark.line + 1, k.start_mark.column + 1))
+                stack.append((v, (*p, key)))
+        elif cur.id == "sequence":
+            stack.extend((v, (*p, i)) for i, v in enumerate(cur.value))
+
+
+def load_yaml(text: str, source: str) -> YamlDoc:
+    """Parse one YAML document safely. Raises ConfigError (one line, with position)."""
+    import yaml
+
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        raise ConfigError(f"file is larger than {MAX_BYTES // 1024} KiB; a config is a few KiB", source=source)
+    _precheck_events(text, source)
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDoc(None, {}, {})
+        _check_expansion(node, source)
+        pos: dict[PathKey, tuple[int, int]] = {}
+        kpos: dict[PathKey, tuple[int, int]] = {}
+        _record(node, (), pos, kpos, source)
+        value = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        line, col = _mark(exc)
+        raise ConfigError(f"invalid YAML: {_one_line(exc.problem or str(exc))}", source=source,
+                          line=line, column=col) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {_one_line(str(exc))}", source=source) from None
+    finally:
+        loader.dispose()
+    return YamlDoc(value, pos, kpos)
