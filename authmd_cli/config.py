@@ -178,55 +178,16 @@ def _fmt_path(path: KeyPath, root: str = "") -> str:
     return out
 
 
-def _yaml_positions(node: Any, path: KeyPath, out: dict[KeyPath, Position],
-                    keys: dict[KeyPath, Position], dupes: list[tuple[KeyPath, Position]]) -> None:
-    import yaml
-
-    out.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = (*path, key)
-            pos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in seen:
-                dupes.append((child, pos))
-            seen.add(key)
-            keys[child] = pos
-            _yaml_positions(value_node, child, out, keys, dupes)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _yaml_positions(item, (*path, i), out, keys, dupes)
-
-
 def parse_yaml(text: str, source: str) -> LoadedConfig:
-    """Parse YAML config text; syntax errors become ConfigError at the problem mark."""
-    import yaml
+    """Parse YAML config text (bounded, alias-safe; see yamlsafe). Errors carry line:col."""
+    from authmd_cli.yamlsafe import load_yaml
 
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        problem = err.problem or err.context or "invalid YAML"
-        raise ConfigError(f"invalid YAML: {problem}", source=source,
-                          line=mark.line + 1 if mark else None,
-                          column=mark.column + 1 if mark else None) from None
-    except yaml.YAMLError as err:
-        raise ConfigError(f"invalid YAML: {err}", source=source) from None
-    finally:
-        loader.dispose()
-    positions: dict[KeyPath, Position] = {}
-    keys: dict[KeyPath, Position] = {}
-    dupes: list[tuple[KeyPath, Position]] = []
-    if node is not None:
-        _yaml_positions(node, (), positions, keys, dupes)
-    if dupes:
-        path, (line, col) = dupes[0]
-        raise ConfigError(f"{_fmt_path(path)}: duplicate key {path[-1]!r}", source=source, line=line,
-                          column=col)
-    return LoadedConfig(None, {} if data is None else data, positions, keys)
+    doc = load_yaml(text, source)
+    data: Any = {} if doc.value is None else doc.value
+    if isinstance(data, dict) and isinstance(data.get("severity"), dict):
+        # YAML 1.1 reads a bare `off` (and `no`) as false; the user meant the severity "off".
+        data["severity"] = {k: "off" if v is False else v for k, v in data["severity"].items()}
+    return LoadedConfig(None, data, doc.positions, doc.key_positions)
 
 
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -235,12 +196,13 @@ _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 def _toml_locate(text: str, table: tuple[str, ...], path: KeyPath, value: Any) -> Position | None:
     """Best-effort position of `path` (inside `table`) in TOML text: tomllib keeps no marks."""
     lines = text.splitlines()
-    head = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(re.escape(t) for t in table) + r"\s*\]")
-    start = next((i for i, ln in enumerate(lines) if head.match(ln)), None)
-    if start is None:
-        start = 0 if not table else None
-    if start is None:
-        return None
+    if table:
+        head = re.compile(r"^\s*\[\s*" + r"\s*\.\s*".join(re.escape(t) for t in table) + r"\s*[\].]")
+        start = next((i for i, ln in enumerate(lines) if head.match(ln)), None)
+        if start is None:
+            return None
+    else:
+        start = 0
     line_no, col = start, 1
     for i, part in enumerate(path):
         if isinstance(part, int):
@@ -329,12 +291,13 @@ class _Locator:
 
 
 def schema_path() -> Path:
-    """The bundled config schema: inside the installed package, else the source tree."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "schemas" / SCHEMA_FILE, here.parent / "schemas" / SCHEMA_FILE):
-        if candidate.is_file():
-            return candidate
-    raise ConfigError(f"bundled schema {SCHEMA_FILE} is missing (broken installation)")
+    """The bundled config schema (installed package or source tree, see resources.py)."""
+    from authmd_cli.resources import schemas_dir
+
+    path = schemas_dir() / SCHEMA_FILE
+    if not path.is_file():
+        raise ConfigError(f"bundled schema {SCHEMA_FILE} is missing (broken installation)")
+    return path
 
 
 def load_config_schema() -> dict[str, Any]:
@@ -364,11 +327,14 @@ def _schema_error(data: Mapping[str, Any], schema: Mapping[str, Any]) -> tuple[K
         what = "profile" if path == ("profile",) else "value"
         hint = did_you_mean(str(err.instance), allowed) if isinstance(err.instance, str) else ""
         return path, f"unknown {what} {shown}{hint}; expected one of: {', '.join(allowed)}", False
-    if err.validator == "pattern" and err.parent is not None and err.parent.validator == "propertyNames":
-        return path, f"invalid key {err.instance!r}: expected a rule code or name", True
-    if err.validator == "propertyNames" and err.context:
-        bad = err.context[0].instance
-        return (*path, str(bad)), f"invalid key {bad!r}: expected a rule code or name", True
+    if err.validator == "pattern":
+        if "propertyNames" in err.relative_schema_path:
+            message = f"invalid key {err.instance!r}: expected a rule code or name"
+            return (*path, str(err.instance)), message, True
+        if path[:1] == ("extension-keys",):
+            return path, (f"invalid extension key {err.instance!r}: expected a member name, optionally "
+                          "prefixed by agent_auth., prm. or as."), False
+        return path, f"{err.instance!r} is not a rule code, name or prefix", False
     return path, err.message, False
 
 
@@ -438,10 +404,9 @@ def load_config(path: Path, *, cwd: Path | None = None) -> LoadedConfig:
         raise ConfigError("config path is a directory", source=source) from None
     except OSError as err:
         raise ConfigError(f"cannot read config: {err.strerror or err}", source=source) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"config is not UTF-8 (byte {err.start})", source=source) from None
+    from authmd_cli.yamlsafe import decode_config_bytes
+
+    text = decode_config_bytes(raw, source)
     loaded = parse_config(text, source, kind=_kind_for(path))
     return replace(loaded, path=path)
 

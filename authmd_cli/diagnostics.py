@@ -106,6 +106,9 @@ class Diagnostic:
         }
 
 
+PROFILE_ORIGINS = ("detected", "pinned", "site", "default")
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentInfo:
     """What the report says about each input document (JSON report `documents[]`)."""
@@ -116,14 +119,17 @@ class DocumentInfo:
     dialect: str | None = None
     evidence: tuple[str, ...] = ()
     mixed: bool = False
-    pinned: bool = False  # `profile` was pinned by the user (--profile / config), not detected
+    # Where `profile` came from: "detected" (this document's own signals), "pinned" (--profile /
+    # config), "site" (inferred from the other artefacts of its site), "default" (no signal
+    # anywhere: the latest profile is assumed). See PROFILE_ORIGINS.
+    profile_origin: str = "detected"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "kind": self.kind,
             "profile": self.profile,
-            "pinned": self.pinned,
+            "profile_origin": self.profile_origin,
             "dialect": self.dialect,
             "mixed": self.mixed,
             "evidence": list(self.evidence),

@@ -60,7 +60,7 @@ def parse_json(text: str, *, line_offset: int = 0) -> tuple[JsonDoc | None, Json
     key_positions: dict[str, tuple[int, int]] = {}
     try:
         _collect(text, positions, key_positions, line_offset)
-    except Exception:  # noqa: BLE001 - positions are best effort; the value is authoritative
+    except Exception:
         positions.clear()
         key_positions.clear()
     if "" not in positions:

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from authmd_cli.diagnostics import Diagnostic, DocumentInfo, Finding, Location, Report, Severity
-from authmd_cli.model import Document, DocKind, Site
+from authmd_cli.model import DocKind, Document, Site
 from authmd_cli.profiles import LATEST, NO_REGISTRATION, PROFILES, Profile, resolve
+
+if TYPE_CHECKING:
+    from authmd_cli.rules.base import Rule
 
 
 @dataclass(frozen=True)
@@ -51,10 +55,10 @@ def _matches(rule_code: str, rule_name: str, aliases: Iterable[str], patterns: I
     return False
 
 
-def selected_rules(options: LintOptions) -> list[object]:
+def selected_rules(options: LintOptions) -> list[Rule]:
     from authmd_cli.rules import REGISTRY
 
-    out = []
+    out: list[Rule] = []
     for code in sorted(REGISTRY):
         r = REGISTRY[code]
         if r.retired:
@@ -75,11 +79,15 @@ def _severity_for(code: str, name: str, default: Severity, finding: Finding,
     return finding.severity or default
 
 
-def _profile_of(doc: Document, pinned: Profile | None, fallback: str | None) -> Profile:
+def _profile_of(doc: Document, pinned: Profile | None, fallback: str | None) -> tuple[Profile, str]:
+    """Effective profile and where it came from (DocumentInfo.profile_origin)."""
     if pinned is not None:
-        return pinned
-    label = doc.detection.profile or fallback or LATEST
-    return PROFILES.get(label, PROFILES[LATEST])
+        return pinned, "pinned"
+    if doc.detection.profile in PROFILES:
+        return PROFILES[doc.detection.profile], "detected"
+    if fallback in PROFILES:
+        return PROFILES[fallback], "site"
+    return PROFILES[LATEST], "default"
 
 
 def _site_profile(site: Site) -> str | None:
@@ -100,10 +108,10 @@ def _site_profile(site: Site) -> str | None:
 
 def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options: LintOptions) -> Report:
     """Run every selected rule on every document (and site). Pure: no I/O."""
-    from authmd_cli.rules.base import Rule, RuleContext
+    from authmd_cli.rules.base import RuleContext
 
     pinned = resolve(options.profile) if options.profile else None
-    rules: list[Rule] = [r for r in selected_rules(options) if isinstance(r, Rule)]
+    rules = selected_rules(options)
     ext = frozenset(options.allowed_extension_keys)
     report = Report()
     fallback: dict[str, str | None] = {}
@@ -122,7 +130,7 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
             return []
         try:
             findings = list(rule.check(subject, ctx))
-        except Exception as exc:  # noqa: BLE001 - a rule bug must surface as TL006, not a crash
+        except Exception as exc:
             from authmd_cli.rules import REGISTRY
 
             tl = REGISTRY["TL006"]
@@ -137,12 +145,13 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
 
     diags: list[Diagnostic] = []
     for doc in documents:
-        profile = _profile_of(doc, pinned, fallback.get(doc.source))
+        profile, origin = _profile_of(doc, pinned, fallback.get(doc.source))
         det = doc.detection
+        known = doc.kind in (DocKind.AUTH_MD, DocKind.PRM, DocKind.AS_METADATA)
         report.documents.append(DocumentInfo(
-            source=doc.source, kind=doc.kind.value,
-            profile=(profile.label if doc.kind in (DocKind.AUTH_MD, DocKind.PRM, DocKind.AS_METADATA) else None),
+            source=doc.source, kind=doc.kind.value, profile=profile.label if known else None,
             dialect=det.dialect, evidence=tuple(e.describe() for e in det.evidence), mixed=det.mixed,
+            profile_origin=origin,
         ))
         ctx = context(profile, det.dialect)
         scopes = _SCOPES_FOR_KIND[doc.kind]
@@ -168,37 +177,43 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
                 diags.extend(run(r, site, ctx, site.root))
 
     diags = _apply_per_file_ignores(diags, options.per_file_ignores)
-    report.diagnostics = _apply_suppressions(documents, diags)
+    report.diagnostics = _apply_suppressions(documents, diags, options, frozenset(r.code for r in rules))
     return report.sorted()
 
 
 def _apply_per_file_ignores(diags: list[Diagnostic], table: Mapping[str, tuple[str, ...]]) -> list[Diagnostic]:
     if not table:
         return diags
+    return [d for d in diags if not _file_ignores(d.location.source, d.code, d.name, table)]
+
+
+def _file_ignores(source: str, code: str, name: str, table: Mapping[str, tuple[str, ...]]) -> bool:
     from fnmatch import fnmatch
 
-    kept = []
-    for d in diags:
-        src = d.location.source.replace("\\", "/")
-        if any((fnmatch(src, glob) or fnmatch(src.rsplit("/", 1)[-1], glob))
-               and _matches(d.code, d.name, (), codes) for glob, codes in table.items()):
-            continue
-        kept.append(d)
-    return kept
+    src = source.replace("\\", "/")
+    return any((fnmatch(src, glob) or fnmatch(src.rsplit("/", 1)[-1], glob))
+               and _matches(code, name, (), codes) for glob, codes in table.items())
 
 
-def _apply_suppressions(documents: Sequence[Document], diags: list[Diagnostic]) -> list[Diagnostic]:
-    try:
-        from authmd_cli.suppress import apply_suppressions
-    except ImportError:  # pragma: no cover - suppress.py ships with the package
-        return diags
+def _apply_suppressions(documents: Sequence[Document], diags: list[Diagnostic], options: LintOptions,
+                        active: frozenset[str]) -> list[Diagnostic]:
+    from authmd_cli.rules import REGISTRY
+    from authmd_cli.suppress import apply_suppressions
+
     by_source: dict[str, list[Diagnostic]] = {}
     for d in diags:
         by_source.setdefault(d.location.source, []).append(d)
     out: list[Diagnostic] = []
     for doc in documents:
         if doc.kind is DocKind.AUTH_MD and doc.auth is not None:
-            out.extend(apply_suppressions(doc, by_source.pop(doc.source, [])))
+            # TL004/TL005 are made here, after the rules ran: select/ignore, per-file-ignores
+            # and severity overrides reach them through is_active / severity.
+            def is_active(code: str, source: str = doc.source) -> bool:
+                return code in active and not _file_ignores(source, code, REGISTRY[code].name,
+                                                            options.per_file_ignores)
+
+            out.extend(apply_suppressions(doc, by_source.pop(doc.source, []), is_active=is_active,
+                                          severity=options.severity))
         else:
             out.extend(by_source.pop(doc.source, []))
     for rest in by_source.values():

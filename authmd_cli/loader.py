@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from authmd_cli.errors import InputError
-from authmd_cli.model import Document, DocKind, JsonDoc, Site
+from authmd_cli.model import DocKind, Document, JsonDoc, Site
 
 PRM_NAME = "oauth-protected-resource"
 AS_NAME = "oauth-authorization-server"

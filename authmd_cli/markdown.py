@@ -159,9 +159,9 @@ def parse_auth_md(text: str) -> AuthDoc:
             base = tok.map[0] + 1 if tok.map else 1
             for child in tok.children:
                 if child.type == "html_inline":
-                    m = _COMMENT_RE.match(child.content)
-                    if m:
-                        comments.append((base, m.group(1).strip()))
+                    cm = _COMMENT_RE.match(child.content)
+                    if cm:
+                        comments.append((base, cm.group(1).strip()))
         elif tok.type == "table_open":
             table, i = _read_table(tokens, i, current_h2)
             tables.append(table)
@@ -203,7 +203,9 @@ def parse_auth_md(text: str) -> AuthDoc:
 def _inline_text(inline: Any) -> str:
     if not inline.children:
         return str(inline.content).strip()
-    parts = [c.content for c in inline.children if c.type in ("text", "code_inline", "html_inline")]
+    # Soft/hard breaks (a multi-line setext heading) become spaces, not nothing.
+    parts = [" " if c.type in ("softbreak", "hardbreak") else c.content
+             for c in inline.children if c.type in ("text", "code_inline", "html_inline", "softbreak", "hardbreak")]
     parts = [p for p in parts if not p.startswith("<!--")]
     return "".join(parts).strip()
 

@@ -263,6 +263,27 @@ RENAMES: dict[str, Rename] = {
                "`<claim_endpoint>/complete` with the user_code the user reads back"),
         Rename("registration_id", "id", "v0.7-B", "v0.7-B nests the response envelope"),
         Rename("identity_assertion_expires", "identity.expires_at", "v0.7-B"),
+        # Added for generation detection / GN rules (SPEC §1.2, §1.3 addendum, §6.1-§6.5).
+        Rename("/agent/auth", "/agent/identity", "v0.2", "registration moved to /agent/identity and now returns "
+               "an identity assertion; credentials come from the token endpoint"),
+        Rename("/agent/auth/claim", "/agent/identity/claim", "v0.2"),
+        Rename("/agent/auth/revoke", "/agent/event/notify", "v0.3",
+               "provider revocation is an RFC 8417 SET pushed per RFC 8935 to `events_endpoint`"),
+        Rename("registration_endpoint", "identity_endpoint", "v0.2",
+               "`agent_auth.registration_endpoint` was a transitional pre-v0.2 key; a top-level "
+               "`registration_endpoint` is RFC 7591 client registration, a different protocol"),
+        Rename("otp", "user_code", "v0.4", "the emailed OTP became a user_code ceremony"),
+        Rename("logout+jwt", "secevent+jwt", "v0.3", "provider revocation uses RFC 8417 SETs"),
+        Rename("assertion_expires", "identity.expires_at", "v0.7-B", "v0.7-B nests the response envelope"),
+        Rename("claim_url", "claim.url", "v0.7-B", "v0.7-B nests the response envelope"),
+        Rename("claim_token_expires", "claim.expires_at", "v0.7-B", "v0.7-B nests the response envelope"),
+        Rename("pre_claim_scopes", "scopes.pre_claim", "v0.7-B", "v0.7-B nests the response envelope"),
+        Rename("post_claim_scopes", "scopes.post_claim", "v0.7-B", "v0.7-B nests the response envelope"),
+        Rename("registration_type", "type", "v0.7-B", "v0.7-B nests the response envelope"),
+        Rename("claim_attempt", "attempt", "v0.7-B", "v0.7-B reveals the code on the page; the agent "
+               "completes at `<claim_endpoint>/complete`"),
+        Rename("interval", None, "v0.7-B", "v0.7-B does not poll: the agent completes the claim with the "
+               "user_code the user reads back"),
     )
 }
 

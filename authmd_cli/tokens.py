@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
@@ -72,6 +72,7 @@ def _b64url_decode(text: str) -> bytes:
 def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
     """RFC 7638 §3: SHA-256 over the required members in lexicographic order, no whitespace."""
     kty = jwk.get("kty")
+    required: tuple[str, ...]
     if kty == "EC":
         required = ("crv", "kty", "x", "y")
     elif kty == "RSA":
@@ -191,6 +192,8 @@ def verify_signature(token: str, key_set: Mapping[str, Any], *,
     keys = [k for k in key_set.get("keys", []) if isinstance(k, Mapping)]
     kid = header.get("kid")
     candidates = [k for k in keys if k.get("kid") == kid] if kid is not None else keys
+    if not isinstance(alg, str):
+        raise TokenError("alg", "alg missing")
     if not candidates:
         raise TokenError("unknown_kid", f"no key with kid {kid!r}")
     for jwk in candidates:
@@ -211,5 +214,5 @@ def audience_matches(aud: Any, accepted: Sequence[str]) -> bool:
     return any(isinstance(v, str) and v in accepted for v in values)
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)

@@ -2,15 +2,14 @@
 
 PyYAML's composer shares aliased nodes instead of copying them, so a "billion laughs" file
 costs little to parse but explodes in anything that walks the result (schema validation,
-JSON output). We therefore (1) cap the input size, (2) stream the *events* first — the event
-parser is iterative, so depth and alias counts are checked before the recursive composer
-runs — and (3) count nodes with aliases expanded, under a budget, before constructing.
+JSON output). We therefore (1) cap the input size and (2) stream the *events* first — the
+event parser is iterative — measuring depth, alias count and the node count with aliases
+expanded, all under budgets, before the recursive composer runs.
 Positions are kept per path so schema errors can be reported as `file:line:col`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,59 +68,67 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _event_pos(event: Any) -> tuple[int | None, int | None]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+
+
 def _precheck_events(text: str, source: str) -> None:
+    """Stream the events (iterative, cheap) and measure the document *as if aliases were
+    expanded*: each anchor's subtree size and height are known when it closes, so an alias
+    adds its full size. The first event that breaks a budget is the position reported."""
     import yaml
 
-    depth = aliases = 0
+    depth = aliases = expanded = 0
+    sizes: dict[str, tuple[int, int]] = {}  # anchor -> (expanded node count, height)
+    frames: list[list[Any]] = []  # open collections: [anchor, count, height below]
+
+    def add(count: int, height: int) -> None:
+        if frames:
+            frames[-1][1] += count
+            frames[-1][2] = max(frames[-1][2], height)
+
+    def fail(event: Any, message: str) -> ConfigError:
+        line, col = _event_pos(event)
+        return ConfigError(message, source=source, line=line, column=col)
+
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
+                expanded += 1
                 if depth > MAX_DEPTH:
-                    line, col = event.start_mark.line + 1, event.start_mark.column + 1
-                    raise ConfigError(f"nesting deeper than {MAX_DEPTH} levels; a config is never this deep",
-                                      source=source, line=line, column=col)
+                    raise fail(event, f"nesting deeper than {MAX_DEPTH} levels; a config is never this deep")
+                frames.append([event.anchor, 1, 0])
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
+                anchor, count, height = frames.pop()
+                if anchor:
+                    sizes[anchor] = (count, height + 1)
+                add(count, height + 1)
+            elif isinstance(event, yaml.ScalarEvent):
+                expanded += 1
+                if event.anchor:
+                    sizes[event.anchor] = (1, 0)
+                add(1, 0)
             elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
+                count, height = sizes.get(event.anchor or "", (1, 0))
+                expanded += count
                 if aliases > MAX_ALIASES:
-                    line, col = event.start_mark.line + 1, event.start_mark.column + 1
-                    raise ConfigError(f"more than {MAX_ALIASES} YAML aliases; refusing a possible alias bomb",
-                                      source=source, line=line, column=col)
+                    raise fail(event, f"more than {MAX_ALIASES} YAML aliases; refusing a possible alias bomb")
+                if expanded > MAX_EXPANDED_NODES:
+                    raise fail(event, f"the YAML expands to more than {MAX_EXPANDED_NODES} values through "
+                                      "aliases; refusing a possible alias bomb")
+                if depth + height > MAX_DEPTH:
+                    raise fail(event, f"nesting deeper than {MAX_DEPTH} levels through aliases")
+                add(count, height)
     except yaml.MarkedYAMLError as exc:
         line, col = _mark(exc)
         raise ConfigError(f"invalid YAML: {_one_line(exc.problem or str(exc))}", source=source,
                           line=line, column=col) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {_one_line(str(exc))}", source=source) from None
-
-
-def _walk(node: Any) -> Iterator[tuple[Any, int]]:
-    """Every node with aliases expanded (shared nodes visited once per reference), with depth."""
-    stack: list[tuple[Any, int]] = [(node, 0)]
-    while stack:
-        cur, depth = stack.pop()
-        yield cur, depth
-        if cur.id == "mapping":
-            for k, v in cur.value:
-                stack.append((k, depth + 1))
-                stack.append((v, depth + 1))
-        elif cur.id == "sequence":
-            stack.extend((v, depth + 1) for v in cur.value)
-
-
-def _check_expansion(root: Any, source: str) -> None:
-    count = 0
-    for node, depth in _walk(root):
-        count += 1
-        if count > MAX_EXPANDED_NODES:
-            raise ConfigError(f"the YAML expands to more than {MAX_EXPANDED_NODES} values through aliases; "
-                              "refusing a possible alias bomb", source=source,
-                              line=node.start_mark.line + 1, column=node.start_mark.column + 1)
-        if depth > MAX_DEPTH * 2:
-            raise ConfigError(f"nesting deeper than {MAX_DEPTH} levels through aliases", source=source,
-                              line=node.start_mark.line + 1, column=node.start_mark.column + 1)
 
 
 def _record(node: Any, path: PathKey, pos: dict[PathKey, tuple[int, int]],
@@ -157,7 +164,6 @@ def load_yaml(text: str, source: str) -> YamlDoc:
         node = loader.get_single_node()
         if node is None:
             return YamlDoc(None, {}, {})
-        _check_expansion(node, source)
         pos: dict[PathKey, tuple[int, int]] = {}
         kpos: dict[PathKey, tuple[int, int]] = {}
         _record(node, (), pos, kpos, source)

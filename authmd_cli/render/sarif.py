@@ -154,8 +154,8 @@ def sarif_log(report: Report, rules: Mapping[str, Rule], tool_version: str) -> d
             continue
         artifact_index[doc.source] = len(artifacts)
         artifacts.append(_artifact(doc.source, doc.kind, {
-            "kind": doc.kind, "profile": doc.profile, "pinned": doc.pinned, "dialect": doc.dialect,
-            "mixed": doc.mixed, "evidence": list(doc.evidence)}))
+            "kind": doc.kind, "profile": doc.profile, "profileOrigin": doc.profile_origin,
+            "dialect": doc.dialect, "mixed": doc.mixed, "evidence": list(doc.evidence)}))
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": TOOL_NAME,

@@ -31,12 +31,16 @@ if TYPE_CHECKING:
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold blue"}
 _INDENT = "    "
+# DocumentInfo.profile_origin -> what the summary says in parentheses.
+_ORIGIN_TEXT = {"detected": "detected", "pinned": "pinned", "site": "from the site's other documents",
+                "default": "assumed: nothing detected"}
 # Not a TTY: never wrap. soft_wrap already prevents wrapping; a huge width also keeps rich from
 # asking the OS for a terminal size that does not exist.
 _NO_TTY_WIDTH = 1 << 20
 
 
 def _visible(text: str) -> str:
+    text = text.replace("\r\n", "\n")
     return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
@@ -112,7 +116,8 @@ def document_line(doc: DocumentInfo) -> str:
     if doc.profile is None:
         profile = "profile unknown"
     else:
-        profile = f"profile {doc.profile} ({'pinned' if doc.pinned else 'detected'})"
+        origin = _ORIGIN_TEXT.get(doc.profile_origin, doc.profile_origin)
+        profile = f"profile {doc.profile} ({origin})"
     parts = [profile]
     if doc.dialect:
         parts.append(f"dialect {doc.dialect}")

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from authmd_cli.profiles import PROFILES, Profile
+
+if TYPE_CHECKING:
+    from authmd_cli.service_config import ServiceConfig
 
 SUPPORTED_PROFILES = ("v0.7-B", "v0.7-A")
 ALL_METHODS = frozenset({"anonymous", "service_auth", "identity_assertion"})
@@ -81,6 +84,8 @@ class SandboxSettings:
     max_attempts: int = 20
     poll_grace: float = 0.5  # jitter allowance before `slow_down` (seconds)
     max_body: int = 64 * 1024
+    step_up: bool = True  # SPEC §8.5: a verified-email match needs a ceremony; off → refuse
+    events: bool = True  # serve the RFC 8935 SET receiver
 
     @property
     def nested(self) -> bool:
@@ -112,48 +117,39 @@ def check_profile(label: str) -> Profile:
     return PROFILES[label]
 
 
-def _path(url: Any, default: str) -> str:
-    if not isinstance(url, str) or not url:
-        return default
-    path = urlsplit(url).path
-    return path or "/"
+def _path(url: str) -> str:
+    return urlsplit(url).path or "/"
 
 
-def _prm_path(resource: str) -> str:
-    """RFC 9728 §3.1: insert the well-known suffix between host and path."""
-    path = urlsplit(resource).path
-    path = "" if path == "/" else path.rstrip("/") if path.endswith("/") else path
-    return "/.well-known/oauth-protected-resource" + path
+def settings_from_config(cfg: ServiceConfig, *, trusted: Mapping[str, TrustedProvider] | None = None,
+                         **overrides: Any) -> SandboxSettings:
+    """Settings for a config already re-based on the served origin (`cfg.with_origin`). Every
+    served path is taken from the same URLs `generate` publishes, so routes and documents agree."""
+    from authmd_cli.generate import as_metadata_url, prm_url
 
-
-def settings_from_metadata(profile_label: str, prm: Mapping[str, Any], as_meta: Mapping[str, Any], *,
-                           service_name: str | None = None, api_path: str | None = None,
-                           pre_claim_scopes: tuple[str, ...] | None = None,
-                           post_claim_scopes: tuple[str, ...] | None = None,
-                           trusted: Mapping[str, TrustedProvider] | None = None,
-                           **overrides: Any) -> SandboxSettings:
-    """Build settings from the documents the sandbox serves (rendered for its own origin)."""
-    profile = check_profile(profile_label)
-    agent = as_meta.get("agent_auth") or {}
-    issuer = str(as_meta.get("issuer", "")).rstrip("/")
-    resource = str(prm.get("resource", issuer + "/"))
-    scopes = tuple(str(s) for s in prm.get("scopes_supported") or as_meta.get("scopes_supported") or ())
+    profile = check_profile(cfg.profile)
+    asrv = cfg.authorization_server
+    if asrv is None:
+        raise ValueError("serve needs an authorization_server in the config")
     paths = Paths(
-        prm=_prm_path(resource),
-        identity=_path(agent.get("identity_endpoint"), Paths.identity),
-        claim=_path(agent.get("claim_endpoint"), Paths.claim),
-        events=_path(agent.get("events_endpoint"), Paths.events),
-        token=_path(as_meta.get("token_endpoint"), Paths.token),
-        revoke=_path(as_meta.get("revocation_endpoint"), Paths.revoke),
-        auth_md=_path(agent.get("skill"), Paths.auth_md),
-        api=api_path or Paths.api,
+        prm=_path(prm_url(cfg)), as_metadata=_path(as_metadata_url(cfg)), auth_md=_path(cfg.skill),
+        identity=_path(asrv.identity_endpoint), claim=_path(asrv.claim_endpoint),
+        events=_path(asrv.events_endpoint), token=_path(asrv.token_endpoint),
+        revoke=_path(asrv.revocation_endpoint), api=cfg.resource_server.example_path,
     )
-    methods = frozenset(str(m) for m in agent.get("identity_types_supported") or ()) & ALL_METHODS
-    base = SandboxSettings(profile=profile, issuer=issuer, resource=resource, paths=paths,
-                           methods=methods or ALL_METHODS, trusted=dict(trusted or {}))
-    if service_name or prm.get("resource_name"):
-        base = replace(base, service_name=str(service_name or prm.get("resource_name")))
-    if scopes:
-        base = replace(base, scopes_supported=scopes, post_claim_scopes=post_claim_scopes or scopes,
-                       pre_claim_scopes=pre_claim_scopes or scopes[:1])
-    return replace(base, **overrides) if overrides else base
+    trust = {p.issuer: TrustedProvider(p.issuer, p.name)
+             for p in cfg.methods.trusted_providers if p.issuer and cfg.methods.identity_assertion}
+    trust.update(trusted or {})
+    settings = SandboxSettings(
+        profile=profile, issuer=asrv.issuer, resource=cfg.resource_server.resource,
+        service_name=cfg.service.name, scopes_supported=cfg.scope_names,
+        pre_claim_scopes=cfg.pre_claim_scopes or cfg.scope_names[:1],
+        post_claim_scopes=cfg.post_claim_scopes or cfg.scope_names,
+        methods=frozenset(cfg.methods.enabled), trusted=trust, paths=paths,
+        access_token_ttl=cfg.tokens.access_token_ttl, assertion_ttl=cfg.tokens.assertion_ttl,
+        claim_window=cfg.ceremony.claim_window, attempt_ttl=cfg.ceremony.attempt_ttl,
+        user_code_ttl=cfg.ceremony.user_code_ttl, interval=cfg.ceremony.interval,
+        refresh_ttl=cfg.ceremony.refresh_token_ttl, max_auth_age=cfg.id_jag.max_auth_age,
+        step_up=cfg.methods.step_up, events=cfg.events,
+    )
+    return replace(settings, **overrides) if overrides else settings

@@ -1,0 +1,1 @@
+"""Starlette routes, one module per concern; each exposes `routes(ctx) -> list[Route]`."""

@@ -1,0 +1,107 @@
+"""HTTP plumbing shared by the routes: bounded body reading, JSON answers, and `guarded`,
+which turns a `ProtocolError` into the endpoint family's envelope (SPEC §14 D10) and any
+unexpected exception into a logged 500 (the hypothesis test asserts it never happens)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from authmd_cli.sandbox.core import Core, Reply
+from authmd_cli.sandbox.wire import ProtocolError, error_body
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from authmd_cli.sandbox.settings import SandboxSettings
+    from authmd_cli.tokens import Clock, OffsetClock, SigningKey
+
+log = logging.getLogger("authmd.serve")
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
+
+Endpoint = Callable[["Request"], Awaitable["Response"]]
+
+
+@dataclass(frozen=True)
+class Documents:
+    prm: Mapping[str, Any]
+    as_metadata: Mapping[str, Any]
+    auth_md: str
+
+
+@dataclass(frozen=True)
+class BuiltinProvider:
+    key: SigningKey
+    issuer: str
+
+
+@dataclass(frozen=True)
+class AppContext:
+    core: Core
+    documents: Documents
+    test_hooks: bool
+    clock: Clock
+    builtin: BuiltinProvider | None
+    offset_clock: OffsetClock | None = None
+
+    @property
+    def settings(self) -> SandboxSettings:
+        return self.core.settings
+
+
+def json_response(status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str] | None = None
+                  ) -> Response:
+    from starlette.responses import Response
+
+    if body is None:
+        return Response(status_code=status, headers=dict(headers or {}))
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(content, status_code=status, headers=dict(headers or {}), media_type="application/json")
+
+
+def reply_response(reply: Reply, extra_headers: Mapping[str, str] | None = None) -> Response:
+    return json_response(reply.status, reply.body, {**(extra_headers or {}), **reply.headers})
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, at most `limit` bytes (413 beyond: a client error, not a crash)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ProtocolError("invalid_request", 413, "request body too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ProtocolError("invalid_request", 413, "request body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def guarded(family: str, handler: Endpoint) -> Endpoint:
+    """Wrap an endpoint: `family` is profile | oauth | events (the error envelope)."""
+    from starlette.requests import ClientDisconnect
+
+    extra = NO_STORE if family in ("oauth", "profile") else {}
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            response = await handler(request)
+        except ProtocolError as err:
+            headers = {**extra, **err.headers}
+            return json_response(err.status, error_body(err, family), headers)
+        except ClientDisconnect:  # the client went away mid-body: nobody to answer, nothing to log
+            return json_response(400, None)
+        except Exception:  # a bug: log it, answer a generic 500 without internals
+            log.exception("unhandled error on %s %s", request.method, request.url.path)
+            body = {"error": "internal_error"} if family != "events" else {"err": "internal_error"}
+            return json_response(500, body, extra)
+        for k, v in extra.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    return endpoint

@@ -1,0 +1,34 @@
+"""`/oauth2/token` and `/oauth2/revoke`: form bodies, RFC 6749 §5.2 errors, `no-store` on every
+answer (SPEC §6 conventions, §6.7, §6.8)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from authmd_cli.sandbox import oauth
+from authmd_cli.sandbox.routes._http import AppContext, guarded, read_body, reply_response
+from authmd_cli.sandbox.wire import parse_form
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+
+def routes(ctx: AppContext) -> list[Route]:
+    from starlette.routing import Route
+
+    core, s = ctx.core, ctx.settings
+
+    async def form_of(request: Request) -> dict[str, str]:
+        raw = await read_body(request, s.max_body)
+        return parse_form(raw, request.headers.get("content-type"))
+
+    async def token(request: Request) -> Response:
+        return reply_response(oauth.token(core, await form_of(request)))
+
+    async def revoke(request: Request) -> Response:
+        return reply_response(oauth.revoke(core, await form_of(request)))
+
+    return [Route(s.paths.token, guarded("oauth", token), methods=["POST"]),
+            Route(s.paths.revoke, guarded("oauth", revoke), methods=["POST"])]

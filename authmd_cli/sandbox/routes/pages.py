@@ -1,0 +1,146 @@
+"""The human pages (SPEC §7.3): test sign-in at `/login` (any email), the claim page, the v0.7-B
+confirmation that reveals the code, and the v0.7-A form where the user types it.
+
+Sign-in state is a cookie holding a random session id (only its hash is stored), `HttpOnly`,
+`SameSite=Lax`, `Secure` when served over https. Form posts with a foreign `Origin` are
+refused; `return_to` must be a same-origin path (SPEC §12)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from authmd_cli.sandbox import ceremony, html, ids
+from authmd_cli.sandbox.routes._http import AppContext, log, read_body
+from authmd_cli.sandbox.store import User
+from authmd_cli.sandbox.wire import ProtocolError, is_email, parse_form
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+COOKIE = "authmd_session"
+
+
+def safe_return_to(value: str | None) -> str:
+    """A same-origin path: starts with '/', not '//' or '/\\', no control characters."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return "/"
+    if any(ord(c) < 0x20 or c == "\\" for c in value) or len(value) > 2048:
+        return "/"
+    return value
+
+
+def routes(ctx: AppContext) -> list[Route]:
+    from starlette.requests import ClientDisconnect
+    from starlette.responses import HTMLResponse, RedirectResponse, Response
+    from starlette.routing import Route
+
+    core, s = ctx.core, ctx.settings
+    secure = s.issuer.startswith("https://")
+
+    def current_user(request: Request) -> User | None:
+        sid = request.cookies.get(COOKIE)
+        if not sid or len(sid) > 256:
+            return None
+        return core.store.session_user(ids.digest(sid), core.now())
+
+    def to_login(request: Request) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/login?return_to=" + quote(target, safe=""), status_code=302)
+
+    def guard(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            if request.method == "POST":
+                origin = request.headers.get("origin")
+                if origin and origin != s.origin:  # a cross-site form post (defence with SameSite=Lax)
+                    return HTMLResponse(html.message("Refused", "Cross-site form post."), status_code=403)
+            try:
+                return await handler(request)
+            except ProtocolError as err:
+                return HTMLResponse(html.message("Bad request", err.message), status_code=err.status)
+            except ClientDisconnect:
+                return Response(status_code=400)
+            except Exception:
+                log.exception("unhandled error on %s %s", request.method, request.url.path)
+                return HTMLResponse(html.message("Error", "Something went wrong."), status_code=500)
+        return endpoint
+
+    async def form_of(request: Request) -> dict[str, str]:
+        return parse_form(await read_body(request, s.max_body), request.headers.get("content-type"))
+
+    async def home(request: Request) -> Response:
+        user = current_user(request)
+        links = [("auth.md", s.paths.auth_md), ("Protected resource metadata", s.paths.prm),
+                 ("Authorization server metadata", s.paths.as_metadata), ("Sign in", "/login")]
+        return HTMLResponse(html.home(s.service_name, links, user.email if user else None))
+
+    async def login_get(request: Request) -> Response:
+        return_to = safe_return_to(request.query_params.get("return_to"))
+        if current_user(request) is not None:
+            return RedirectResponse(return_to, status_code=302)
+        return HTMLResponse(html.login_form(s.service_name, return_to))
+
+    async def login_post(request: Request) -> Response:
+        form = await form_of(request)
+        return_to = safe_return_to(form.get("return_to"))
+        email = form.get("email", "").strip()
+        if not is_email(email):
+            return HTMLResponse(html.login_form(s.service_name, return_to, "Enter a valid email address."),
+                                status_code=400)
+        uid = core.find_or_create_user(email)
+        sid = ids.session_id()
+        core.store.add_session(ids.digest(sid), uid, core.now() + s.session_ttl)
+        response = RedirectResponse(return_to, status_code=302)
+        response.set_cookie(COOKIE, sid, max_age=s.session_ttl, httponly=True, samesite="lax", secure=secure,
+                            path="/")
+        return response
+
+    async def logout(request: Request) -> Response:
+        sid = request.cookies.get(COOKIE)
+        if sid:
+            core.store.drop_session(ids.digest(sid))
+        response = RedirectResponse("/login", status_code=302)
+        response.delete_cookie(COOKIE, path="/")
+        return response
+
+    def render(state: ceremony.PageState, token: str, user: User) -> Response:
+        action = "/claim/confirm" if s.nested else s.paths.complete
+        body = html.claim_page(s.service_name, state, token, user.email, nested=s.nested, action=action)
+        return HTMLResponse(body, status_code=state.status)
+
+    async def claim_get(request: Request) -> Response:
+        user = current_user(request)
+        if user is None:
+            return to_login(request)
+        token = request.query_params.get("claim_attempt_token", "")
+        if not token or len(token) > 256:
+            return HTMLResponse(html.message("Bad request", "Missing claim_attempt_token."), status_code=400)
+        return render(ceremony.page_state(core, user, token), token, user)
+
+    async def claim_post(request: Request) -> Response:
+        user = current_user(request)
+        if user is None:
+            return to_login(request)
+        form = await form_of(request)
+        token = form.get("claim_attempt_token", "")
+        if not token or len(token) > 256:
+            return HTMLResponse(html.message("Bad request", "Missing claim_attempt_token."), status_code=400)
+        if s.nested:
+            state = ceremony.confirm(core, user, token)
+        else:
+            state = ceremony.submit_code(core, user, token, form.get("user_code", "").strip())
+        return render(state, token, user)
+
+    out = [
+        Route("/login", guard(login_get), methods=["GET"]),
+        Route("/login", guard(login_post), methods=["POST"]),
+        Route("/logout", guard(logout), methods=["POST"]),
+        Route("/claim", guard(claim_get), methods=["GET"]),
+        Route("/claim/confirm" if s.nested else s.paths.complete, guard(claim_post), methods=["POST"]),
+    ]
+    if s.paths.api != "/":
+        out.append(Route("/", guard(home), methods=["GET"]))
+    return out

@@ -1,0 +1,210 @@
+"""Running the sandbox: bind a socket, load or create keys, build the app, run uvicorn.
+
+`start(...)` returns a `Sandbox` (app + bound socket + origin); `Sandbox.background()` runs it
+in a thread for tests and for `simulate`, `Sandbox.run()` in the foreground for `authmd serve`.
+The socket is bound before the app is built, so port 0 (ephemeral) yields the real origin the
+documents are rendered for.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from authmd_cli.errors import ConfigError, InputError, UsageError
+from authmd_cli.sandbox.settings import SUPPORTED_PROFILES, TrustedProvider
+from authmd_cli.sandbox.store import Store
+from authmd_cli.tokens import (
+    Clock,
+    OffsetClock,
+    SigningKey,
+    generate_signing_key,
+    read_private_key,
+    signing_key_from_pem,
+    signing_key_to_pem,
+    system_clock,
+    write_private_key,
+)
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from authmd_cli.service_config import ServiceConfig
+
+SERVICE_KEY = "service_key_pem"
+PROVIDER_KEY = "provider_key_pem"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when the
+    # listening socket says TCP; with proto 0, Nagle + delayed ACK add ~40 ms to every answer.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def origin_of(sock: socket.socket, host: str) -> str:
+    port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+@contextmanager
+def in_thread(app: Any, sock: socket.socket) -> Iterator[None]:
+    """Run any ASGI app on a bound socket in a daemon thread (tests, `simulate`, the bench)."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
+                            limit_concurrency=4096, timeout_keep_alive=30)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(1000):
+            if server.started:
+                break
+            if not thread.is_alive():
+                raise RuntimeError("the server did not start")
+            threading.Event().wait(0.01)
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _stored_key(store: Store, name: str) -> SigningKey:
+    """Keys live in the database so a `--db` sandbox keeps verifying its earlier assertions."""
+    pem = store.get_meta(name)
+    if pem is not None:
+        return signing_key_from_pem(pem.encode("ascii"))
+    key = generate_signing_key()
+    store.set_meta(name, signing_key_to_pem(key).decode("ascii"))
+    return key
+
+
+def provider_key_from(path: Path | None, store: Store) -> SigningKey:
+    if path is None:
+        return _stored_key(store, PROVIDER_KEY)
+    if not path.exists():
+        key = generate_signing_key()
+        write_private_key(path, key)
+        return key
+    try:
+        return read_private_key(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the provider key: {exc}", source=str(path)) from None
+
+
+@dataclass
+class Sandbox:
+    app: Starlette
+    sock: socket.socket
+    origin: str
+    store: Store
+    clock: Clock
+    provider_key: SigningKey | None
+    provider_issuer: str | None
+
+    def _server(self, *, log_level: str = "warning", access_log: bool = False) -> Any:
+        import uvicorn
+
+        config = uvicorn.Config(self.app, log_level=log_level, access_log=access_log, lifespan="off",
+                                server_header=False, timeout_keep_alive=30, limit_concurrency=4096)
+        return uvicorn.Server(config)
+
+    def run(self, *, log_level: str = "warning", on_ready: Callable[[], None] | None = None) -> None:
+        server = self._server(log_level=log_level)
+        if on_ready is not None:
+            on_ready()
+        try:
+            server.run(sockets=[self.sock])
+        finally:
+            self.close()
+
+    @contextmanager
+    def background(self) -> Iterator[str]:
+        """Serve in a daemon thread; yields the origin; stops and closes on exit."""
+        try:
+            with in_thread(self.app, self.sock):
+                yield self.origin
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        finally:
+            self.store.close()
+
+
+def start(cfg: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, db: Path | None = None,
+          test_hooks: bool = False, builtin_provider: bool = True, provider_key_path: Path | None = None,
+          trusted: Mapping[str, TrustedProvider] | None = None, clock: Clock | None = None,
+          origin: str | None = None) -> Sandbox:
+    from authmd_cli.sandbox.app import builtin_issuer, create_app
+
+    if cfg.profile not in SUPPORTED_PROFILES:
+        raise ConfigError(f"serve plays profiles {', '.join(SUPPORTED_PROFILES)}; the config says "
+                          f"{cfg.profile!r}")
+    sock = bind(host, port)
+    try:
+        served_origin = (origin or origin_of(sock, host)).rstrip("/")
+        store = Store(db)
+        run_clock: Clock = clock or (OffsetClock() if test_hooks else system_clock)
+        service_key = _stored_key(store, SERVICE_KEY)
+        provider_key = provider_key_from(provider_key_path, store) if builtin_provider else None
+        app = create_app(cfg, origin=served_origin, store=store, clock=run_clock, keys=service_key,
+                         test_hooks=test_hooks, provider_key=provider_key, trusted=trusted)
+    except BaseException:
+        sock.close()
+        raise
+    issuer = builtin_issuer(served_origin) if provider_key is not None and cfg.methods.identity_assertion else None
+    return Sandbox(app, sock, served_origin, store, run_clock, provider_key, issuer)
+
+
+def banner(sandbox: Sandbox, *, test_hooks: bool, provider_key_path: Path | None) -> list[str]:
+    """What `authmd serve` prints: URLs and how to sign in. No secret is printed."""
+    s = sandbox.app.state.ctx.settings
+    lines = [
+        f"authmd sandbox ({s.profile.label}) at {sandbox.origin}",
+        f"  auth.md          {s.url(s.paths.auth_md)}",
+        f"  PRM              {s.url(s.paths.prm)}",
+        f"  AS metadata      {s.url(s.paths.as_metadata)}",
+        f"  service JWKS     {s.url(s.paths.jwks)}",
+        f"  protected API    {s.url(s.paths.api)}",
+        f"  methods          {', '.join(sorted(s.methods))}",
+        "  test accounts    any email signs in at " + s.url("/login") + " (unknown emails are created)",
+    ]
+    if sandbox.provider_issuer:
+        lines.append(f"  test provider    issuer {sandbox.provider_issuer} (trusted; JWKS served here)")
+        if provider_key_path is not None:
+            lines.append(f"                   mint: authmd provider mint --key {provider_key_path} "
+                         f"--iss {sandbox.provider_issuer} --aud {s.issuer} --sub USER --email EMAIL")
+    for iss, prov in s.trusted.items():
+        if not prov.builtin:
+            lines.append(f"  trusted provider {prov.name}: {iss}")
+    lines.append("  test hooks       " + ("ON under /_test (never expose this)" if test_hooks else "off"))
+    return lines

@@ -1,0 +1,581 @@
+"""The `authmd.yaml` service description: typed, frozen, every default filled (SPEC §13.6).
+
+`load_config(text, source)` is the only way in: safe YAML (authmd_cli.yamlsafe) → JSON Schema
+(`schemas/config.schema.json`, draft 2020-12) with errors mapped back to `file:line:col` →
+semantic checks the schema cannot express (URL rules, scope subsets, endpoint clashes) →
+`ServiceConfig`. Everything raises `ConfigError` with one line; nothing here writes files.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from authmd_cli import profiles
+from authmd_cli.errors import ConfigError
+from authmd_cli.yamlsafe import PathKey, YamlDoc, decode_config_bytes, load_yaml
+
+# Profiles `init` can write (the issue's list; older generations are lint fixtures only).
+INIT_PROFILES: tuple[str, ...] = ("v0.7-B", "v0.7-A", "v0.6", profiles.NO_REGISTRATION)
+DEFAULT_PROFILE = profiles.LATEST
+
+# Reference defaults (SPEC §13.2, §6.1 endpoint paths).
+DEFAULT_ENDPOINTS: dict[str, str] = {
+    "identity_endpoint": "/agent/identity",
+    "claim_endpoint": "/agent/identity/claim",
+    "events_endpoint": "/agent/event/notify",
+    "token_endpoint": "/oauth2/token",
+    "revocation_endpoint": "/oauth2/revoke",
+}
+METHOD_ORDER: tuple[str, ...] = ("identity_assertion", "service_auth", "anonymous")
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+# ---------------------------------------------------------------------------- the typed config
+
+
+@dataclass(frozen=True)
+class Scope:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    description: str | None = None
+    logo_uri: str | None = None
+    docs_url: str | None = None
+    pricing_url: str | None = None
+    tos_url: str | None = None
+    privacy_url: str | None = None
+    contact: str | None = None  # an email address or an https URL
+
+
+@dataclass(frozen=True)
+class ResourceServer:
+    resource: str  # PRM `resource`, as written (RFC 9728 §3.3 compares exact strings)
+    bearer_methods: tuple[str, ...] = ("header",)
+    example_path: str = "/"
+
+
+@dataclass(frozen=True)
+class AuthorizationServer:
+    """Absolute URLs; endpoints given as paths in YAML are resolved against the issuer."""
+
+    issuer: str  # no trailing "/" (RFC 8414 §2/§3.1; SPEC §14 D4)
+    identity_endpoint: str
+    claim_endpoint: str
+    events_endpoint: str
+    token_endpoint: str
+    revocation_endpoint: str
+
+    @property
+    def claim_complete_endpoint(self) -> str:
+        """v0.7-B: attempts complete at `<claim_endpoint>/complete` (SPEC §5.3, §6.5)."""
+        return self.claim_endpoint.rstrip("/") + "/complete"
+
+
+@dataclass(frozen=True)
+class TrustedProvider:
+    name: str
+    issuer: str | None = None
+
+
+@dataclass(frozen=True)
+class Methods:
+    identity_assertion: bool = False
+    service_auth: bool = True
+    anonymous: bool = False
+    step_up: bool = True  # ID-JAG first-link step-up (SPEC §8.5); only meaningful with identity_assertion
+    trusted_providers: tuple[TrustedProvider, ...] = ()
+
+    @property
+    def enabled(self) -> tuple[str, ...]:
+        """Enabled identity types in canonical order (the order of the Register subsections)."""
+        return tuple(m for m in METHOD_ORDER if getattr(self, m))
+
+    @property
+    def claim_capable(self) -> bool:
+        """Whether any registration can lead to a claim ceremony (SPEC §7.1, §13.4)."""
+        return self.service_auth or self.anonymous or (self.identity_assertion and self.step_up)
+
+    @property
+    def issues_refresh_tokens(self) -> bool:
+        """v0.7-B refresh tokens come from `/claim/complete` (service_auth, claimed anonymous; SPEC §9.4)."""
+        return self.service_auth or self.anonymous or (self.identity_assertion and self.step_up)
+
+
+@dataclass(frozen=True)
+class Ceremony:
+    claim_window: int = 86400
+    attempt_ttl: int = 600
+    user_code_ttl: int = 600
+    interval: int = 5
+    refresh_token_ttl: int = 2592000
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token_ttl: int = 3600
+    assertion_ttl: int = 3600
+
+
+@dataclass(frozen=True)
+class IdJag:
+    max_auth_age: int = 3600
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    profile: str  # canonical label, one of INIT_PROFILES
+    service: Service
+    site: str  # service root that serves /auth.md (no trailing "/")
+    skill: str  # absolute URL of the auth.md (agent_auth.skill)
+    resource_server: ResourceServer
+    authorization_server: AuthorizationServer | None  # None only for no-registration without an AS
+    scopes: tuple[Scope, ...] = ()
+    pre_claim_scopes: tuple[str, ...] = ()
+    post_claim_scopes: tuple[str, ...] = ()
+    methods: Methods = Methods()
+    ceremony: Ceremony = Ceremony()
+    tokens: Tokens = Tokens()
+    id_jag: IdJag = IdJag()
+    events: bool = False
+
+    @property
+    def profile_info(self) -> profiles.Profile:
+        return profiles.resolve(self.profile)
+
+    @property
+    def registration(self) -> bool:
+        return self.profile != profiles.NO_REGISTRATION
+
+    @property
+    def scope_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.scopes)
+
+    def with_origin(self, origin: str) -> ServiceConfig:
+        """The same service re-based on `origin` (scheme://host[:port]): every protocol URL
+        (site, skill, resource, issuer, endpoints) keeps its path and takes the new origin.
+        `serve` renders for the host it is served on with this; service links (docs, logo,
+        terms) are left alone because they are pages elsewhere."""
+        parts = urlsplit(origin)
+        if not parts.scheme or not parts.netloc or parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError(f"origin must be scheme://host[:port], got {origin!r}")
+
+        def move(url: str) -> str:
+            u = urlsplit(url)
+            return urlunsplit((parts.scheme, parts.netloc, u.path, u.query, u.fragment))
+
+        asrv = self.authorization_server
+        if asrv is not None:
+            asrv = AuthorizationServer(*(move(getattr(asrv, f)) for f in (
+                "issuer", "identity_endpoint", "claim_endpoint", "events_endpoint", "token_endpoint",
+                "revocation_endpoint")))
+        return replace(
+            self, site=move(self.site), skill=move(self.skill), authorization_server=asrv,
+            resource_server=replace(self.resource_server, resource=move(self.resource_server.resource)),
+        )
+
+
+# ---------------------------------------------------------------------------- schema files
+
+
+@functools.lru_cache(maxsize=1)
+def config_schema() -> dict[str, Any]:
+    from authmd_cli.resources import schemas_dir
+
+    path = schemas_dir() / "config.schema.json"
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
+
+
+# ---------------------------------------------------------------------------- errors → positions
+
+
+def _dotted(path: Sequence[str | int]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__  # dates and the like, from YAML's implicit types
+
+
+_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
+               "boolean": "true or false", "number": "a number", "null": "null"}
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _describe(err: Any, doc: YamlDoc, defs: Mapping[str, Any]) -> list[tuple[int, int, str]]:
+    """One jsonschema error → (line, column, message) items (unknown keys give one each)."""
+    path = tuple(err.absolute_path)
+    where = _dotted(path)
+    v = err.validator
+    if v == "oneOf" and err.context:
+        types = [e.validator_value for e in err.context if e.validator == "type" and not e.relative_path]
+        if len(types) == len(err.context):
+            words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in types)
+            line, col = doc.position(path)
+            return [(line, col, f"{where}: expected {words}, got {_type_name(err.instance)}")]
+        from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
+
+        inner = best_match(e for e in err.context if e.validator != "type" or e.relative_path)
+        return _describe(inner, doc, defs) if inner is not None else []
+    if v == "additionalProperties":
+        allowed = list((err.schema.get("properties") or {}).keys())
+        out = []
+        for key in err.instance:
+            if key not in allowed:
+                line, col = doc.position((*path, str(key)), key=True)
+                scope = f" in {where}" if path else ""
+                out.append((line, col, f"unknown key {key!r}{scope}{_did_you_mean(str(key), allowed)}"))
+        return out
+    line, col = doc.position(path)
+    if v == "required":
+        missing = [r for r in err.validator_value if r not in err.instance]
+        scope = f" in {where}" if path else ""
+        return [(line, col, f"missing required key {missing[0]!r}{scope}")]
+    if v == "type":
+        want = err.validator_value
+        words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in (want if isinstance(want, list) else [want]))
+        return [(line, col, f"{where}: expected {words}, got {_type_name(err.instance)} {_short(err.instance)}")]
+    if v == "enum":
+        opts = [str(o) for o in err.validator_value]
+        hint = _did_you_mean(str(err.instance), opts) if isinstance(err.instance, str) else ""
+        return [(line, col, f"{where}: {_short(err.instance)} is not one of {', '.join(opts)}{hint}")]
+    if v == "pattern" or v in ("minLength", "maxLength"):
+        if err.schema is defs.get("url"):
+            return [(line, col, f"{where}: {_short(err.instance)} is not an absolute URL (https://host/path)")]
+        if err.schema is defs.get("endpoint"):
+            return [(line, col, f"{where}: {_short(err.instance)} is neither a path starting with '/' nor "
+                                "an absolute URL")]
+        if err.schema is defs.get("line"):
+            return [(line, col, f"{where}: must be one non-empty line of at most 300 characters")]
+        if path and path[-1] == "name" and "scopes" in path:
+            return [(line, col, f"{where}: {_short(err.instance)} is not a valid scope token (RFC 6749 §3.3: "
+                                "no spaces, quotes or backslashes)")]
+        if path and path[-1] == "example_path":
+            return [(line, col, f"{where}: {_short(err.instance)} must be a path starting with '/' "
+                                "(no spaces or fragment)")]
+        return [(line, col, f"{where}: {_short(err.instance)} is too short, too long or malformed")]
+    if v == "uniqueItems":
+        return [(line, col, f"{where}: contains a duplicate entry")]
+    if v in ("minimum", "maximum"):
+        return [(line, col, f"{where}: {_short(err.instance)} must be {'at least' if v == 'minimum' else 'at most'} "
+                            f"{err.validator_value}")]
+    if v == "minItems":
+        return [(line, col, f"{where}: must not be empty")]
+    return [(line, col, f"{where}: {err.message}")]
+
+
+def _schema_check(doc: YamlDoc, source: str) -> None:
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+
+    schema = config_schema()
+    validator = Draft202012Validator(schema)
+    items: list[tuple[int, int, str]] = []
+    for err in validator.iter_errors(doc.value):
+        items.extend(_describe(err, doc, schema["$defs"]))
+    if items:
+        items.sort()
+        line, col, msg = items[0]
+        more = f" (and {len(items) - 1} more problem{'s' if len(items) > 2 else ''})" if len(items) > 1 else ""
+        raise ConfigError(msg + more, source=source, line=line, column=col)
+
+
+# ---------------------------------------------------------------------------- semantic checks
+
+
+class _Checker:
+    def __init__(self, doc: YamlDoc, source: str) -> None:
+        self.doc = doc
+        self.source = source
+
+    def fail(self, path: PathKey, message: str, *, key: bool = False) -> ConfigError:
+        line, col = self.doc.position(path, key=key)
+        return ConfigError(f"{_dotted(path)}: {message}" if path else message, source=self.source,
+                           line=line, column=col)
+
+    def url(self, value: str, path: PathKey, *, query: bool = True) -> str:
+        """Absolute https URL (http only on loopback), no userinfo, no fragment (RFC 9728 §2,
+        RFC 8414 §2; SPEC §14 D29; IN-THE-WILD P5)."""
+        try:
+            u = urlsplit(value)
+            port = u.port  # raises ValueError on a bad port
+        except ValueError as exc:
+            raise self.fail(path, f"{value!r} is not a valid URL ({exc})") from None
+        host = (u.hostname or "").lower()
+        if u.scheme not in ("https", "http") or not host:
+            raise self.fail(path, f"{value!r} is not an absolute https URL")
+        if u.scheme == "http" and host not in LOOPBACK_HOSTS:
+            raise self.fail(path, f"{value!r} must use https (plain http is only allowed on loopback hosts)")
+        if "@" in u.netloc:
+            raise self.fail(path, f"{value!r} must not carry credentials")
+        if u.fragment or value.endswith("#"):
+            raise self.fail(path, f"{value!r} must not have a fragment")
+        if not query and (u.query or "?" in value):
+            raise self.fail(path, f"{value!r} must not have a query")
+        if "{" in value or "}" in value:
+            raise self.fail(path, f"{value!r} contains a URI template; publish a fixed URL (IN-THE-WILD P12)")
+        if port == 0 or not re.fullmatch(r"[a-z0-9.\-\[\]:]+", u.netloc.lower().rsplit("@", 1)[-1]):
+            raise self.fail(path, f"{value!r} has an invalid host")
+        segments = u.path.split("/")[1:]
+        if any(seg in (".", "..") or "\\" in seg or "%" in seg for seg in segments) or "//" in u.path:
+            # Paths become file names in the site layout (RFC 9728 §3.1 insertion): keep them plain.
+            raise self.fail(path, f"{value!r} has an empty, dot, escaped or backslash path segment")
+        return value
+
+
+def _get(data: Mapping[str, Any], *keys: str) -> Any:
+    cur: Any = data
+    for k in keys:
+        if not isinstance(cur, Mapping) or k not in cur:
+            return None
+        cur = cur[k]
+    return cur
+
+
+def _origin(url: str) -> str:
+    u = urlsplit(url)
+    return urlunsplit((u.scheme, u.netloc, "", "", ""))
+
+
+def _resolve_endpoint(issuer: str, value: str) -> str:
+    return issuer + value if value.startswith("/") else value
+
+
+def _build(data: Mapping[str, Any], c: _Checker) -> ServiceConfig:
+    label = profiles.resolve(str(data.get("profile", DEFAULT_PROFILE))).label
+    registration = label != profiles.NO_REGISTRATION
+
+    svc = data["service"]
+    for key in ("logo_uri", "docs_url", "pricing_url", "tos_url", "privacy_url"):
+        if key in svc:
+            c.url(svc[key], ("service", key))
+    contact = svc.get("contact")
+    if contact is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact):
+        c.url(contact, ("service", "contact"))
+    service = Service(name=svc["name"], **{k: svc.get(k) for k in (
+        "description", "logo_uri", "docs_url", "pricing_url", "tos_url", "privacy_url", "contact")})
+
+    rs = data["resource_server"]
+    resource = c.url(rs["resource"], ("resource_server", "resource"), query=False)
+    rpath = urlsplit(resource).path
+    if rpath not in ("", "/") and rpath.endswith("/"):
+        raise c.fail(("resource_server", "resource"), f"{resource!r}: drop the trailing '/' after the path "
+                     "(RFC 9728 §3.1 would put the metadata at a directory URL)")
+    example_path = rs.get("example_path", rpath or "/")
+    prefix = rpath.rstrip("/")
+    if prefix and example_path != prefix and not example_path.startswith(prefix + "/"):
+        raise c.fail(("resource_server", "example_path"), f"{example_path!r} is outside the resource path "
+                     f"{prefix!r} (RFC 9728 §3.3)")
+    resource_server = ResourceServer(resource, tuple(rs.get("bearer_methods", ["header"])), example_path)
+
+    site = c.url(data["site"], ("site",), query=False) if "site" in data else _origin(resource)
+    site = site.rstrip("/")
+    skill = c.url(data["skill"], ("skill",), query=False) if "skill" in data else site + "/auth.md"
+    if not urlsplit(skill).path.endswith("/auth.md"):
+        raise c.fail(("skill",), f"{skill!r} must be the URL of the auth.md file, ending in '/auth.md' "
+                     "(SPEC §14 D29)")
+
+    asrv: AuthorizationServer | None = None
+    as_data = data.get("authorization_server")
+    if as_data is None and registration:
+        raise c.fail((), f"missing required key 'authorization_server' (profile {label} offers registration)")
+    if as_data is not None:
+        issuer = c.url(as_data["issuer"], ("authorization_server", "issuer"), query=False)
+        issuer = issuer[:-1] if issuer.endswith("/") else issuer
+        eps: dict[str, str] = {}
+        for key, default in DEFAULT_ENDPOINTS.items():
+            raw = as_data.get(key, default)
+            url = _resolve_endpoint(issuer, raw)
+            eps[key] = c.url(url, ("authorization_server", key) if key in as_data else
+                             ("authorization_server", "issuer"), query=False)
+        asrv = AuthorizationServer(issuer=issuer, **eps)
+
+    scope_items = data.get("scopes") or []
+    scopes = tuple(Scope(s["name"], s["description"]) for s in scope_items)
+    names = [s.name for s in scopes]
+    for i, n in enumerate(names):
+        if n in names[:i]:
+            raise c.fail(("scopes", i, "name"), f"duplicate scope {n!r}")
+    if registration and not scopes:
+        raise c.fail(("scopes",) if "scopes" in data else (), "a registration profile needs at least one scope "
+                     "(access tokens carry scopes; RFC 9728 scopes_supported)")
+
+    m = data.get("methods") or {}
+    ia = m.get("identity_assertion", False)
+    ia_obj: Mapping[str, Any] = ia if isinstance(ia, Mapping) else {}
+    providers = tuple(
+        TrustedProvider(p) if isinstance(p, str) else TrustedProvider(p["name"], p.get("issuer"))
+        for p in ia_obj.get("trusted_providers", [])
+    )
+    for i, p in enumerate(providers):
+        if p.issuer:
+            c.url(p.issuer, ("methods", "identity_assertion", "trusted_providers", i, "issuer"))
+    methods = Methods(
+        identity_assertion=bool(ia_obj.get("enabled", True)) if isinstance(ia, Mapping) else bool(ia),
+        service_auth=bool(m.get("service_auth", "methods" not in data)),
+        anonymous=bool(m.get("anonymous", False)),
+        step_up=bool(ia_obj.get("step_up", True)),
+        trusted_providers=providers,
+    )
+    if registration and not methods.enabled:
+        raise c.fail(("methods",) if "methods" in data else (), "no registration method is enabled; use "
+                     "'profile: no-registration' for a site without agent registration (SPEC §14 D13)")
+
+    def subset(key: str, values: Sequence[str]) -> None:
+        for i, n in enumerate(values):
+            if n not in names:
+                raise c.fail((key, i), f"{n!r} is not one of the scopes{_did_you_mean(n, names)}")
+
+    pre = tuple(data.get("pre_claim_scopes", []))
+    post = tuple(data.get("post_claim_scopes", names))
+    subset("pre_claim_scopes", pre)
+    subset("post_claim_scopes", post)
+    if registration and methods.anonymous and not pre:
+        raise c.fail(("pre_claim_scopes",) if "pre_claim_scopes" in data else ("methods", "anonymous"),
+                     "anonymous registration needs pre_claim_scopes (the scopes an unclaimed agent gets)")
+    if registration and not post:
+        raise c.fail(("post_claim_scopes",), "must not be empty")
+    if "pre_claim_scopes" in data and registration and not methods.anonymous:
+        raise c.fail(("pre_claim_scopes",), "only anonymous registrations have pre-claim scopes; enable "
+                     "methods.anonymous or remove this key", key=True)
+
+    cer_d = data.get("ceremony") or {}
+    ceremony = Ceremony(**{k: cer_d[k] for k in cer_d})
+    if ceremony.attempt_ttl > ceremony.claim_window or ceremony.user_code_ttl > ceremony.claim_window:
+        raise c.fail(("ceremony",), "attempt_ttl and user_code_ttl must not exceed claim_window")
+    tokens = Tokens(**(data.get("tokens") or {}))
+    id_jag = IdJag(**(data.get("id_jag") or {}))
+
+    events = bool(data.get("events", methods.identity_assertion))
+    if registration and events and not methods.identity_assertion:
+        raise c.fail(("events",), "provider revocation events (RFC 8935 SETs) only apply to identity_assertion "
+                     "registrations; enable methods.identity_assertion or set events: false")
+
+    cfg = ServiceConfig(
+        profile=label, service=service, site=site, skill=skill, resource_server=resource_server,
+        authorization_server=asrv, scopes=scopes, pre_claim_scopes=pre, post_claim_scopes=post,
+        methods=methods, ceremony=ceremony, tokens=tokens, id_jag=id_jag, events=events and registration,
+    )
+    if registration:
+        _check_endpoint_clashes(cfg, data, c)
+    return cfg
+
+
+def _check_endpoint_clashes(cfg: ServiceConfig, data: Mapping[str, Any], c: _Checker) -> None:
+    """Endpoints with different roles must differ, and none may be the auth.md (IN-THE-WILD P5)."""
+    asrv = cfg.authorization_server
+    assert asrv is not None
+    used = ["identity_endpoint", "token_endpoint", "revocation_endpoint"]
+    if cfg.methods.claim_capable:
+        used.append("claim_endpoint")
+    if cfg.events:
+        used.append("events_endpoint")
+    seen: dict[str, str] = {cfg.skill: "skill"}
+    if cfg.methods.claim_capable and cfg.profile_info.ceremony == "complete":
+        seen[asrv.claim_complete_endpoint] = "claim_endpoint + /complete"
+    ident = urlsplit(asrv.identity_endpoint).path.rstrip("/").lower()
+    if ident.endswith("/register"):
+        # IN-THE-WILD P5: `/register` is where RFC 7591 client registration lives; agents and
+        # `authmd lint` would take the agent registration endpoint for it.
+        path = ("authorization_server", "identity_endpoint") if "identity_endpoint" in (
+            data.get("authorization_server") or {}) else ("authorization_server",)
+        raise c.fail(path, f"{asrv.identity_endpoint!r} ends in /register, the RFC 7591 client-registration "
+                     "path; use another path (default /agent/identity)")
+    for key in used:
+        url = getattr(asrv, key)
+        if url in seen:
+            path = ("authorization_server", key) if key in (data.get("authorization_server") or {}) else (
+                "authorization_server",)
+            raise c.fail(path, f"{url!r} is also used as {seen[url]}; each endpoint needs its own URL")
+        seen[url] = key
+
+
+def load_config(text: str, source: str, *, profile: str | None = None) -> ServiceConfig:
+    """Parse and validate `authmd.yaml` text. Raises ConfigError (`file:line:col: message`).
+    `profile` (a label or alias) replaces the file's `profile` before validation."""
+    doc = load_yaml(text, source)
+    if doc.value is None:
+        raise ConfigError("the config is empty; see examples/authmd.yaml", source=source, line=1, column=1)
+    if not isinstance(doc.value, dict):
+        raise ConfigError(f"the config must be a mapping, got {_type_name(doc.value)}", source=source,
+                          line=1, column=1)
+    if profile is not None:
+        try:
+            label = profiles.resolve(profile).label
+        except KeyError:
+            label = None
+        if label not in INIT_PROFILES:
+            from authmd_cli.errors import UsageError
+
+            raise UsageError(f"--profile {profile!r}: expected one of {', '.join(INIT_PROFILES)}, latest"
+                             f"{_did_you_mean(profile, INIT_PROFILES)}")
+        doc = YamlDoc({**doc.value, "profile": label}, doc.positions, doc.key_positions)
+    profile = doc.value.get("profile")
+    if isinstance(profile, str):
+        try:
+            label = profiles.resolve(profile).label
+        except KeyError:
+            label = None
+        if label not in INIT_PROFILES:
+            line, col = doc.position(("profile",))
+            known = ", ".join(INIT_PROFILES)
+            why = "init does not generate it" if label else "unknown profile"
+            raise ConfigError(f"profile: {profile!r}: {why} (expected one of {known}, latest)"
+                              f"{_did_you_mean(profile, INIT_PROFILES)}", source=source, line=line, column=col)
+    _schema_check(doc, source)
+    return _build(doc.value, _Checker(doc, source))
+
+
+def load_config_bytes(data: bytes, source: str, *, profile: str | None = None) -> ServiceConfig:
+    return load_config(decode_config_bytes(data, source), source, profile=profile)
+
+
+def load_config_file(path: str | Path, *, profile: str | None = None) -> ServiceConfig:
+    from authmd_cli.errors import InputError
+
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file (create one with `authmd init`, or see examples/authmd.yaml)",
+                         source=str(p)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a YAML file", source=str(p)) from None
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), source=str(p)) from None
+    return load_config_bytes(data, str(p), profile=profile)

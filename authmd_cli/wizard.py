@@ -1,0 +1,192 @@
+"""The short `authmd init` wizard: a few questions → `authmd.yaml` (then init generates from it).
+
+The logic takes `ask(prompt, default) -> str` and `confirm(prompt, default) -> bool`, so tests
+drive it with scripted answers; the CLI passes typer's prompts. When not interactive (`--yes`,
+or stdin is not a TTY) every default is taken without prompting. The YAML is written with
+comments and then loaded through the normal validated path, so a wizard answer can never
+produce a config that `authmd init --config` would reject.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from authmd_cli.errors import ConfigError, OutputError
+
+Ask = Callable[[str, str], str]
+Confirm = Callable[[str, bool], bool]
+
+PLACEHOLDER_API = "https://api.example.com/"
+MAX_TRIES = 5
+
+
+def _typer_ask(prompt: str, default: str) -> str:
+    import typer
+
+    return str(typer.prompt(prompt, default=default, show_default=True))
+
+
+def _typer_confirm(prompt: str, default: bool) -> bool:
+    import typer
+
+    return bool(typer.confirm(prompt, default=default))
+
+
+def _is_url(text: str) -> bool:
+    u = urlsplit(text)
+    return u.scheme in ("https", "http") and bool(u.netloc) and " " not in text
+
+
+def _default_issuer(api: str) -> str:
+    """`https://api.x.y/` → `https://auth.x.y`; otherwise the API's own origin."""
+    u = urlsplit(api)
+    host = u.netloc
+    if host.startswith("api."):
+        host = "auth." + host[4:]
+    return f"{u.scheme}://{host}"
+
+
+def _scope_description(name: str) -> str:
+    base, _, verb = name.rpartition(".")
+    subject = base or name
+    if verb in ("read", "view", "list"):
+        return f"Read {subject}."
+    if verb in ("write", "edit", "manage"):
+        return f"Create and change {subject}."
+    return f"Use {name}."
+
+
+def collect(ask: Ask, confirm: Confirm, *, interactive: bool,
+            say: Callable[[str], None] = lambda _text: None) -> dict[str, Any]:
+    """Ask the questions; returns the config mapping (YAML-ready). `say` shows a problem."""
+
+    def q(prompt: str, default: str, check: Callable[[str], str | None] | None = None) -> str:
+        if not interactive:
+            return default
+        for _ in range(MAX_TRIES):
+            answer = ask(prompt, default).strip()
+            problem = check(answer) if check else None
+            if problem is None:
+                return answer
+            say(f"{answer!r}: {problem}; try again")
+        raise ConfigError(f"{prompt}: no valid answer after {MAX_TRIES} tries")
+
+    def yn(prompt: str, default: bool) -> bool:
+        return confirm(prompt, default) if interactive else default
+
+    def url_check(answer: str) -> str | None:
+        return None if _is_url(answer) else "expected an absolute https URL"
+
+    def optional_url(answer: str) -> str | None:
+        return None if not answer or _is_url(answer) else "expected an absolute https URL or nothing"
+
+    name = q("Service name", "My Service", lambda a: None if a else "a name is required")
+    description = q("One-line description (optional)", "")
+    api = q("API base URL (the protected resource)", PLACEHOLDER_API, url_check)
+    issuer = q("Authorization server issuer URL", _default_issuer(api), url_check)
+    idjag = yn("Accept ID-JAGs from agent providers (identity_assertion)?", False)
+    providers = q("Trusted providers, comma-separated (optional)", "") if idjag else ""
+    service_auth = yn("Offer email registration with a claim ceremony (service_auth)?", True)
+    anonymous = yn("Offer anonymous registration (pre-claim scopes)?", False)
+    scopes_raw = q("Scopes, comma-separated", "api.read, api.write",
+                   lambda a: None if [s for s in a.replace(",", " ").split() if s] else "name at least one scope")
+    scopes = list(dict.fromkeys(s for s in scopes_raw.replace(",", " ").split() if s))
+    pre: list[str] = []
+    if anonymous:
+        pre_raw = q("Scopes an unclaimed anonymous agent gets", scopes[0],
+                    lambda a: None if a and all(s in scopes for s in a.replace(",", " ").split())
+                    else f"choose from {', '.join(scopes)}")
+        pre = list(dict.fromkeys(pre_raw.replace(",", " ").split()))
+    docs = q("API documentation URL (optional)", "", optional_url)
+    contact = q("Contact for integration problems, email or URL (optional)", "")
+
+    registration = idjag or service_auth or anonymous
+    data: dict[str, Any] = {"profile": "v0.7-B" if registration else "no-registration"}
+    service: dict[str, Any] = {"name": name}
+    if description:
+        service["description"] = description
+    if docs:
+        service["docs_url"] = docs
+    if contact:
+        service["contact"] = contact
+    data["service"] = service
+    data["resource_server"] = {"resource": api}
+    data["authorization_server"] = {"issuer": issuer}
+    data["scopes"] = [{"name": s, "description": _scope_description(s)} for s in scopes]
+    if registration:
+        methods: dict[str, Any] = {}
+        if idjag:
+            names = [p.strip() for p in providers.split(",") if p.strip()]
+            methods["identity_assertion"] = {"trusted_providers": names} if names else True
+        methods["service_auth"] = service_auth
+        methods["anonymous"] = anonymous
+        data["methods"] = methods
+        if anonymous:
+            data["pre_claim_scopes"] = pre
+    return data
+
+
+def _y(value: Any) -> str:
+    """A YAML flow value; JSON strings/lists are valid YAML and quote everything safely."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def config_yaml(data: dict[str, Any]) -> str:
+    """The mapping as commented YAML (the file a person edits next)."""
+    lines = [
+        "# authmd.yaml — written by `authmd init`. Edit it, then run `authmd init` again.",
+        "# Reference: `authmd schema show config`; a full example is examples/authmd.yaml.",
+        "",
+        f"profile: {data['profile']}    # v0.7-B | v0.7-A | v0.6 | no-registration",
+        "",
+        "service:",
+    ]
+    lines += [f"  {k}: {_y(v)}" for k, v in data["service"].items()]
+    lines += ["", "resource_server:", f"  resource: {_y(data['resource_server']['resource'])}",
+              "", "authorization_server:", f"  issuer: {_y(data['authorization_server']['issuer'])}",
+              "  # endpoint paths default to /agent/identity, /agent/identity/claim, /agent/event/notify,",
+              "  # /oauth2/token and /oauth2/revoke", "", "scopes:"]
+    for s in data["scopes"]:
+        lines += [f"  - name: {_y(s['name'])}", f"    description: {_y(s['description'])}"]
+    if "methods" in data:
+        lines += ["", "methods:"]
+        for k, v in data["methods"].items():
+            if isinstance(v, dict):
+                lines += [f"  {k}:", f"    trusted_providers: {_y(v['trusted_providers'])}"]
+            else:
+                lines.append(f"  {k}: {_y(v)}")
+    if "pre_claim_scopes" in data:
+        lines += ["", f"pre_claim_scopes: {_y(data['pre_claim_scopes'])}"]
+    return "\n".join(lines) + "\n"
+
+
+def run_wizard_to_file(path: Path, *, interactive: bool, ask: Ask | None = None, confirm: Confirm | None = None,
+                       stdout: TextIO, dry_run: bool = False) -> Path | None:
+    """Collect answers, validate them as a config, write `path` (never over an existing file).
+    Returns the written path, or None on a dry run (the YAML is printed instead)."""
+    from authmd_cli.service_config import load_config
+
+    if path.exists():
+        raise OutputError("already exists; pass it with --config instead of running the wizard", source=str(path))
+    data = collect(ask or _typer_ask, confirm or _typer_confirm, interactive=interactive,
+                   say=lambda text: print(text, file=stdout))
+    text = config_yaml(data)
+    load_config(text, str(path))  # the same validation as --config; raises ConfigError
+    if dry_run:
+        stdout.write(f"would write {path}:\n{text}")
+        return None
+    from authmd_cli.init import _atomic_write
+
+    try:
+        _atomic_write(path, text)
+    except OSError as exc:
+        raise OutputError(exc.strerror or str(exc), source=str(path)) from None
+    stdout.write(f"wrote {path}\n")
+    if urlsplit(data["resource_server"]["resource"]).hostname == urlsplit(PLACEHOLDER_API).hostname:
+        stdout.write(f"note: {path} uses placeholder hosts (example.com); put your real URLs in it and run "
+                     "`authmd init` again\n")
+    return path

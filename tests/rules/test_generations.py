@@ -1,0 +1,207 @@
+"""Rule family GN (authmd_cli/rules/generations.py): each case asserts code and line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from authmd_cli.diagnostics import Diagnostic, Severity
+from authmd_cli.lint import LintOptions, lint_documents
+from authmd_cli.loader import load_document
+from authmd_cli.model import DocKind
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+AS_FILE = ".well-known/oauth-authorization-server"
+
+
+def line_of(text: str, needle: str, nth: int = 1) -> int:
+    count = 0
+    for i, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            count += 1
+            if count == nth:
+                return i
+    raise AssertionError(f"{needle!r} not in text")
+
+
+def run(text: str, source: str, profile: str | None = None, kind: DocKind | None = None) -> list[Diagnostic]:
+    doc = load_document(source, text, kind=kind)
+    report = lint_documents([doc], [], LintOptions(profile=profile, select=("GN",)))
+    return report.diagnostics
+
+
+def as_json(agent_auth: dict[str, Any], **top: Any) -> str:
+    return json.dumps({**top, "agent_auth": agent_auth}, indent=2)
+
+
+def codes(diags: list[Diagnostic], code: str) -> list[Diagnostic]:
+    return [d for d in diags if d.code == code]
+
+
+# ---------------------------------------------------------------------------- GN001
+
+
+def test_gn001_legacy_profile_register_uri_under_latest() -> None:
+    text = as_json({"register_uri": "https://auth.quillnote.io/agent/auth",
+                    "identity_types_supported": ["anonymous"]}, issuer="https://auth.quillnote.io")
+    diags = codes(run(text, "as.json", profile="v0.7-B", kind=DocKind.AS_METADATA), "GN001")
+    reg = [d for d in diags if "register_uri" in d.message]
+    assert reg and reg[0].severity is Severity.WARNING
+    assert reg[0].location.line == line_of(text, '"register_uri"')
+    assert reg[0].location.pointer == "/agent_auth/register_uri"
+    assert reg[0].hint is not None and "identity_endpoint" in reg[0].hint
+    # The /agent/auth path in the value is a legacy construct too, named with its successor.
+    path = [d for d in diags if "/agent/auth" in d.message and d is not reg[0]]
+    assert path and path[0].hint is not None and "/agent/identity" in path[0].hint
+
+
+def test_gn001_legacy_profile_not_reported_when_pinned_to_that_profile() -> None:
+    text = (FIXTURES / "profiles" / "v0.1" / "auth.md").read_text(encoding="utf-8")
+    assert codes(run(text, "auth.md", profile="v0.1"), "GN001") == []
+
+
+def test_gn001_legacy_profile_verified_email_assertion_type_in_metadata() -> None:
+    text = as_json({"identity_endpoint": "https://auth.quillnote.io/agent/identity",
+                    "identity_types_supported": ["identity_assertion"],
+                    "identity_assertion": {"assertion_types_supported": [
+                        "urn:ietf:params:oauth:token-type:id-jag", "verified_email"]}})
+    diags = codes(run(text, "as.json", profile="v0.6", kind=DocKind.AS_METADATA), "GN001")
+    assert [(d.severity, d.location.line) for d in diags] == [(Severity.WARNING, line_of(text, '"verified_email"'))]
+    assert diags[0].hint is not None and "service_auth" in diags[0].hint
+
+
+def test_gn001_legacy_profile_pinned_latest_flags_each_construct_at_its_line() -> None:
+    text = (FIXTURES / "profiles" / "v0.4" / "auth.md").read_text(encoding="utf-8")
+    diags = codes(run(text, "auth.md", profile="v0.7-B"), "GN001")
+    assert all(d.severity is Severity.WARNING for d in diags)
+    heading = [d for d in diags if "Poll for completion" in d.message]
+    assert heading and heading[0].location.line == line_of(text, "### 4c. Poll for completion")
+    interval = [d for d in diags if "interval" in d.message]
+    assert interval[0].location.line == line_of(text, '"interval"')
+
+
+def test_gn001_legacy_profile_summary_info_when_detected_older() -> None:
+    text = (FIXTURES / "profiles" / "v0.4" / "auth.md").read_text(encoding="utf-8")
+    diags = codes(run(text, "auth.md"), "GN001")
+    assert len(diags) == 1
+    info = diags[0]
+    assert info.severity is Severity.INFO
+    assert info.message.startswith("follows v0.4; latest is v0.7-B")
+    assert info.location.line == line_of(text, "urn:workos:agent-auth:grant-type:claim")
+
+
+def test_gn001_legacy_profile_latest_document_is_clean() -> None:
+    text = (FIXTURES / "profiles" / "v0.7-B" / "auth.md").read_text(encoding="utf-8")
+    assert codes(run(text, "auth.md"), "GN001") == []
+
+
+def test_gn001_legacy_profile_flat_member_in_otherwise_v07b_auth_md() -> None:
+    block = json.dumps({"id": "reg_...", "type": "anonymous", "registration_id": "reg_...",
+                        "identity": {"assertion": "<service-signed JWT>", "expires_at": "t"}}, indent=2)
+    text = f"# auth.md\n\n## Step 3 — Register\n\n```json\n{block}\n```\n"
+    diags = codes(run(text, "auth.md"), "GN001")
+    assert [d.location.line for d in diags] == [line_of(text, '"registration_id"')]
+    assert diags[0].hint is not None and "`id`" in diags[0].hint
+
+
+# ---------------------------------------------------------------------------- GN002
+
+
+def test_gn002_mixed_generations_agreeing_aliases_warn() -> None:
+    url = "https://auth.quillnote.io/agent/identity"
+    text = as_json({"register_uri": url, "identity_endpoint": url})
+    diags = codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN002")
+    assert len(diags) == 1
+    assert diags[0].severity is Severity.WARNING
+    assert diags[0].location.line == line_of(text, '"register_uri"')
+    # GN001 leaves the alias to GN002.
+    assert not [d for d in codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN001")
+                if "register_uri" in d.message and d.severity is Severity.WARNING]
+
+
+def test_gn002_mixed_generations_trailing_slash_still_agrees() -> None:
+    text = as_json({"claim_uri": "https://auth.quillnote.io/agent/identity/claim/",
+                    "claim_endpoint": "https://auth.quillnote.io/agent/identity/claim"})
+    diags = codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN002")
+    assert [d.severity for d in diags] == [Severity.WARNING]
+
+
+def test_gn002_mixed_generations_different_urls_error_names_both() -> None:
+    text = as_json({"register_uri": "https://auth.quillnote.io/register",
+                    "identity_endpoint": "https://auth.quillnote.io/agent/identity"})
+    diags = codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN002")
+    assert len(diags) == 1
+    d = diags[0]
+    assert d.severity is Severity.ERROR
+    assert "https://auth.quillnote.io/register" in d.message and "/agent/identity" in d.message
+    assert d.location.line == line_of(text, '"register_uri"')
+
+
+def test_gn002_mixed_generations_revocation_uri_hint_names_events_endpoint() -> None:
+    text = as_json({"revocation_uri": "https://auth.quillnote.io/agent/auth/revoke",
+                    "events_endpoint": "https://auth.quillnote.io/agent/event/notify"})
+    diags = codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN002")
+    assert diags[0].severity is Severity.ERROR
+    assert diags[0].location.line == line_of(text, '"revocation_uri"')
+    assert diags[0].hint is not None
+    assert "events_endpoint" in diags[0].hint and "not the RFC 7009 `revocation_endpoint`" in diags[0].hint
+
+
+def test_gn002_mixed_generations_in_auth_md_block_and_paths() -> None:
+    block = json.dumps({"agent_auth": {"register_uri": "https://auth.quillnote.io/agent/auth",
+                                       "identity_endpoint": "https://auth.quillnote.io/agent/identity"}}, indent=2)
+    text = (f"# auth.md\n\n```json\n{block}\n```\n\n```http\nPOST /agent/auth HTTP/1.1\nHost: auth.quillnote.io\n```\n"
+            "\n```http\nPOST /agent/identity HTTP/1.1\nHost: auth.quillnote.io\n```\n")
+    diags = codes(run(text, "auth.md"), "GN002")
+    lines = sorted(d.location.line or 0 for d in diags)
+    assert lines == [line_of(text, '"register_uri"'), line_of(text, "POST /agent/auth")]
+    assert diags[0].severity is Severity.ERROR  # the two URLs differ
+
+
+def test_gn002_mixed_generations_single_names_are_clean() -> None:
+    text = (FIXTURES / "profiles" / "v0.7-B" / AS_FILE).read_text(encoding="utf-8")
+    assert codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN002") == []
+
+
+# ---------------------------------------------------------------------------- GN003
+
+
+def test_gn003_dialect_named_at_first_signal() -> None:
+    text = (FIXTURES / "dialects" / "noform" / AS_FILE).read_text(encoding="utf-8")
+    diags = codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN003")
+    assert len(diags) == 1
+    assert diags[0].severity is Severity.INFO
+    assert "`noform`" in diags[0].message
+    assert diags[0].location.line is not None
+    assert diags[0].location.line in {line_of(text, k) for k in (
+        '"skill"', '"complete_uri"', '"verify_uri"', '"introspection_uri"', '"user_claimed_supported"',
+        '"events_supported"', '"user_claimed"', "urn:auth.md:user_claimed")}
+
+
+def test_gn003_dialect_extension_block_line() -> None:
+    text = (FIXTURES / "dialects" / "extension-block" / AS_FILE).read_text(encoding="utf-8")
+    diags = codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN003")
+    assert [d.location.line for d in diags] == [line_of(text, '"clinical_profile"')]
+
+
+def test_gn003_dialect_absent_for_workos_vocabulary() -> None:
+    text = (FIXTURES / "profiles" / "v0.6" / AS_FILE).read_text(encoding="utf-8")
+    assert codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN003") == []
+
+
+# ---------------------------------------------------------------------------- GN004
+
+
+def test_gn004_unknown_profile_without_fingerprint() -> None:
+    text = "# auth.md\n\nAgents welcome. Ask us for access.\n"
+    diags = codes(run(text, "auth.md"), "GN004")
+    assert [(d.severity, d.location.line) for d in diags] == [(Severity.INFO, 1)]
+    assert "v0.7-B" in diags[0].message
+
+
+def test_gn004_unknown_profile_silent_when_pinned_or_detected() -> None:
+    text = "# auth.md\n\nAgents welcome. Ask us for access.\n"
+    assert codes(run(text, "auth.md", profile="v0.7-B"), "GN004") == []
+    fixture = (FIXTURES / "profiles" / "v0.3" / "auth.md").read_text(encoding="utf-8")
+    assert codes(run(fixture, "auth.md"), "GN004") == []
