@@ -322,6 +322,12 @@ class _Collector:
         elif "anonymous" in types:
             self.add("no-claim-grant", "grant_types_supported lacks the claim URN while anonymous is offered",
                      frozenset({"v0.2", "v0.3", "v0.7-B"}), "v0.7-B", **kw("grant_types_supported"))
+        elif "identity_assertion" in types and isinstance(aa, dict) and aa.get("claim_endpoint"):
+            # A claim endpoint with identity_assertion alone exists only for the step-up ceremony
+            # (v0.5+, SPEC §8.5); before v0.7-B that ceremony ended with the claim grant (§7.3), so
+            # without the URN only v0.7-B fits.
+            self.add("no-claim-grant", "claim_endpoint for the identity_assertion step-up without the claim URN",
+                     span("v0.7-B"), "v0.7-B", **kw("grant_types_supported"))
 
     def _envelope(self, obj: dict[str, Any], kw: Callable[[str], dict[str, Any]]) -> None:
         """v0.7-B nested response envelope (SPEC §6.1)."""

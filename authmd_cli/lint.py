@@ -83,10 +83,15 @@ def _profile_of(doc: Document, pinned: Profile | None, fallback: str | None) -> 
     """Effective profile and where it came from (DocumentInfo.profile_origin)."""
     if pinned is not None:
         return pinned, "pinned"
-    if doc.detection.profile in PROFILES:
-        return PROFILES[doc.detection.profile], "detected"
+    own = doc.detection.profile
+    # Within a site the newest generation any artefact shows wins: JSON alone cannot tell
+    # siblings apart (v0.5 AS metadata reads as v0.4, v0.7-A as v0.6, an ID-JAG-only v0.7-B as
+    # v0.3), while the auth.md usually can; an artefact left behind is then linted against the
+    # site's generation, so its old names are reported as legacy constructs (SPEC §14 D2-D3).
     if fallback in PROFILES:
-        return PROFILES[fallback], "site"
+        return PROFILES[fallback], ("detected" if fallback == own else "site")
+    if own in PROFILES:
+        return PROFILES[own], "detected"
     return PROFILES[LATEST], "default"
 
 
@@ -147,7 +152,7 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
     for doc in documents:
         profile, origin = _profile_of(doc, pinned, fallback.get(doc.source))
         det = doc.detection
-        known = doc.kind in (DocKind.AUTH_MD, DocKind.PRM, DocKind.AS_METADATA)
+        known = doc.kind in (DocKind.AUTH_MD, DocKind.PRM, DocKind.AS_METADATA) and not det.not_protocol
         report.documents.append(DocumentInfo(
             source=doc.source, kind=doc.kind.value, profile=profile.label if known else None,
             dialect=det.dialect, evidence=tuple(e.describe() for e in det.evidence), mixed=det.mixed,

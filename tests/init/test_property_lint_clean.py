@@ -151,24 +151,9 @@ def test_generated_site_lints_clean_with_detected_profile(data: dict[str, Any]) 
     v0.7-A site is told only that it follows a legacy profile (GN001, SPEC §14 D3)."""
     found = _lint_site(data, pinned=False)
     if data["profile"] in ("v0.7-B", "no-registration"):
-        assert [f for f in found if not _known_detection_issue(f, data)] == []
+        assert found == []
     else:
         assert [f for f in found if not f.startswith("GN001 legacy-profile ")] == []
-
-
-def _idjag_only(data: dict[str, Any]) -> bool:
-    m = data.get("methods") or {}
-    return bool(m.get("identity_assertion")) and not m.get("service_auth") and not m.get("anonymous")
-
-
-def _known_detection_issue(finding: str, data: dict[str, Any]) -> bool:
-    """Suspected detect.py gap, reported to the lead: the AS metadata of a v0.7-B site that
-    offers only identity_assertion (no claim-grant URN; claim_endpoint only with step-up) is
-    detected as v0.3 (v0.2 without events) on its own, so plain `authmd lint` says GN001
-    "follows v0.3". A claim endpoint without anonymous means step-up (v0.5+), and no claim URN
-    then means v0.7-B; in any case the site's auth.md (clearly v0.7-B) could decide."""
-    return (_idjag_only(data) and finding.startswith("GN001 legacy-profile ")
-            and any(f" follows {old};" in finding for old in ("v0.2", "v0.3")))
 
 
 IDJAG_ONLY_V07B = {
@@ -180,9 +165,8 @@ IDJAG_ONLY_V07B = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="suspected detect.py gap (v0.7-B ID-JAG-only AS metadata detected as "
-                                       "v0.3); reported to the lead. Delete with _known_detection_issue.")
-def test_known_detection_issue_idjag_only_v07b() -> None:
+def test_idjag_only_v07b_site_is_detected_as_v07b() -> None:
+    # Was a detection gap: AS metadata offering identity_assertion alone read as v0.3.
     assert _lint_site(IDJAG_ONLY_V07B, pinned=False) == []
 
 
