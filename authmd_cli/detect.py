@@ -26,6 +26,7 @@ loaded document.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,6 +168,12 @@ _NOFORM_KEYS = {"user_claimed_supported", "complete_uri", "verify_uri", "introsp
 _TEMPLATED_KEYS = {"rekey_uri", "documentation_uri", "registration_methods"}
 
 
+def _vendor_types_only(value: Any) -> bool:
+    """A non-empty list of custom `x-<vendor>-…` credential types only (IN-THE-WILD §3 templated)."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) and _XVENDOR_RE.match(v)
+                                                           for v in value)
+
+
 def _path_signals(path: str, emit_path: Callable[[str, str, frozenset[str], str | None, bool], None]) -> None:
     """Registration / claim / event paths (SPEC §1.2)."""
     p = path.rstrip("/")
@@ -236,6 +243,8 @@ class _Collector:
         if "agent_auth" in keys:
             self.scan.has_agent_auth = True
         for k in keys & V01_KEYS.keys():
+            if k == "credential_types_supported" and _vendor_types_only(obj[k]):
+                continue  # `x-<vendor>-` credential types are the templated dialect's, not v0.1's (IN-THE-WILD §3)
             self.add(k, V01_KEYS[k], span("v0.1", "v0.1"), "v0.1", **kw(k))
         if parent_key == "agent_auth":
             self._agent_auth_members(obj, ptr, kw)
@@ -588,8 +597,28 @@ def _not_protocol(auth: AuthDoc, scan: Scan) -> str | None:
 # ------------------------------------------------------------------------------ decision
 
 
+# One scan per parsed document: `detect` (at load time), GN001/GN003 and XD007 all need it, and
+# on a typical auth.md it costs as much as several rules together. Keyed by the identity of the
+# parsed (immutable) AuthDoc / JsonDoc; a weak reference drops the entry with the document.
+_SCANS: dict[tuple[DocKind, int, int], tuple[weakref.ref[Any], Scan]] = {}
+
+
+def document_scan(kind: DocKind, auth: AuthDoc | None, json: JsonDoc | None) -> Scan:
+    """`scan`, computed once per parsed document. The result is shared: callers must not mutate it."""
+    anchor: Any = auth if auth is not None else json
+    if anchor is None:
+        return scan(kind, auth, json)
+    key = (kind, id(auth), id(json))
+    hit = _SCANS.get(key)
+    if hit is not None and hit[0]() is anchor:
+        return hit[1]
+    result = scan(kind, auth, json)
+    _SCANS[key] = (weakref.ref(anchor, lambda _ref: _SCANS.pop(key, None)), result)
+    return result
+
+
 def scan(kind: DocKind, auth: AuthDoc | None, json: JsonDoc | None) -> Scan:
-    """All signals of one document (pure). Rules that explain detection call this too."""
+    """All signals of one document (pure). Rules use `document_scan`, which caches this."""
     col = _Collector(in_markdown=auth is not None and json is None)
     try:
         if auth is not None:
@@ -659,7 +688,7 @@ def decide(sc: Scan) -> tuple[str | None, bool]:
 def detect(kind: DocKind, auth: AuthDoc | None, json: JsonDoc | None) -> Detection:
     """Name the profile a document follows, with evidence (SPEC §1.3, §14 D2, D13); pure, never raises."""
     try:
-        sc = scan(kind, auth, json)
+        sc = document_scan(kind, auth, json)
     except Exception:
         return Detection(profile=None)
     dialect, dialect_evidence = _choose_dialect(sc.dialect_hits)

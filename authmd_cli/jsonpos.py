@@ -76,7 +76,11 @@ def _collect(text: str, positions: dict[str, tuple[int, int]], key_positions: di
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     # Tabs are JSON whitespace but not YAML indentation; inside valid JSON strings they cannot
     # occur raw (RFC 8259 §7), so replacing them keeps every column.
-    node = yaml.compose(text.replace("\t", " "), Loader=loader_cls)
+    # YAML also breaks lines at U+0085, U+2028 and U+2029, which JSON allows raw inside strings
+    # and `json` does not count as line ends: blank them (same length) so lines stay true.
+    for ch in ("\t", "\x85", "\u2028", "\u2029"):
+        text = text.replace(ch, " ")
+    node = yaml.compose(text, Loader=loader_cls)
     if node is None:
         return
     stack: list[tuple[Any, str]] = [(node, "")]
@@ -84,10 +88,12 @@ def _collect(text: str, positions: dict[str, tuple[int, int]], key_positions: di
         n, ptr = stack.pop()
         positions[ptr] = (n.start_mark.line + 1 + line_offset, n.start_mark.column + 1)
         if isinstance(n, yaml.MappingNode):
-            for k, v in n.value:
+            # Pushed in reverse so members are visited in order: with a duplicated key the last
+            # occurrence, the one `json.loads` keeps, is recorded last and wins.
+            for k, v in reversed(n.value):
                 child = f"{ptr}/{escape_pointer_token(str(k.value))}"
                 key_positions[child] = (k.start_mark.line + 1 + line_offset, k.start_mark.column + 1)
                 stack.append((v, child))
         elif isinstance(n, yaml.SequenceNode):
-            for i, v in enumerate(n.value):
-                stack.append((v, f"{ptr}/{i}"))
+            for i in range(len(n.value) - 1, -1, -1):
+                stack.append((n.value[i], f"{ptr}/{i}"))

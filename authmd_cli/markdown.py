@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from authmd_cli.jsonpos import parse_json
 from authmd_cli.model import (
     AuthDoc,
     Fence,
@@ -53,6 +52,20 @@ _REQUEST_RE = re.compile(r"^(?P<method>[A-Z]+)\s+(?P<target>\S+)(?:\s+(?P<versio
 _RESPONSE_RE = re.compile(r"^(?P<version>HTTP/\d(?:\.\d)?)\s+(?P<status>\d{3})(?:\s+(?P<reason>.*))?$")
 _HEADER_RE = re.compile(r"^(?P<name>[!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(?P<value>.*)$")
 _HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
+
+# Line breaks as markdown-it and editors count them (CommonMark §2.1: LF, CR LF, CR). Not
+# `str.splitlines()`, which also splits at U+2028, U+0085, form feed and friends and would shift
+# every later line number by one.
+_LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines of `text` split at LF, CR LF and CR only (a final line break adds no empty line)."""
+    lines = _LINE_BREAK_RE.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 def section_id_for(title: str) -> str | None:
@@ -115,7 +128,7 @@ def parse_auth_md(text: str) -> AuthDoc:
     global _PARSER
     if _PARSER is None:
         _PARSER = _markdown_parser()
-    lines = text.splitlines()
+    lines = split_lines(text)
     fm, fm_error, fm_len = _front_matter(lines)
     # Blank out the front matter instead of cutting it, so token line numbers stay true.
     body = "\n".join(([""] * fm_len) + lines[fm_len:])
@@ -174,8 +187,10 @@ def parse_auth_md(text: str) -> AuthDoc:
     json_blocks = tuple(_json_block(f) for f in fence_models if f.lang == "json")
     http = tuple(_http_message(f) for f in fence_models if f.lang == "http")
 
-    h1 = next((h for h in headings if h.level == 1), None)
     first_h2 = next((h for h in headings if h.level == 2), None)
+    # The intro runs from the title (or the start of the body when the file has no H1 above its
+    # first section, e.g. front matter supplies the title, SPEC §3.6) to the first H2.
+    h1 = next((h for h in headings if h.level == 1 and (first_h2 is None or h.line < first_h2.line)), None)
     intro_start = h1.line + 1 if h1 else fm_len + 1
     intro_end = first_h2.line - 1 if first_h2 else total
     intro_lines = [
@@ -272,13 +287,16 @@ def _fence(tok: Any, section: str | None, sub: str | None) -> Fence:
 
 
 def _json_block(fence: Fence) -> JsonBlock:
+    # Imported here: jsonpos -> rules.base -> rule families -> markdown.split_lines would be a cycle.
+    from authmd_cli.jsonpos import parse_json
+
     doc, err = parse_json(fence.content, line_offset=fence.content_line - 1)
     return JsonBlock(fence, doc, err)
 
 
 def _http_message(fence: Fence) -> HttpMessage:
     """Split an ```http block (SPEC §3.3): start line, headers, blank line, body."""
-    lines = fence.content.splitlines()
+    lines = split_lines(fence.content)
     n = 0
     while n < len(lines) and not lines[n].strip():
         n += 1
@@ -317,6 +335,8 @@ def _http_message(fence: Fence) -> HttpMessage:
     json_body: JsonBlock | None = None
     form: tuple[tuple[str, str], ...] | None = None
     if body and body[0] in "{[":
+        from authmd_cli.jsonpos import parse_json
+
         doc, err = parse_json("\n".join(body_lines), line_offset=fence.content_line + n - 1)
         json_body = JsonBlock(fence, doc, err)
     elif body and "=" in body:

@@ -86,11 +86,10 @@ def normalise(url: str) -> str:
     netloc = host if port is None or _DEFAULT_PORTS.get(parts.scheme.lower()) == port else f"{host}:{port}"
     if parts.username or parts.password:
         netloc = f"{parts.netloc.rsplit('@', 1)[0]}@{netloc}"
-    path = parts.path
-    if path == "/":
-        path = ""
-    return urlunsplit((parts.scheme.lower(), netloc, path.rstrip("/") if path.endswith("/") and path != "/"
-                       else path, parts.query, parts.fragment))
+    # Only a trailing `/` on an otherwise empty path is insignificant (RFC 3986 §6.2.3):
+    # `…/claim` and `…/claim/` are different resources.
+    path = "" if parts.path == "/" else parts.path
+    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, parts.fragment))
 
 
 def compare(a: str, b: str) -> str:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from authmd_cli.detect import scan
+from authmd_cli.detect import document_scan
 from authmd_cli.diagnostics import Finding, Location, Severity
+from authmd_cli.markdown import split_lines
 from authmd_cli.model import Document, HttpMessage, JsonDoc, Site
 from authmd_cli.profiles import CLAIM_GRANT_URN
 from authmd_cli.rules.base import RuleContext, at, escape_pointer_token, rule
@@ -193,12 +194,16 @@ def authorization_server_is_metadata_url(site: Site, ctx: RuleContext) -> Iterat
     prm = _obj(site.prm)
     if site.prm is None or prm is None:
         return
+    issuer = _str((_obj(site.as_metadata) or {}).get("issuer"))
     servers = prm.get("authorization_servers")
     for i, s in enumerate(servers if isinstance(servers, list) else []):
         if isinstance(s, str) and "/.well-known/" in (urlsplit(s).path or ""):
+            derived = issuer_for_metadata_url(s)
+            # Name the AS's own `issuer` when it is the one meant: it must be copied exactly (RFC 8414 §3.3).
+            want = issuer if issuer and compare(derived, issuer) != "different" else derived
             yield Finding(f"`authorization_servers[{i}]` {s} is a metadata URL, not an issuer",
                           _meta_loc(site.prm, f"/authorization_servers/{i}"),
-                          hint=f"list the issuer instead: {issuer_for_metadata_url(s)}")
+                          hint=f"list the issuer instead: {want}")
 
 
 # ------------------------------------------------------------------------------ XD004
@@ -279,7 +284,8 @@ _PRM_URL_KEYS = ("resource",)
 
 
 def _url_drift(shown: Any, served: Any, what: str, jdoc: JsonDoc, ptr: str, *, out: list[_Drift]) -> None:
-    if not isinstance(shown, str) or not isinstance(served, str) or _skippable(shown):
+    # A placeholder in the *served* value is DS006's error; comparing the example with it is noise.
+    if not isinstance(shown, str) or not isinstance(served, str) or _skippable(shown) or _skippable(served):
         return
     verdict = compare(shown, served)
     if verdict == "same":
@@ -292,9 +298,12 @@ def _url_drift(shown: Any, served: Any, what: str, jdoc: JsonDoc, ptr: str, *, o
 
 def _set_drift(shown: Any, served: Any, what: str, jdoc: JsonDoc, ptr: str, *, out: list[_Drift]) -> None:
     a, b = _as_set(shown), _as_set(served)
-    if a is None or b is None:
+    if a is None or not b:  # an empty served list is DS005's ("omit it"), not a drift of the example
         return
     a = {x for x in a if not is_placeholder(x)}
+    if what.endswith("identity_types_supported"):
+        # `refresh` is never required in metadata (SPEC §14 D8): listed on one side only is no drift.
+        a, b = a - {"refresh"}, b - {"refresh"}
     if a != b:
         pos = jdoc.position(ptr) or (None, None)
         out.append(_Drift(f"the example's `{what}` differs from the metadata: {_set_diff(a, b)}", pos[0], pos[1]))
@@ -563,7 +572,7 @@ def host_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
 
     auth = doc.auth
     start = auth.intro_line
-    for n, text in enumerate(auth.intro.splitlines()):
+    for n, text in enumerate(split_lines(auth.intro)):
         found = [m.group(1).lower() for m in _URL_RE.finditer(text)]
         found += [m.group(1).lower() for m in _BARE_HOST_RE.finditer(text)
                   if not m.group(1).lower().endswith(_FILE_EXT)]
@@ -624,7 +633,7 @@ def ceremony_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     meta_polls = any(_claim_urn(g) for g in grants)
     poll: list[int] = []
     complete: list[int] = []
-    for sig in scan(doc.kind, doc.auth, None).signals:
+    for sig in document_scan(doc.kind, doc.auth, None).signals:
         if sig.line is None:
             continue
         if sig.construct == "claim-poll":

@@ -34,6 +34,7 @@ from authmd_cli.profiles import (
     PROFILES,
     RENAMES,
     REVOKED_EVENT_URI,
+    Profile,
 )
 from authmd_cli.rules.base import RuleContext, at, key_at, rule
 from authmd_cli.urls import has_template, scheme_problem, split
@@ -72,7 +73,9 @@ def _covered(v: SchemaViolation) -> bool:
         return is_url or parent == "events_supported"  # DS006-DS008, DS010, DS011
     if v.keyword in ("enum", "const"):
         return parent in ("identity_types_supported", "assertion_types_supported")  # DS004
-    # DS013 (`null` endpoint) / DS007 (`null` skill)
+    if v.keyword == "type" and last == "skill" and parent == "agent_auth":
+        return True  # DS007 reports a skill of any non-string type (`42`, `null`, `[...]`)
+    # DS013 (`null` endpoint)
     return v.keyword == "type" and is_url and v.value == "None"
 
 
@@ -182,9 +185,23 @@ def unknown_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS004
 
 
-def _type_hint(value: str, allowed: frozenset[str]) -> str:
+_EMAIL_BEFORE_V06 = ("before v0.6 the email path is `identity_assertion` with the `verified_email` assertion type: "
+                     "list \"identity_assertion\" here and \"verified_email\" in "
+                     "`agent_auth.identity_assertion.assertion_types_supported`")
+
+
+def _type_hint(value: str, profile: Profile) -> str:
+    """A "did you mean" that only names values the profile has (IN-THE-WILD P3, SPEC §1.2)."""
+    allowed = profile.identity_types
     suggestion = IDENTITY_TYPE_SUGGESTIONS.get(value) or IDENTITY_TYPE_SUGGESTIONS.get(value.lower())
-    if suggestion:
+    if suggestion and not suggestion.startswith("("):
+        names, _, note = suggestion.partition(" (")
+        keep = [n for n in names.split(" or ") if n in allowed]
+        if keep:
+            return f"did you mean {' or '.join(keep)}?" + (f" ({note}" if note else "")
+        if "service_auth" in names:  # the email path of v0.1-v0.5 (SPEC §1.2)
+            return _EMAIL_BEFORE_V06
+    elif suggestion:
         return f"did you mean {suggestion}?"
     near = difflib.get_close_matches(value, sorted(allowed), n=1, cutoff=0.7)
     if near:
@@ -234,7 +251,7 @@ def unknown_identity_type(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield Finding(f"identity type {shape.show(value)} is not defined in profile {ctx.profile.label}"
                       f"{_introduced(value, 'identity')}{dialect}", loc,
-                      hint=_type_hint(value, ctx.profile.identity_types), severity=dialect_sev)
+                      hint=_type_hint(value, ctx.profile), severity=dialect_sev)
     ia = block.get("identity_assertion")
     assertion = ia.get("assertion_types_supported") if isinstance(ia, dict) else None
     for i, value in enumerate(assertion if isinstance(assertion, list) else []):
@@ -266,6 +283,10 @@ def _members(value: dict[str, Any], base: str, skip: set[str]) -> Iterator[tuple
             yield from _members(child, p, skip)
 
 
+_EMPTY_TYPES_HINT = ("a site that offers no agent registration uses the no-registration profile and publishes no "
+                     "`agent_auth` block (SPEC §14 D13, D16)")
+
+
 @rule("DS005", "empty-array", Severity.WARNING, scope="json", spec="SPEC §14 D16; RFC 9728 §3.2; RFC 8414 §2")
 def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A zero-valued member (`[]`, `""`, `{}`) that RFC 9728 / RFC 8414 say to omit.
@@ -288,7 +309,7 @@ def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         shown = shape.show(value)
         if key == "identity_types_supported":
             yield Finding(f"{shape.display(p)} is {shown}: the site advertises no way to register",
-                          at(doc, pointer=p), hint=NO_REG_HINT.replace("if this", "a"), severity=Severity.ERROR)
+                          at(doc, pointer=p), hint=_EMPTY_TYPES_HINT, severity=Severity.ERROR)
         elif key == "assertion_types_supported" and offers_idjag:
             continue  # DS012: identity_assertion offered without the id-jag URN
         elif p == "/grant_types_supported" and "token_endpoint" in root:
@@ -720,3 +741,79 @@ def no_registration_stub(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             if isinstance(item, str) and item.strip().lower() == "none":
                 yield Finding(f"`agent_auth.{key}` lists \"{item}\": a stub that offers nothing",
                               at(doc, pointer=shape.ptr("agent_auth", key, i)), hint=NO_REG_HINT)
+
+
+# ---------------------------------------------------------------------------- DS014
+
+
+def _has_duplicate_names(text: str) -> bool:
+    """Cheap pre-check with the strict parser: does any object repeat a member name?"""
+    import json
+
+    found = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal found
+        if not found and len({k for k, _ in items}) != len(items):
+            found = True
+        return dict(items)
+
+    try:
+        json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return False
+    return found
+
+
+def duplicate_names(text: str) -> list[tuple[str, str, tuple[int, int], tuple[int, int]]]:
+    """(pointer of the object, name, first (line, col), repeated (line, col)) per repeated member name."""
+    if not _has_duplicate_names(text):
+        return []
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        # Tabs are JSON whitespace but not YAML indentation; raw tabs cannot occur inside valid JSON
+        # strings (RFC 8259 §7), so replacing them keeps every column (as jsonpos does).
+        root = yaml.compose(text.replace("\t", " "), Loader=loader)
+    except yaml.YAMLError:
+        return []
+    out: list[tuple[str, str, tuple[int, int], tuple[int, int]]] = []
+    stack: list[tuple[Any, str]] = [(root, "")] if root is not None else []
+    while stack:
+        node, pointer = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, tuple[int, int]] = {}
+            for k, v in node.value:
+                name = str(k.value)
+                where = (k.start_mark.line + 1, k.start_mark.column + 1)
+                if name in first:
+                    out.append((pointer, name, first[name], where))
+                else:
+                    first[name] = where
+                stack.append((v, f"{pointer}/{shape.ptr(name)[1:]}"))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((v, f"{pointer}/{i}") for i, v in enumerate(node.value))
+    return sorted(out, key=lambda d: d[3])
+
+
+@rule("DS014", "duplicate-member", Severity.ERROR, scope="json", spec="RFC 8259 §4; RFC 8414 §2; RFC 9728 §2",
+      no_registration=True)
+def duplicate_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+    """An object of the discovery document names the same member twice.
+
+    Why: RFC 8259 §4 says member names SHOULD be unique because "the behavior of software that
+    receives such an object is unpredictable": some parsers keep the first value, most the
+    last, and the rest of authmd (like Python's `json`) sees only the last one. An agent may
+    therefore call a different endpoint than the one the publisher reviewed.
+    Bad: `{"resource": "https://api.acme.dev", "resource": "https://www.acme.dev"}`
+    Good: each member once.
+    Spec: RFC 8259 §4; RFC 8414 §2; RFC 9728 §2.
+    """
+    if doc.json is None:
+        return
+    for pointer, name, first, again in duplicate_names(doc.text):
+        where = shape.display(f"{pointer}/{shape.ptr(name)[1:]}")
+        yield Finding(f"member {where} appears twice (first at line {first[0]}, column {first[1]}); parsers "
+                      "disagree about which value wins", at(doc, again[0], again[1], f"{pointer}{shape.ptr(name)}"),
+                      hint="keep one of the two members")

@@ -10,6 +10,7 @@ strings are silent (SPEC §14 D12).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 from authmd_cli import urls
 from authmd_cli.diagnostics import Finding, Severity
+from authmd_cli.markdown import split_lines
 from authmd_cli.model import AuthDoc, Document, HttpMessage, JsonDoc
 from authmd_cli.profiles import Profile
 from authmd_cli.rules.base import RuleContext, at, rule
@@ -54,6 +56,7 @@ _METADATA_KEYS: tuple[tuple[str, str], ...] = (
     ("identity_endpoint", "identity"), ("register_uri", "identity"), ("claim_endpoint", "claim"),
     ("claim_uri", "claim"), ("events_endpoint", "events"), ("revocation_uri", "events"),
 )
+_REQUIRED_RE = re.compile(r"^(.*) is missing required member `([^`]+)`$")
 _TIMESTAMP_KEYS = frozenset({"expires_at", "assertion_expires", "claim_token_expires"})  # SPEC §14 D28
 _STEP_UP_CODES = frozenset({"interaction_required", "login_required"})
 
@@ -105,11 +108,13 @@ _RESPONSE_MARKERS = frozenset({"id", "registration_id", "status", "identity", "c
 
 
 def _shape_kind(value: dict[str, Any], endpoint: str | None, direction: str | None,
-                profile: Profile) -> str | None:
+                profile: Profile, status: int | None = None) -> str | None:
     """Kind of a JSON object from its members, the endpoint it belongs to and its direction."""
-    if "err" in value:
+    if "err" in value or (status is not None and status >= 400 and endpoint == "events"):
         return "set-error"
-    if "error" in value:
+    if "error" in value or (status is not None and status >= 400):
+        # A 4xx/5xx body is an error body even when it lacks `error` (SPEC §14 D10: that is the
+        # error to report), not a registration response missing its `type`.
         if endpoint == "identity" and value.get("error") in _STEP_UP_CODES:
             return "registration-response"  # the 401 step-up bodies (SPEC §6.1)
         if endpoint in ("token", "revoke"):
@@ -147,6 +152,9 @@ def _shape_kind(value: dict[str, Any], endpoint: str | None, direction: str | No
         ("claim", "response"): "claim-response",
         ("claim-complete", "request"): "claim-complete-request",
         ("claim-complete", "response"): "claim-complete-response",
+        # A token-endpoint answer without `access_token` (`token`, camelCase, IN-THE-WILD P13) is still
+        # a token response, to be checked against its schema rather than skipped as "unknown".
+        ("token", "response"): "token-response",
         ("prm", "response"): "prm",
         ("as", "response"): "as-metadata",
     }
@@ -154,7 +162,7 @@ def _shape_kind(value: dict[str, Any], endpoint: str | None, direction: str | No
 
 
 def _first_content_line(msg: HttpMessage) -> int:
-    for i, text in enumerate(msg.fence.content.splitlines()):
+    for i, text in enumerate(split_lines(msg.fence.content)):
         if text.strip():
             return msg.fence.content_line + i
     return msg.fence.line
@@ -198,7 +206,7 @@ def examples(auth: AuthDoc, profile: Profile) -> list[Example]:
 def _example(jdoc: JsonDoc, endpoint: str | None, direction: str | None, status: int | None,
              profile: Profile) -> Example:
     value = jdoc.value
-    kind = _shape_kind(value, endpoint, direction, profile) if isinstance(value, dict) else None
+    kind = _shape_kind(value, endpoint, direction, profile, status) if isinstance(value, dict) else None
     line = jdoc.positions.get("", (0, 0))[0]
     return Example(value, jdoc, line, kind, endpoint, direction, status)
 
@@ -297,6 +305,20 @@ def _value_at(value: Any, pointer: str) -> Any:
     return cur
 
 
+# Names seen in the wild for a required member (IN-THE-WILD P13: `token`, camelCase bodies).
+_STAND_INS = {"access_token": ("token",), "id": ("registration_id",), "type": ("registration_type",),
+              "error": ("code", "error_code", "err")}
+
+
+def _stand_in(member: str, present: list[str]) -> str:
+    """` (the example has `accessToken`)` when a present key stands in for the missing member."""
+    for key in present:
+        snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
+        if key != member and (snake == member or key in _STAND_INS.get(member, ())):
+            return f" (the example has `{key}`)"
+    return ""
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -327,17 +349,31 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             name = schemas.schema_for(ex.kind, ctx.profile.label)
         except KeyError:
             continue  # the kind does not exist in this profile (e.g. a token response in v0.1)
+        missing: dict[str, tuple[str, list[str]]] = {}  # pointer -> (what, members): one finding per object
         for v in schemas.validate(ex.value, name, ctx.profile.label, allow_placeholders=True):
             found = _value_at(ex.value, v.pointer)
             if isinstance(found, str) and urls.is_placeholder(found):
                 continue
             if v.pointer.rsplit("/", 1)[-1] in _TIMESTAMP_KEYS and _is_number(found):
                 continue  # example-timestamp (SPEC §14 D28)
+            req = _REQUIRED_RE.match(v.message) if v.keyword == "required" else None
+            if req is not None:
+                entry = missing.setdefault(v.pointer, (req.group(1), []))
+                if req.group(2) not in entry[1]:
+                    entry[1].append(req.group(2))
+                continue
             pos = ex.jdoc.position(v.pointer, key=v.keyword in ("additionalProperties", "unevaluatedProperties",
                                                                 "false"))
             line, col = pos or (ex.line, 1)
             yield Finding(f"{ex.kind} example: {v.message}", at(doc, line, col),
                           hint=f"see `authmd schema show {name}`")
+        for pointer, (what, members) in missing.items():
+            line, col = ex.jdoc.position(pointer) or (ex.line, 1)
+            obj = _value_at(ex.value, pointer)
+            present = list(obj) if isinstance(obj, dict) else []
+            names = ", ".join(f"`{m}`" + _stand_in(m, present) for m in members)
+            yield Finding(f"{ex.kind} example: {what} is missing required member{'s' if len(members) > 1 else ''} "
+                          f"{names}", at(doc, line, col), hint=f"see `authmd schema show {name}`")
 
 
 @rule("EX002", "example-timestamp", Severity.WARNING, scope="auth.md", spec="SPEC §6.1-§6.2, §14 D28; "

@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from authmd_cli.detect import ALIAS_PAIRS, Scan, Signal, index, range_label, scan
+from authmd_cli.detect import ALIAS_PAIRS, Scan, Signal, document_scan, index, range_label
 from authmd_cli.diagnostics import Finding, Location, Severity
 from authmd_cli.model import DocKind, Document, JsonDoc
 from authmd_cli.profiles import CLAIM_GRANT_URN, LATEST, RENAMES, VERSIONED
-from authmd_cli.rules.base import RuleContext, at, escape_pointer_token, rule
+from authmd_cli.rules.base import RuleContext, at, escape_pointer_token, key_at, rule
 from authmd_cli.urls import compare, is_placeholder
 
 _KINDS = (DocKind.AUTH_MD, DocKind.PRM, DocKind.AS_METADATA)
@@ -69,6 +69,10 @@ def _left_to_discovery(doc: Document, sig: Signal) -> bool:
 
 
 def rename_hint(sig: Signal) -> str:
+    if sig.construct == "verified_email" and "/assertion_types_supported/" in (sig.pointer or ""):
+        # Not a rename in place: `service_auth` is an identity type, not an assertion type.
+        return ("remove `verified_email` from `assertion_types_supported`; since v0.6 the email path is the "
+                "`service_auth` identity type (list it in `identity_types_supported`) with `login_hint`")
     r = RENAMES.get(sig.construct)
     if r is not None:
         head = (f"rename `{r.old}` to `{r.new}` (since {r.introduced})" if r.new
@@ -91,7 +95,43 @@ def _short(sig: Signal) -> str:
 def _loc(doc: Document, sig: Signal) -> Location:
     if doc.kind is DocKind.AUTH_MD:
         return at(doc, sig.line, 1)
-    return at(doc, pointer=sig.pointer if sig.pointer is not None else "")
+    pointer = sig.pointer if sig.pointer is not None else ""
+    # A legacy member *name* is pointed at by its key, like GN002 and DS002 do.
+    return key_at(doc, pointer) if sig.kind == "key" and pointer else at(doc, pointer=pointer)
+
+
+# Body-shape constructs that example-shape-mismatch (EX003) names, with their replacements, in
+# one finding per example (SPEC §1.2, §6); GN001 does not repeat them member by member.
+_ENVELOPE_CONSTRUCTS = frozenset({
+    "registration_id", "registration_type", "identity_assertion", "assertion_expires", "claim_url",
+    "claim_token_expires", "pre_claim_scopes", "post_claim_scopes", "claim_attempt", "credential_type",
+    "credential_expires", "requested_credential_type", "claim-body-email", "claim-body-union", "otp",
+})
+
+
+def _left_to_examples(doc: Document, ctx: RuleContext) -> set[int]:
+    """Lines of auth.md examples that EX003 reports as another profile's body shape."""
+    if doc.auth is None:
+        return set()
+    from authmd_cli.rules.examples import examples, foreign_envelope
+
+    lines: set[int] = set()
+    for ex in examples(doc.auth, ctx.profile):
+        if foreign_envelope(ex, ctx.profile) is not None:
+            lines.update(pos[0] for pos in ex.jdoc.positions.values())
+            lines.update(pos[0] for pos in ex.jdoc.key_positions.values())
+    return lines
+
+
+def _left_to_misplaced(doc: Document, ctx: RuleContext) -> set[str]:
+    """Pointers of legacy members DS002 already reports with the same advice (e.g. a v0.1
+    `credential_types_supported` at the root of `agent_auth`, "remove it"): one fact, one finding."""
+    if doc.json is None:
+        return set()
+    from authmd_cli import metadata_shape
+
+    return {m.pointer for m in metadata_shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile.label)
+            if m.target is None}
 
 
 def _alias_locations(doc: Document) -> set[tuple[str, int | None, str | None]]:
@@ -148,12 +188,16 @@ def legacy_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """
     if not _applies(doc, ctx):
         return
-    sc = scan(doc.kind, doc.auth, doc.json)
+    sc = document_scan(doc.kind, doc.auth, doc.json)
     target = ctx.profile.label
     skip = _alias_locations(doc)
+    misplaced = _left_to_misplaced(doc, ctx)
+    shapes = _left_to_examples(doc, ctx)
     seen: set[tuple[str, int | None, str | None]] = set()
     for sig in sc.signals:
-        if sig.kind == "error" or not is_legacy(sig, target) or _left_to_discovery(doc, sig):
+        if sig.kind == "error" or not is_legacy(sig, target) or _left_to_discovery(doc, sig) \
+                or (sig.pointer in misplaced and sig.kind == "key") \
+                or (sig.line in shapes and sig.construct in _ENVELOPE_CONSTRUCTS):
             continue
         key = (sig.construct, sig.line if doc.kind is DocKind.AUTH_MD else None, sig.pointer)
         if key in seen or (sig.construct, key[1], key[2]) in skip:
@@ -245,13 +289,19 @@ def dialect(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     P11). authmd names the dialect with its evidence and lowers enum findings to info
     (SPEC §14 D14) instead of drowning the author in errors. Several signals are needed: one
     unknown key is only an extension. AuthKit's nested shape is profile v0.7-B, not a dialect.
+    The `extension-block` dialect is left to unknown-member (DS003), which reports each block
+    once and honours the config allow-list.
     Bad/Good: informational; nothing to fix unless you meant to follow WorkOS's vocabulary.
     Spec: IN-THE-WILD §3; SPEC §14 D14, D15.
     """
     det = doc.detection
     if doc.kind not in _KINDS or not det.dialect or det.not_protocol:
         return
-    sc = scan(doc.kind, doc.auth, doc.json)
+    if det.dialect == "extension-block":
+        # DS003 reports each extension block once, naming the dialect, and honours the config
+        # allow-list (IN-THE-WILD §3: "info once per block; config allow-list silences it").
+        return
+    sc = document_scan(doc.kind, doc.auth, doc.json)
     first = det.dialect_evidence[0] if det.dialect_evidence else None
     hit = next((h for h in sc.dialect_hits if h.dialect == det.dialect and h.text == first),
                next((h for h in sc.dialect_hits if h.dialect == det.dialect), None))
@@ -262,8 +312,8 @@ def dialect(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     else:
         loc = at(doc, pointer=hit.pointer or "")
     yield Finding(f"follows the `{det.dialect}` dialect: {'; '.join(det.dialect_evidence[:4])}", loc,
-                  hint="dialect-specific members and values are reported as info; allow-list extension keys "
-                       "in the config to silence them")
+                  hint="dialect-specific members and values are reported as info; allow-list extension keys in "
+                       "the config to silence the unknown-member findings")
 
 
 @rule("GN004", "unknown-profile", Severity.INFO, scope="any", spec="SPEC §14 D2; SPEC §1.3")
@@ -283,6 +333,11 @@ def unknown_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     if doc.kind not in (DocKind.AUTH_MD, DocKind.AS_METADATA):
         return
+    if doc.auth is not None:
+        from authmd_cli.rules.structure import html_body_line
+
+        if html_body_line(doc.auth) is not None:
+            return  # an HTML page has no generation to detect (MD018 html-document)
     loc = at(doc, 1, 1) if doc.auth else at(doc, pointer="")
     yield Finding(f"no generation fingerprint found (SPEC §1.3); linted as {ctx.profile.label}", loc,
                   hint="pin the profile with --profile or the config `profile` key")

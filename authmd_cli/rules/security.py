@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from authmd_cli.diagnostics import Finding, Location, Severity
+from authmd_cli.markdown import split_lines
 from authmd_cli.model import DocKind, Document, JsonDoc
 from authmd_cli.rules.base import RuleContext, at, escape_pointer_token, rule
 from authmd_cli.urls import is_loopback_host, is_placeholder, is_placeholder_host
@@ -128,7 +129,7 @@ def _strings(doc: Document) -> Iterator[_Str]:
     for f in doc.auth.fences:
         if f.lang in ("json", "http"):
             continue
-        for i, text in enumerate(f.content.splitlines()):
+        for i, text in enumerate(split_lines(f.content)):
             yield _Str(text, "@text", f.content_line + i, 1, None)
 
 
@@ -163,14 +164,17 @@ def secret_in_example(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     seen: set[tuple[int | None, str | None, str]] = set()
     for s in _strings(doc):
+        in_urls = _url_secret_values(s.value) if s.key not in _OPAQUE_URL_MEMBERS else set()
         for what, secret in _secrets_in(s):
             key = (s.line, s.pointer, secret)
-            if key in seen:
-                continue
+            if key in seen or any(secret in v for v in in_urls):
+                continue  # a credential inside a URL is SC003's finding (one fact, one report)
             seen.add(key)
-            where = f"`{s.key}`" if s.key and not s.key.startswith("@") else "the example"
+            member = s.key if s.key and not s.key.startswith("@") else None
+            where = f"`{member}`" if member else "the example"
+            placeholder = f"<{member}>" if member in SECRET_KEYS else "<access_token>"
             yield Finding(f"{what} in {where} looks like a real credential ({redact(secret)})", _loc(doc, s),
-                          hint="replace it with a placeholder such as \"<access_token>\"; if it was real, revoke it")
+                          hint=f"replace it with a placeholder such as \"{placeholder}\"; if it was real, revoke it")
 
 
 def _secrets_in(s: _Str) -> Iterator[tuple[str, str]]:
@@ -271,16 +275,32 @@ def _urls_in(text: str) -> list[str]:
 
 
 def _url_secret(url: str) -> Iterator[str]:
+    for name, value in _url_secret_parts(url):
+        if name is None:
+            parts = urlsplit(url)
+            yield f"a password in the userinfo of {parts.scheme}://{parts.hostname or ''}… ({redact(value)})"
+        else:
+            yield f"query parameter `{name}` carries a credential ({redact(value)})"
+
+
+def _url_secret_parts(url: str) -> Iterator[tuple[str | None, str]]:
+    """(query parameter name, or None for the userinfo password; value) of credentials in `url`."""
     try:
         parts = urlsplit(url)
+        password = parts.password
     except ValueError:
         return
-    if parts.password and not is_placeholder(parts.password):
-        yield f"a password in the userinfo of {parts.scheme}://{parts.hostname or ''}… ({redact(parts.password)})"
+    if password and not is_placeholder(password):
+        yield None, password
     for name, value in parse_qsl(parts.query, keep_blank_values=False):
         if name.lower() in _SECRET_PARAMS and value and not is_placeholder(value) and "<" not in value \
                 and len(value) >= 8:
-            yield f"query parameter `{name}` carries a credential ({redact(value)})"
+            yield name, value
+
+
+def _url_secret_values(text: str) -> set[str]:
+    """Credential values SC003 reports inside the URLs of `text`."""
+    return {value for url in _urls_in(text) for _, value in _url_secret_parts(url)}
 
 
 # ------------------------------------------------------------------------------ SC004

@@ -122,7 +122,25 @@ def _first_line(doc: Document) -> int:
     return h1.line if h1 else min(auth.body_start_line, max(len(auth.lines), 1))
 
 
+_HTML_START_RE = re.compile(r"^\s*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE)
+
+
+def html_body_line(auth: AuthDoc) -> int | None:
+    """Line of `<!doctype html` / `<html` when the body is an HTML page, not Markdown (SPEC §14 D19)."""
+    for n in range(auth.body_start_line, len(auth.lines) + 1):
+        text = auth.lines[n - 1]
+        if text.strip():
+            return n if _HTML_START_RE.match(text) else None
+    return None
+
+
 # ------------------------------------------------------------------ MD001-MD002: the title
+
+
+def _titles(auth: AuthDoc) -> list[Heading]:
+    """The H1s, without the setext "heading" a conflict's `=======` makes of `<<<<<<< HEAD`
+    (merge-conflict-marker's finding, IN-THE-WILD P8)."""
+    return [h for h in auth.h1s if not _CONFLICT_RE.match(h.raw)]
 
 
 @rule("MD001", "missing-h1", Severity.ERROR, scope="auth.md", spec="SPEC §3.2, §14 D11", no_registration=True)
@@ -135,7 +153,7 @@ def missing_h1(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Good: `# auth.md` as the first line of the body.
     """
     auth = doc.auth
-    if auth is None or auth.h1s:
+    if auth is None or _titles(auth) or html_body_line(auth) is not None:  # an HTML page is MD018's
         return
     line = min(auth.body_start_line, max(len(auth.lines), 1))
     yield Finding("the document has no H1 title", at(doc, line, 1), hint="start the body with `# auth.md`")
@@ -152,8 +170,7 @@ def h1_not_auth_md(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Good: one `# auth.md`; put the brand in the intro.
     """
     auth = doc.auth
-    # A setext "heading" made by a conflict's `=======` is merge-conflict-marker's finding.
-    h1s = [h for h in auth.h1s if not _CONFLICT_RE.match(h.raw)] if auth is not None else []
+    h1s = _titles(auth) if auth is not None else []
     if not h1s:
         return
     first, *rest = h1s
@@ -187,7 +204,7 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Good: every section of SPEC §3.2 as an H2, e.g. `## Step 5 — Exchange the assertion`.
     """
     auth = doc.auth
-    if auth is None:
+    if auth is None or html_body_line(auth) is not None:  # an HTML page is MD018's, not 8 missing sections
         return
     present = {s.section_id for s in auth.sections if s.section_id}
     by_id = {s.section_id: s for s in reversed(auth.sections) if s.section_id}
@@ -284,7 +301,9 @@ def heading_style(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         unnumbered = s.section_id in ("errors", "revocation")
         if (s.style == "plain") if unnumbered else (s.style == "step-emdash"):
             continue
-        want = canonical_heading(s.section_id, ctx.profile, s.step if not unnumbered else None, s.title)
+        # Keep the author's wording unless it is just the canonical title re-cased (`pick a method`).
+        title = SECTION_TITLES[s.section_id] if _norm(s.title) == _norm(SECTION_TITLES[s.section_id]) else s.title
+        want = canonical_heading(s.section_id, ctx.profile, s.step if not unnumbered else None, title)
         yield Finding(f"heading {s.heading.raw.strip()!r} is not in the canonical style",
                       at(doc, s.heading.line, 1), hint=f"write `{want}`")
 
@@ -379,7 +398,7 @@ def intro_hosts(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     lives on `https://auth.acme.dev`."
     """
     auth = doc.auth
-    if auth is None:
+    if auth is None or html_body_line(auth) is not None:  # an HTML page is MD018's
         return
     line = _intro_first_line(auth) if _intro_text(auth) else _first_line(doc)
     rs, as_ = example_hosts(auth)
@@ -603,12 +622,14 @@ def duplicate_heading(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     seen: dict[tuple[int | None, int, str], Heading] = {}
     stack: list[Heading] = []
     for h in auth.headings:
+        if h.level == 1:
+            # H1s are not parents: a second H1 (or the setext "heading" a conflict's `=======`
+            # makes) must not hide a repeated `## Step 3 — Register` below it.
+            continue
         while stack and stack[-1].level >= h.level:
             stack.pop()
         parent = stack[-1].line if stack else None
         stack.append(h)
-        if h.level == 1:
-            continue
         key = (parent, h.level, _norm(h.text))
         if key in seen:
             yield Finding(f"duplicate heading {h.text.strip()!r} (first at line {seen[key].line})",
@@ -712,6 +733,18 @@ def _cell_codes(cell: str) -> list[str]:
             and t not in ("or", "and", "any")]
 
 
+def _renamed_to(code: str, known: frozenset[str]) -> str | None:
+    """The code of this profile that `code` was renamed to, following chains (SPEC §1.2)."""
+    seen = {code}
+    rename = RENAMES.get(code)
+    while rename is not None and rename.new is not None and rename.new not in seen:
+        if rename.new in known:
+            return rename.new
+        seen.add(rename.new)
+        rename = RENAMES.get(rename.new)
+    return None
+
+
 def _relevant(code: str, methods: set[str] | None, claim: bool, step_up: bool) -> bool:
     if code == "interaction_required" and not step_up:
         return False  # the step-up is optional: a service may provision or refuse instead (SPEC §8.5)
@@ -778,7 +811,10 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     claim = claim_capable(auth)
     table_lines = {table.line, *table.row_lines}
     step_up = any("interaction_required" in text for n, text in enumerate(auth.lines, 1) if n not in table_lines)
-    missing = sorted(c for c in ctx.profile.errors_table_expected - listed if _relevant(c, methods, claim, step_up))
+    # A row with the old name of an expected code was already reported with its rename above.
+    renamed = {_renamed_to(c, known) for c in listed - known} - {None}
+    missing = sorted(c for c in ctx.profile.errors_table_expected - listed - renamed
+                     if _relevant(c, methods, claim, step_up))
     if missing:
         yield Finding(f"the Errors table lacks {len(missing)} code(s) of profile {ctx.profile.label}: "
                       + ", ".join(f"`{c}`" for c in missing), at(doc, table.line, 1),
@@ -929,3 +965,27 @@ def missing_401_challenge_documented(doc: Document, ctx: RuleContext) -> Iterato
             yield Finding(f"the file says the service omits the 401 challenge: {m.group(0)!r}",
                           at(doc, n, m.start() + 1),
                           hint="send WWW-Authenticate with resource_metadata on every 401 (RFC 9728 §5.1)")
+
+
+@rule("MD018", "html-document", Severity.ERROR, scope="auth.md", spec="SPEC §14 D19; SPEC §3.1; IN-THE-WILD P5",
+      no_registration=True)
+def html_document(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+    """The auth.md is an HTML page (`<!doctype html>` / `<html>`), not Markdown.
+
+    Why: agents read auth.md as Markdown (`text/markdown`, SPEC §3.1); a body that starts with
+    `<!doctype` or `<html` is an HTML page, typically a single-page app shell or a CMS page
+    served at `/auth.md`, and carries none of the sections or fenced examples agents act on
+    (SPEC §14 D19: error). The Markdown structure rules (missing H1, sections, intro) stay
+    silent for such a file: this one finding says what is wrong.
+    Bad: `<!doctype html><html><head><title>auth.md</title>…`
+    Good: the Markdown source, starting with `# auth.md`.
+    Spec: SPEC §3.1, §14 D19.
+    """
+    auth = doc.auth
+    if auth is None:
+        return
+    line = html_body_line(auth)
+    if line is not None:
+        yield Finding(f"the file is an HTML page ({auth.lines[line - 1].strip()[:40]!r}), not Markdown",
+                      at(doc, line, 1), hint="publish the Markdown source of auth.md (text/markdown), starting "
+                      "with `# auth.md`")

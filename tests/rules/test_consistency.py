@@ -273,3 +273,38 @@ def test_xd007_ceremony_drift_vendor_urn_counts_as_polling() -> None:
     s["grant_types_supported"] = ["urn:ietf:params:oauth:grant-type:jwt-bearer",
                                   "urn:quillnote:params:oauth:grant-type:claim_token"]
     assert run("v0.6", asm=s).code("XD007") == []
+
+
+# ---------------------------------------------------------------------------- regressions (dogfooding)
+
+
+def test_xd005_example_drift_not_against_a_served_placeholder() -> None:
+    # The served placeholder is DS006's error; the (correct) example must not be called drift.
+    _, _, s = fixture("v0.7-B")
+    s["revocation_endpoint"] = "https://<your-domain>/oauth2/revoke"
+    assert run(asm=s).code("XD005") == []
+    s["revocation_endpoint"] = "https://auth.quillnote.io/oauth2/revoke-v2"
+    r = run(asm=s)
+    assert [d.location.line for d in r.code("XD005")] == [line_of(r.auth, '"revocation_endpoint"'),
+                                                          line_of(r.auth, "POST /oauth2/revoke")]
+
+
+def test_xd005_example_drift_ignores_refresh_and_empty_served_lists() -> None:
+    _, _, s = fixture("v0.7-B")
+    s["agent_auth"]["identity_types_supported"].append("refresh")  # SPEC §14 D8: never required
+    s["scopes_supported"] = []  # DS005: omit it; not a drift of the example
+    assert run(asm=s).code("XD005") == []
+    s["agent_auth"]["identity_types_supported"].remove("anonymous")
+    r = run(asm=s)
+    assert (line_of(r.auth, '"identity_types_supported"'), "extra `anonymous`") in {
+        (d.location.line, d.message.rsplit(": ", 1)[-1]) for d in r.code("XD005")}
+
+
+def test_xd003_hint_names_the_as_issuer_exactly() -> None:
+    _, p, s = fixture("v0.7-B")
+    s["issuer"] = "https://auth.quillnote.io/"
+    p["authorization_servers"] = ["https://auth.quillnote.io/.well-known/oauth-authorization-server"]
+    r = run(prm=p, asm=s)
+    [d] = r.code("XD003")
+    assert d.location.line == line_of(r.prm, "/.well-known/oauth-authorization-server")
+    assert d.hint == "list the issuer instead: https://auth.quillnote.io/"

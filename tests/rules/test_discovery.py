@@ -731,3 +731,71 @@ def test_ds_rules_never_raise_on_plain_load() -> None:
                   {"issuer": 1, "token_endpoint": None, "grant_types_supported": "x"}):
         report = lint_documents([load_document("x.json", json.dumps(value))], [], LintOptions())
         assert [d for d in report.diagnostics if d.code == "TL006"] == []
+
+
+# ---------------------------------------------------------------------------- regressions (dogfooding)
+
+
+@pytest.mark.parametrize("value", [42, ["https://quillnote.io/auth.md"], {"url": "x"}, True])
+def test_ds007_skill_url_non_string_reported_once(value: Any) -> None:
+    # DS007 explains a non-URL skill; DS001 must not repeat the same fact as a type error.
+    doc = as_doc()
+    doc["agent_auth"]["skill"] = value
+    text, diags = lint(doc)
+    assert one(diags, "DS007").location.line == line_of(text, '"skill"')
+    assert [d for d in of(diags, "DS001") if d.location.pointer == "/agent_auth/skill"] == []
+
+
+def test_ds004_unknown_identity_type_hints_follow_the_profile() -> None:
+    doc = as_doc()
+    doc["agent_auth"]["identity_types_supported"] = ["anonymous", "verified_email", "user_claimed"]
+    doc["grant_types_supported"].append(CLAIM_GRANT_URN)
+    text, diags = lint(doc, profile="v0.4")
+    found = {d.location.line: d for d in of(diags, "DS004")}
+    email = found[line_of(text, '"verified_email"')]
+    claimed = found[line_of(text, '"user_claimed"')]
+    # v0.4 has no service_auth: the email path is identity_assertion + the verified_email assertion type.
+    assert email.hint is not None and "service_auth" not in email.hint
+    assert "assertion_types_supported" in email.hint
+    assert claimed.hint == "did you mean anonymous?"
+    _, latest = lint(doc, profile="v0.7-B")
+    hints = {d.hint for d in of(latest, "DS004")}
+    assert "did you mean anonymous or service_auth?" in hints
+
+
+def test_ds014_duplicate_member_bad() -> None:
+    text = ('{\n  "issuer": "https://auth.quillnote.io",\n  "agent_auth": {\n'
+            '    "identity_endpoint": "https://auth.quillnote.io/agent/identity",\n'
+            '    "identity_types_supported": ["anonymous"],\n'
+            '    "identity_endpoint": "https://auth.quillnote.io/register"\n  }\n}\n')
+    _, diags = lint(text)
+    d = one(diags, "DS014")
+    assert (d.location.line, d.location.column) == (6, 5)
+    assert d.location.pointer == "/agent_auth/identity_endpoint"
+    assert "line 4" in d.message
+
+
+def test_ds014_duplicate_member_in_prm_and_arrays() -> None:
+    text = ('{"resource": "https://api.quillnote.io",\n "authorization_servers": [{"a": 1, "a": 2}],\n'
+            ' "resource": "https://www.quillnote.io"}\n')
+    _, diags = lint(text, source="prm.json")
+    assert sorted((d.location.line, d.location.pointer) for d in of(diags, "DS014")) == [
+        (2, "/authorization_servers/0/a"), (3, "/resource")]
+
+
+def test_ds014_duplicate_member_good() -> None:
+    _, diags = lint(as_doc())
+    assert of(diags, "DS014") == []
+    # The same name in two different objects is not a duplicate.
+    _, diags = lint('{"issuer": "https://auth.quillnote.io", "agent_auth": {"issuer": "x"}}')
+    assert of(diags, "DS014") == []
+
+
+def test_ds005_empty_identity_types_hint_reads_as_a_sentence() -> None:
+    doc = as_doc()
+    doc["agent_auth"]["identity_types_supported"] = []
+    text, diags = lint(doc)
+    d = [x for x in of(diags, "DS005") if x.location.pointer == "/agent_auth/identity_types_supported"]
+    assert [x.location.line for x in d] == [line_of(text, '"identity_types_supported"')]
+    assert d[0].severity is Severity.ERROR
+    assert d[0].hint is not None and d[0].hint.startswith("a site that offers no agent registration uses")

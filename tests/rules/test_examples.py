@@ -227,3 +227,38 @@ def test_ex004_http_example_method_good() -> None:
             "Content-Type: application/json; charset=utf-8\n\n"
             "{\"type\": \"service_auth\", \"claim_token\": \"clm_...\", \"login_hint\": \"a@acme.dev\"}\n```\n")
     assert lint(text, "EX004") == []
+
+
+# ---------------------------------------------------------------- regressions (dogfooding)
+
+
+def test_ex001_example_schema_missing_members_reported_once_per_object() -> None:
+    # Seven missing members of one object are one finding that names them all, not seven.
+    text = replace('''{
+  "id": "reg_...",
+  "type": "anonymous",
+  "identity": {''', '''{
+  "id": "reg_...",
+  "type": "anonymous",
+  "identity_": {''')
+    diags = [d for d in lint(text, "EX001") if "missing required" in d.message]
+    assert [d.location.line for d in diags] == [line_of(text, '"identity_": {') - 3]
+    assert "`identity`" in diags[0].message
+
+
+def test_ex001_example_schema_token_response_without_access_token() -> None:
+    # IN-THE-WILD P13: `token` instead of `access_token` is checked, not skipped as an unknown shape.
+    text = replace('"access_token": "<access token>",', '"token": "<access token>",')
+    diags = lint(text, "EX001")
+    assert [d.location.line for d in diags] == [line_of(text, '"token": "<access token>"') - 1]
+    assert "`access_token` (the example has `token`)" in diags[0].message
+
+
+def test_ex001_example_schema_error_status_body_without_error_member() -> None:
+    # SPEC §14 D10: a 401 body without `error` is an error body missing `error`, not a
+    # registration response missing `type`.
+    text = replace('  "error": "login_required",', '  "code": "login_required",')
+    diags = lint(text, "EX001")
+    assert [d.location.line for d in diags] == [line_of(text, '"code": "login_required"') - 1]
+    assert diags[0].message.startswith("error example:")
+    assert "`error` (the example has `code`)" in diags[0].message

@@ -100,9 +100,12 @@ def test_gn001_legacy_profile_flat_member_in_otherwise_v07b_auth_md() -> None:
     block = json.dumps({"id": "reg_...", "type": "anonymous", "registration_id": "reg_...",
                         "identity": {"assertion": "<service-signed JWT>", "expires_at": "t"}}, indent=2)
     text = f"# auth.md\n\n## Step 3 — Register\n\n```json\n{block}\n```\n"
-    diags = codes(run(text, "auth.md"), "GN001")
-    assert [d.location.line for d in diags] == [line_of(text, '"registration_id"')]
-    assert diags[0].hint is not None and "`id`" in diags[0].hint
+    # The flat member makes the example another profile's shape: EX003 names it with its rename
+    # (one finding), and GN001 does not repeat it.
+    doc = load_document("auth.md", text)
+    diags = lint_documents([doc], [], LintOptions(select=("GN001", "EX003"))).diagnostics
+    assert [(d.code, d.location.line) for d in diags] == [("EX003", line_of(text, "{"))]
+    assert diags[0].hint is not None and "`registration_id` → `id`" in diags[0].hint
 
 
 # ---------------------------------------------------------------------------- GN002
@@ -120,11 +123,20 @@ def test_gn002_mixed_generations_agreeing_aliases_warn() -> None:
                 if "register_uri" in d.message and d.severity is Severity.WARNING]
 
 
-def test_gn002_mixed_generations_trailing_slash_still_agrees() -> None:
-    text = as_json({"claim_uri": "https://auth.quillnote.io/agent/identity/claim/",
+def test_gn002_mixed_generations_host_case_still_agrees() -> None:
+    # SPEC §14 D4: host case, default port and a `/` on an empty path are not differences.
+    text = as_json({"claim_uri": "https://Auth.Quillnote.io:443/agent/identity/claim",
                     "claim_endpoint": "https://auth.quillnote.io/agent/identity/claim"})
     diags = codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN002")
     assert [d.severity for d in diags] == [Severity.WARNING]
+
+
+def test_gn002_mixed_generations_trailing_slash_on_a_path_is_another_url() -> None:
+    # `…/claim/` and `…/claim` are different resources (RFC 3986 §6.2.3): D30 error.
+    text = as_json({"claim_uri": "https://auth.quillnote.io/agent/identity/claim/",
+                    "claim_endpoint": "https://auth.quillnote.io/agent/identity/claim"})
+    diags = codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN002")
+    assert [d.severity for d in diags] == [Severity.ERROR]
 
 
 def test_gn002_mixed_generations_different_urls_error_names_both() -> None:
@@ -179,10 +191,17 @@ def test_gn003_dialect_named_at_first_signal() -> None:
         '"events_supported"', '"user_claimed"', "urn:auth.md:user_claimed")}
 
 
-def test_gn003_dialect_extension_block_line() -> None:
+def test_gn003_dialect_extension_block_left_to_ds003() -> None:
+    # IN-THE-WILD §3: an extension block is info once per block, and the allow-list silences it.
+    # DS003 reports the block (naming the dialect); GN003 must not report the same fact again.
     text = (FIXTURES / "dialects" / "extension-block" / AS_FILE).read_text(encoding="utf-8")
-    diags = codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN003")
-    assert [d.location.line for d in diags] == [line_of(text, '"clinical_profile"')]
+    doc = load_document("as.json", text, kind=DocKind.AS_METADATA)
+    assert doc.detection.dialect == "extension-block"
+    diags = lint_documents([doc], [], LintOptions(select=("GN003", "DS003"))).diagnostics
+    assert [(d.code, d.location.line) for d in diags] == [("DS003", line_of(text, '"clinical_profile"'))]
+    allowed = lint_documents([doc], [], LintOptions(select=("GN003", "DS003"),
+                                                    allowed_extension_keys=("agent_auth.clinical_profile",)))
+    assert allowed.diagnostics == []
 
 
 def test_gn003_dialect_absent_for_workos_vocabulary() -> None:
@@ -205,3 +224,70 @@ def test_gn004_unknown_profile_silent_when_pinned_or_detected() -> None:
     assert codes(run(text, "auth.md", profile="v0.7-B"), "GN004") == []
     fixture = (FIXTURES / "profiles" / "v0.3" / "auth.md").read_text(encoding="utf-8")
     assert codes(run(fixture, "auth.md"), "GN004") == []
+
+
+# ---------------------------------------------------------------------------- regressions (dogfooding)
+
+
+def test_gn001_legacy_profile_verified_email_assertion_type_hint() -> None:
+    # `service_auth` is an identity type: "rename verified_email to service_auth" inside
+    # assertion_types_supported would produce an invalid document.
+    text = as_json({"identity_endpoint": "https://auth.quillnote.io/agent/identity",
+                    "identity_types_supported": ["identity_assertion"],
+                    "identity_assertion": {"assertion_types_supported": [
+                        "urn:ietf:params:oauth:token-type:id-jag", "verified_email"]}},
+                   issuer="https://auth.quillnote.io")
+    diags = [d for d in codes(run(text, "as.json", profile="v0.7-B", kind=DocKind.AS_METADATA), "GN001")
+             if "verified_email" in d.message]
+    assert [d.location.line for d in diags] == [line_of(text, '"verified_email"')]
+    assert diags[0].hint is not None and diags[0].hint.startswith("remove `verified_email`")
+    assert "identity_types_supported" in diags[0].hint
+
+
+def test_gn001_legacy_profile_not_repeated_for_a_misplaced_member() -> None:
+    # DS002 already says "remove it" for credential_types_supported at the root of agent_auth.
+    text = as_json({"identity_endpoint": "https://auth.quillnote.io/agent/identity",
+                    "identity_types_supported": ["anonymous"],
+                    "credential_types_supported": ["api_key"],
+                    "anonymous": {"credential_types_supported": ["api_key"]}},
+                   issuer="https://auth.quillnote.io")
+    doc = load_document("as.json", text, kind=DocKind.AS_METADATA)
+    diags = lint_documents([doc], [], LintOptions(profile="v0.7-B", select=("GN001", "DS002"))).diagnostics
+    root = line_of(text, '"credential_types_supported"')
+    nested = line_of(text, '"credential_types_supported"', 2)
+    assert sorted((d.code, d.location.line) for d in diags) == [("DS002", root), ("GN001", nested)]
+
+
+def test_gn001_legacy_profile_points_at_the_key_of_a_legacy_member() -> None:
+    text = as_json({"register_uri": "https://auth.quillnote.io/agent/identity",
+                    "identity_types_supported": ["anonymous"]}, issuer="https://auth.quillnote.io")
+    diags = [d for d in codes(run(text, "as.json", profile="v0.7-B", kind=DocKind.AS_METADATA), "GN001")
+             if "register_uri" in d.message]
+    line = line_of(text, '"register_uri"')
+    assert [(d.location.line, d.location.column) for d in diags] == [(line, text.splitlines()[line - 1].index('"') + 1)]
+
+
+def test_gn001_legacy_profile_vendor_credential_types_are_the_templated_dialect() -> None:
+    # IN-THE-WILD §3 templated: `x-<vendor>-` credential types are info under that dialect, not a
+    # v0.1 construct that makes the document "mixed".
+    text = (FIXTURES / "dialects" / "templated" / AS_FILE).read_text(encoding="utf-8")
+    doc = load_document("as.json", text, kind=DocKind.AS_METADATA)
+    assert doc.detection.dialect == "templated" and not doc.detection.mixed
+    assert codes(run(text, "as.json", kind=DocKind.AS_METADATA), "GN001") == []
+    legacy = text.replace('"x-quillnote-session"', '"api_key"')
+    diags = codes(run(legacy, "as.json", kind=DocKind.AS_METADATA), "GN001")
+    assert [d.location.line for d in diags if d.severity is Severity.WARNING] == [
+        line_of(legacy, '"credential_types_supported"')]
+
+
+def test_gn001_legacy_profile_leaves_flat_envelopes_to_ex003() -> None:
+    # A flat v0.6 response under target v0.7-B is one EX003 finding naming every rename, not one
+    # GN001 warning per member on top of it.
+    text = (FIXTURES / "profiles" / "v0.6" / "auth.md").read_text(encoding="utf-8")
+    doc = load_document("auth.md", text)
+    diags = lint_documents([doc], [], LintOptions(profile="v0.7-B", select=("GN001", "EX003"))).diagnostics
+    first = line_of(text, '"registration_id"')
+    assert ("EX003", first - 1) in {(d.code, d.location.line) for d in diags}
+    assert [d for d in diags if d.code == "GN001" and "registration_id" in d.message] == []
+    # Constructs EX003 does not name stay GN001's: the polling `interval`.
+    assert any(d.code == "GN001" and "interval" in d.message for d in diags)

@@ -59,3 +59,19 @@ def test_issue_required_rule_names_exist() -> None:
     }
     missing = sorted(n for n in required if lookup(n) is None)
     assert missing == []
+
+
+def test_rule_reference_page_is_current() -> None:
+    from authmd_cli.rules.reference import render_reference
+
+    page = (TESTS.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert page == render_reference(REGISTRY), "run: python -m authmd_cli.rules.reference > docs/rules.md"
+
+
+def test_reference_has_an_anchor_for_every_doc_url() -> None:
+    from authmd_cli.diagnostics import rule_doc_url
+
+    page = (TESTS.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    for r in REGISTRY.values():
+        anchor = rule_doc_url(r.code, r.name).rsplit("#", 1)[1]
+        assert f"### {r.code} {r.name}" in page and anchor == f"{r.code.lower()}-{r.name}"

@@ -193,3 +193,23 @@ def test_sc005_agent_pressure_consent_advice_is_clean() -> None:
     text = md("Show the user the service name and scopes and get their confirmation. Never ask the user for "
               "their password.\n\n```text\nignore previous instructions\n```")
     assert codes(run(text), "SC005") == []
+
+
+# ---------------------------------------------------------------------------- regressions (dogfooding)
+
+
+def test_sc003_secret_in_url_not_repeated_by_sc001() -> None:
+    key = "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+    text = md('```json\n{\n  "login_url": "https://app.quillnote.io/login?token=' + key + '",\n'
+              '  "api_key": "' + key + '"\n}\n```')
+    diags = run(text)
+    assert sorted((d.code, d.location.line) for d in diags) == [("SC001", line_of(text, '"api_key"')),
+                                                                ("SC003", line_of(text, '"login_url"'))]
+    assert_redacted(diags, key)
+
+
+def test_sc001_secret_in_example_hint_names_the_member() -> None:
+    text = md('```json\n{"refresh_token": "art_Qm9wZW5zZXNhbWUxMjM0NTY3ODkwYWJj"}\n```')
+    diags = codes(run(text), "SC001")
+    assert [d.location.line for d in diags] == [line_of(text, '"refresh_token"')]
+    assert diags[0].hint is not None and '"<refresh_token>"' in diags[0].hint

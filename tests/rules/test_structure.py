@@ -383,8 +383,8 @@ def test_md013_code_of_another_profile_with_rename() -> None:
     assert renamed[0].severity is Severity.WARNING
     assert renamed[0].location.line == line_of(text, "`rate_limited`")
     assert "rate_limit_exceeded" in (renamed[0].hint or "")
-    # ... and the profile's own code is now missing from the table
-    assert any("rate_limit_exceeded" in d.message for d in found if d is not renamed[0])
+    # ... and the profile's own code is not reported "missing" a second time for the same row
+    assert not any("rate_limit_exceeded" in d.message for d in found if d is not renamed[0])
 
 
 def test_md013_unknown_code_is_info() -> None:
@@ -528,3 +528,82 @@ def test_md013_newer_code_in_older_profile_names_the_old_name() -> None:
     [d] = [d for d in lint(CLEAN, "MD013", profile="v0.6") if "`rate_limit_exceeded`" in d.message]
     assert (d.severity, d.location.line) == (Severity.WARNING, line_of(CLEAN, "| `rate_limit_exceeded` |"))
     assert "v0.7-B" in d.message and "`rate_limited`" in (d.hint or "")
+
+
+# ---------------------------------------------------------------- regressions found by dogfooding
+
+
+def test_md011_duplicate_heading_below_a_conflict_setext_h1() -> None:
+    # `<<<<<<< HEAD` + text + `=======` parses as a setext H1; it must not hide the repeated H2.
+    text = replace("## Step 3 — Register", "<<<<<<< HEAD\nUse anonymous.\n=======\nUse service_auth.\n"
+                   ">>>>>>> feature\n\n## Step 3 — Register\n\nAgain.\n\n## Step 3 — Register")
+    diags = lint(text, "MD011")
+    assert [d.location.line for d in diags] == [line_of(text, "## Step 3 — Register", 2)]
+
+
+def test_md011_duplicate_heading_across_a_second_h1() -> None:
+    text = "# auth.md\n\n## Errors\n\ntext\n\n# Appendix\n\n## Errors\n\nmore\n"
+    assert [d.location.line for d in lint(text, "MD011")] == [9]
+
+
+def test_md001_missing_h1_when_the_only_h1_is_a_conflict_setext() -> None:
+    text = "<<<<<<< HEAD\nIntro A.\n=======\nIntro B.\n>>>>>>> main\n\n## Step 1 — Discover\n\ntext\n"
+    diags = lint(text, "MD001")
+    assert [d.location.line for d in diags] == [1]
+
+
+def test_md006_intro_hosts_front_matter_without_h1_reads_the_real_intro() -> None:
+    # Front matter supplies the title and the only H1 comes late (SPEC §3.6): the intro is the
+    # text between the front matter and the first H2, and it does name both hosts.
+    body = CLEAN.replace("# auth.md\n", "", 1)
+    text = "---\nlayout: default\ntitle: auth.md\n---\n" + body + "\nTitle\n=====\n\nEnd.\n"
+    assert lint(text, "MD006") == []
+    broken = text.replace("`https://api.widgetco.dev`", "the API", 1)
+    diags = lint(broken, "MD006")
+    assert [d.location.line for d in diags] == [line_of(broken, "WidgetCo supports agentic registration")]
+
+
+def test_md005_lines_stay_true_with_unicode_line_separators() -> None:
+    # U+2028, U+0085 and form feed are not line breaks for Markdown or editors (CommonMark §2.1).
+    text = replace("WidgetCo supports agentic registration: an AI agent",
+                   "WidgetCo supports agentic\u2028registration:\x85an AI\x0cagent")
+    text = replace("## Step 2 — Pick a method", "## Step 2: Pick a method", text)
+    diags = lint(text, "MD005")
+    assert [d.location.line for d in diags] == [line_of(CLEAN, "## Step 2 — Pick a method")]
+
+
+def test_md005_lines_stay_true_with_crlf_and_cr() -> None:
+    text = replace("## Step 2 — Pick a method", "## Step 2: Pick a method")
+    want = line_of(text, "## Step 2: Pick a method")
+    for eol in ("\r\n", "\r"):
+        diags = lint(text.replace("\n", eol), "MD005")
+        assert [d.location.line for d in diags] == [want], eol
+
+
+def test_md018_html_document_bad() -> None:
+    text = "\n<!DOCTYPE html>\n<html><head><title>auth.md</title></head><body><h1>auth.md</h1></body></html>\n"
+    report = lint_text(text, source="auth.md", options=LintOptions())
+    found = [(d.code, d.location.line) for d in report.diagnostics]
+    assert ("MD018", 2) in found
+    # One finding says what is wrong, not a missing H1 and eight missing sections.
+    assert not {c for c, _ in found} & {"MD001", "MD003", "MD006", "GN004"}
+
+
+def test_md018_html_document_good() -> None:
+    assert lint(CLEAN, "MD018") == []
+    assert lint("# auth.md\n\n<html> is mentioned in prose.\n", "MD018") == []
+
+
+def test_md013_errors_table_renamed_row_is_not_also_missing() -> None:
+    # `rate_limited` is reported once, with its rename; `rate_limit_exceeded` is not "missing" too.
+    text = replace("| `rate_limit_exceeded` |", "| `rate_limited` |")
+    diags = lint(text, "MD013")
+    assert [d.location.line for d in diags] == [line_of(text, "| `rate_limited` |")]
+    assert diags[0].hint == "use `rate_limit_exceeded`"
+
+
+def test_md005_heading_style_hint_restores_the_canonical_title_case() -> None:
+    text = replace("## Step 2 — Pick a method", "## step 2 - pick a method")
+    diags = lint(text, "MD005")
+    assert [d.location.line for d in diags] == [line_of(text, "## step 2 - pick a method")]
+    assert diags[0].hint == "write `## Step 2 — Pick a method`"

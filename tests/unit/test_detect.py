@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authmd_cli.detect import decide, detect, range_label, scan, span
+from authmd_cli.detect import decide, detect, document_scan, range_label, scan, span
 from authmd_cli.loader import load_document
 from authmd_cli.markdown import parse_auth_md
 from authmd_cli.model import Detection, DocKind, JsonDoc
@@ -230,3 +230,29 @@ def test_detect_never_raises_on_arbitrary_text(text: str) -> None:
     auth = parse_auth_md(text)
     decide(scan(DocKind.AUTH_MD, auth, None))
     assert isinstance(detect(DocKind.AUTH_MD, auth, None), Detection)
+
+
+def test_document_scan_is_computed_once_per_parsed_document() -> None:
+    # detect() at load time, GN001/GN003 and XD007 all read the scan: one pass per document.
+    text = (PROFILES_DIR / "v0.7-B" / "auth.md").read_text(encoding="utf-8")
+    doc = load_document("auth.md", text)
+    first = document_scan(doc.kind, doc.auth, doc.json)
+    assert document_scan(doc.kind, doc.auth, doc.json) is first
+    assert first.signals == scan(doc.kind, doc.auth, doc.json).signals
+    # A re-parse of the same text is another document with its own (equal) scan.
+    other = load_document("auth.md", text)
+    assert document_scan(other.kind, other.auth, other.json) is not first
+
+
+def test_document_scan_entry_dies_with_its_document() -> None:
+    import gc
+
+    from authmd_cli import detect as detect_module
+
+    doc = load_document("as.json", json.dumps({"issuer": "https://a.example", "agent_auth": {}}))
+    document_scan(doc.kind, doc.auth, doc.json)
+    key = (doc.kind, id(doc.auth), id(doc.json))
+    assert key in detect_module._SCANS
+    del doc
+    gc.collect()
+    assert key not in detect_module._SCANS

@@ -47,3 +47,14 @@ def test_round_trip_and_positions_never_raise(value: object, offset: int) -> Non
 def test_arbitrary_text_never_raises(text: str) -> None:
     doc, err = parse_json(text)
     assert (doc is None) != (err is None)
+
+
+def test_unicode_line_separators_inside_strings_keep_lines_true() -> None:
+    doc, _ = parse_json('{"a": "x\u2028y\x85z",\n "b": 1}')
+    assert doc is not None and doc.position("/b") == (2, 7)
+
+
+def test_duplicate_key_position_is_the_occurrence_json_keeps() -> None:
+    doc, _ = parse_json('{"b": 1,\n "b": 2}')
+    assert doc is not None and doc.value == {"b": 2}
+    assert doc.position("/b") == (2, 7)

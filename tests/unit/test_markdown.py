@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from authmd_cli.markdown import parse_auth_md, section_id_for, split_heading
+from authmd_cli.markdown import parse_auth_md, section_id_for, split_heading, split_lines
 
 DOC = """---
 layout: default
@@ -150,3 +150,15 @@ def test_split_heading_styles(text: str, expected: tuple[str | None, str, str]) 
 )
 def test_section_ids(title: str, sid: str | None) -> None:
     assert section_id_for(title) == sid
+
+
+def test_split_lines_only_at_lf_crlf_cr() -> None:
+    assert split_lines("a\r\nb\rc\nd\u2028e\x85f\x0cg\n") == ["a", "b", "c", "d\u2028e\x85f\x0cg"]
+    assert split_lines("") == [] and split_lines("x\n\n") == ["x", ""]
+
+
+def test_parse_auth_md_lines_ignore_unicode_separators() -> None:
+    auth = parse_auth_md("# auth.md\n\nintro\u2028still line 3\x0c\n\n## Errors\n\n```json\n{\"a\":\n\u2028 1}\n```\n")
+    assert [(h.level, h.line) for h in auth.headings] == [(1, 1), (2, 5)]
+    assert auth.json_blocks[0].fence.content_line == 8
+    assert len(auth.lines) == 10
