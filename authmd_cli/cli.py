@@ -126,8 +126,10 @@ def _check_format(fmt: str | None, allowed: Sequence[str]) -> str | None:
     return fmt
 
 
-def _read_stdin() -> bytes:
-    return sys.stdin.buffer.read()
+def _read_stdin() -> bytes | None:
+    from authmd_cli.loader import read_capped
+
+    return read_capped(sys.stdin.buffer)
 
 
 def _emit(report: Report, fmt: str, *, output: str | None, color: bool | None,

@@ -686,11 +686,10 @@ def decide(sc: Scan) -> tuple[str | None, bool]:
 
 
 def detect(kind: DocKind, auth: AuthDoc | None, json: JsonDoc | None) -> Detection:
-    """Name the profile a document follows, with evidence (SPEC §1.3, §14 D2, D13); pure, never raises."""
-    try:
-        sc = document_scan(kind, auth, json)
-    except Exception:
-        return Detection(profile=None)
+    """Name the profile a document follows, with evidence (SPEC §1.3, §14 D2, D13); pure.
+
+    A failure here is a bug: the loader reports it as TL006 instead of guessing a profile."""
+    sc = document_scan(kind, auth, json)
     dialect, dialect_evidence = _choose_dialect(sc.dialect_hits)
     if auth is not None and json is None:
         reason = _not_protocol(auth, sc)

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from authmd_cli.model import JsonDoc, JsonSyntaxError
-from authmd_cli.rules.base import escape_pointer_token
+from authmd_cli.pointer import escape_token
 
 _MAX_DEPTH = 200  # deeper documents are refused: nobody publishes them and they blow the stack
 
@@ -91,7 +91,7 @@ def _collect(text: str, positions: dict[str, tuple[int, int]], key_positions: di
             # Pushed in reverse so members are visited in order: with a duplicated key the last
             # occurrence, the one `json.loads` keeps, is recorded last and wins.
             for k, v in reversed(n.value):
-                child = f"{ptr}/{escape_pointer_token(str(k.value))}"
+                child = f"{ptr}/{escape_token(k.value)}"
                 key_positions[child] = (k.start_mark.line + 1 + line_offset, k.start_mark.column + 1)
                 stack.append((v, child))
         elif isinstance(n, yaml.SequenceNode):

@@ -152,7 +152,8 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
     for doc in documents:
         profile, origin = _profile_of(doc, pinned, fallback.get(doc.source))
         det = doc.detection
-        known = doc.kind in (DocKind.AUTH_MD, DocKind.PRM, DocKind.AS_METADATA) and not det.not_protocol
+        known = (doc.kind in (DocKind.AUTH_MD, DocKind.PRM, DocKind.AS_METADATA) and not det.not_protocol
+                 and not doc.read_error)
         report.documents.append(DocumentInfo(
             source=doc.source, kind=doc.kind.value, profile=profile.label if known else None,
             dialect=det.dialect, evidence=tuple(e.describe() for e in det.evidence), mixed=det.mixed,
@@ -167,7 +168,8 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
                 continue
             if r.scope in ("json", "prm", "as") and doc.json is None:
                 continue
-            if det.not_protocol and r.family != "tool":
+            # A file that could not be read, or is another format, gets only the tool rules.
+            if (det.not_protocol or doc.read_error) and r.family != "tool":
                 continue
             diags.extend(run(r, doc, ctx, doc.source))
 
@@ -227,7 +229,7 @@ def _apply_suppressions(documents: Sequence[Document], diags: list[Diagnostic], 
 
 
 def lint_paths(paths: Sequence[str], options: LintOptions, *,
-               read_stdin: Callable[[], bytes] | None = None) -> Report:
+               read_stdin: Callable[[], bytes | None] | None = None) -> Report:
     """Read files, directories (site layouts) and `-`, then `lint_documents`."""
     from authmd_cli.loader import read_inputs
 

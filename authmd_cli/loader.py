@@ -7,12 +7,14 @@ and groups a site layout (`DIR/auth.md` + `DIR/.well-known/oauth-*`) into a `Sit
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
+from typing import BinaryIO
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from authmd_cli.errors import InputError
-from authmd_cli.model import DocKind, Document, JsonDoc, Site
+from authmd_cli.model import AuthDoc, Detection, DocKind, Document, JsonDoc, Site
 
 PRM_NAME = "oauth-protected-resource"
 AS_NAME = "oauth-authorization-server"
@@ -22,13 +24,18 @@ _SKIP_DIRS = frozenset({".git", ".hg", ".venv", "venv", "node_modules", "__pycac
                         ".ruff_cache", ".pytest_cache"})
 
 
-def _decode(data: bytes) -> tuple[str, str | None]:
-    if data.startswith(b"\xef\xbb\xbf"):
+def _decode(data: bytes) -> tuple[str, str | None, tuple[int, int] | None]:
+    """(text, error, (line, column) of the first undecodable byte)."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
         data = data[3:]  # RFC 8259 §8.1: parsers MAY ignore a BOM
     try:
-        return data.decode("utf-8"), None
+        return data.decode("utf-8"), None, None
     except UnicodeDecodeError as exc:
-        return "", f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} cannot be decoded"
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        offset = exc.start + (3 if bom else 0)
+        return "", f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {offset} cannot be decoded", (line, column)
 
 
 def _name_kind(source: str) -> DocKind | None:
@@ -59,19 +66,28 @@ def json_kind(doc: JsonDoc) -> DocKind:
     return DocKind.JSON
 
 
+def _detect(kind: DocKind, auth: AuthDoc | None, jdoc: JsonDoc | None) -> tuple[Detection, str | None]:
+    """Detection, or no profile plus the bug (TL006) — never a silent guess."""
+    from authmd_cli.detect import detect
+
+    try:
+        return detect(kind, auth, jdoc), None
+    except Exception as exc:  # noqa: BLE001 - surfaced as TL006 internal-error (exit 2)
+        return Detection(profile=None), f"profile detection failed: {type(exc).__name__}: {exc}"
+
+
 def load_document(source: str, data: bytes | str, *, kind: DocKind | None = None) -> Document:
     """Decode and parse one input. Never raises on content: problems become fields that tool
-    rules report (TL001 unreadable, TL002 invalid JSON)."""
-    from authmd_cli.detect import detect
+    rules report (TL001 unreadable, TL002 invalid JSON, TL006 a bug while loading)."""
     from authmd_cli.jsonpos import parse_json
 
     if isinstance(data, bytes):
-        text, read_error = _decode(data)
+        text, read_error, err_at = _decode(data)
     else:
-        text, read_error = data, None
+        text, read_error, err_at = data, None, None
     hinted = kind or _name_kind(source)
     if read_error:
-        return Document(source, hinted or DocKind.UNKNOWN, "", read_error=read_error)
+        return Document(source, hinted or DocKind.UNKNOWN, "", read_error=read_error, read_error_at=err_at)
 
     looks_json = text.lstrip()[:1] in ("{", "[")
     if hinted in (DocKind.PRM, DocKind.AS_METADATA, DocKind.JSON) or (hinted is None and looks_json) or (
@@ -82,14 +98,16 @@ def load_document(source: str, data: bytes | str, *, kind: DocKind | None = None
             found = json_kind(jdoc)
             if hinted in (DocKind.PRM, DocKind.AS_METADATA) and found is DocKind.JSON:
                 found = hinted
-            return Document(source, found, text, json=jdoc, detection=detect(found, None, jdoc))
+            det, bug = _detect(found, None, jdoc)
+            return Document(source, found, text, json=jdoc, detection=det, internal_error=bug)
         if hinted in (DocKind.PRM, DocKind.AS_METADATA, DocKind.JSON) or hinted is None:
             return Document(source, hinted or DocKind.JSON, text, json_error=jerr)
 
     from authmd_cli.markdown import parse_auth_md
 
     auth = parse_auth_md(text)
-    return Document(source, DocKind.AUTH_MD, text, auth=auth, detection=detect(DocKind.AUTH_MD, auth, None))
+    det, bug = _detect(DocKind.AUTH_MD, auth, None)
+    return Document(source, DocKind.AUTH_MD, text, auth=auth, detection=det, internal_error=bug)
 
 
 # ---------------------------------------------------------------------------- filesystem
@@ -101,12 +119,31 @@ class Inputs:
     sites: list[Site] = field(default_factory=list)
 
 
-def _read(path: Path) -> bytes:
+def read_capped(stream: BinaryIO) -> bytes | None:
+    """At most MAX_BYTES from `stream`; None when there is more (never reads without bound)."""
+    data = stream.read(MAX_BYTES + 1)
+    return None if len(data) > MAX_BYTES else data
+
+
+def too_large(source: str, kind: DocKind | None = None) -> Document:
+    """An oversized input is a finding (TL001) for that file, not the end of the run."""
+    return Document(source, kind or _name_kind(source) or DocKind.UNKNOWN, "",
+                    read_error=f"larger than {MAX_BYTES // (1024 * 1024)} MiB; not read")
+
+
+def _load_path(path: Path, kind: DocKind | None = None) -> Document:
+    data = _read(path)
+    return load_document(_display(path), data, kind=kind) if data is not None else too_large(_display(path), kind)
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes; None when over MAX_BYTES. Devices, FIFOs and sockets are refused: they
+    can block forever or never end (st_size says nothing about them)."""
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"file is larger than {MAX_BYTES // (1024 * 1024)} MiB", source=str(path))
-        return path.read_bytes()
+        if not path.is_dir() and not stat.S_ISREG(path.stat().st_mode):
+            raise InputError("not a regular file", source=str(path))
+        with path.open("rb") as fh:
+            return read_capped(fh)
     except FileNotFoundError:
         raise InputError("no such file or directory", source=str(path)) from None
     except IsADirectoryError:
@@ -144,7 +181,7 @@ def _walk(root: Path) -> Iterable[Path]:
             yield Path(dirpath) / f
 
 
-def read_inputs(paths: Sequence[str], *, read_stdin: Callable[[], bytes] | None = None) -> Inputs:
+def read_inputs(paths: Sequence[str], *, read_stdin: Callable[[], bytes | None] | None = None) -> Inputs:
     """Read every path. Directories: a site layout is linted as one site; otherwise every
     auth.md and metadata JSON below it. Files given together (at most one of each kind) form a
     site too, so cross-document rules run on `authmd lint auth.md prm.json as.json`."""
@@ -153,13 +190,13 @@ def read_inputs(paths: Sequence[str], *, read_stdin: Callable[[], bytes] | None 
     for raw in paths:
         if raw == "-":
             data = read_stdin() if read_stdin else b""
-            loose.append(load_document("<stdin>", data))
+            loose.append(load_document("<stdin>", data) if data is not None else too_large("<stdin>"))
             continue
         path = Path(raw)
         if path.is_dir():
             _read_dir(path, out)
         elif path.exists():
-            loose.append(load_document(_display(path), _read(path)))
+            loose.append(_load_path(path))
         else:
             raise InputError("no such file or directory", source=raw)
     out.documents.extend(loose)
@@ -192,11 +229,11 @@ def _read_dir(root: Path, out: Inputs) -> None:
     for site_root in sorted(roots):
         auth, prm, asm = _site_files(site_root)
         docs: list[Document | None] = [
-            load_document(_display(p), _read(p), kind=k) if p else None
+            _load_path(p, k) if p else None
             for p, k in ((auth, None), (prm, DocKind.PRM), (asm, DocKind.AS_METADATA))
         ]
         out.documents.extend(d for d in docs if d is not None)
         if sum(d is not None for d in docs) >= 2:
             out.sites.append(Site(_display(site_root), docs[0], docs[1], docs[2]))
     for f in loose:
-        out.documents.append(load_document(_display(f), _read(f)))
+        out.documents.append(_load_path(f))

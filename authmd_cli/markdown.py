@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from authmd_cli.jsonpos import parse_json
 from authmd_cli.model import (
     AuthDoc,
     Fence,
@@ -287,9 +288,6 @@ def _fence(tok: Any, section: str | None, sub: str | None) -> Fence:
 
 
 def _json_block(fence: Fence) -> JsonBlock:
-    # Imported here: jsonpos -> rules.base -> rule families -> markdown.split_lines would be a cycle.
-    from authmd_cli.jsonpos import parse_json
-
     doc, err = parse_json(fence.content, line_offset=fence.content_line - 1)
     return JsonBlock(fence, doc, err)
 
@@ -335,8 +333,6 @@ def _http_message(fence: Fence) -> HttpMessage:
     json_body: JsonBlock | None = None
     form: tuple[tuple[str, str], ...] | None = None
     if body and body[0] in "{[":
-        from authmd_cli.jsonpos import parse_json
-
         doc, err = parse_json("\n".join(body_lines), line_offset=fence.content_line + n - 1)
         json_body = JsonBlock(fence, doc, err)
     elif body and "=" in body:

@@ -16,8 +16,8 @@ from typing import Any
 
 from authmd_cli import metadata_vocab as vocab
 from authmd_cli.model import DocKind, Document
+from authmd_cli.pointer import escape_token
 from authmd_cli.profiles import DIALECTS, ID_JAG_URN, RENAMES
-from authmd_cli.rules.base import escape_pointer_token
 from authmd_cli.urls import is_placeholder, normalise, split
 
 # ---------------------------------------------------------------------------- small helpers
@@ -29,7 +29,7 @@ def show(value: Any, width: int = 70) -> str:
 
 
 def ptr(*tokens: str | int) -> str:
-    return "".join("/" + escape_pointer_token(str(t)) for t in tokens)
+    return "".join("/" + escape_token(t) for t in tokens)
 
 
 def display(pointer: str) -> str:

@@ -249,6 +249,8 @@ class Document:
     json_error: JsonSyntaxError | None = None
     detection: Detection = field(default_factory=lambda: Detection(profile=None))
     read_error: str | None = None  # undecodable bytes etc.: reported by a tool rule
+    read_error_at: tuple[int, int] | None = None  # 1-based (line, column) of the undecodable byte
+    internal_error: str | None = None  # a bug while loading (e.g. in detection): TL006, exit 2
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from authmd_cli.pointer import join as pointer_join
 from authmd_cli.profiles import LATEST, VERSIONED, resolve
 from authmd_cli.resources import schemas_dir
 
@@ -364,12 +365,8 @@ def _title(schema: object) -> str | None:
     return None
 
 
-def _escape(token: object) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
 def _pointer(path: Sequence[object]) -> str:
-    return "".join("/" + _escape(t) for t in path)
+    return pointer_join(path)
 
 
 def _sort_key(path: Sequence[object]) -> tuple[Any, ...]:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from authmd_cli.diagnostics import Finding, Location, Severity
 from authmd_cli.model import Document, Site
+from authmd_cli.pointer import escape_token
 from authmd_cli.profiles import Profile
 
 # What a rule looks at:
@@ -138,5 +139,5 @@ def site_docs(site: Site) -> list[Document]:
 
 
 def escape_pointer_token(token: str) -> str:
-    """RFC 6901 §3 escaping of one reference token."""
-    return token.replace("~", "~0").replace("/", "~1")
+    """RFC 6901 §3 escaping of one reference token (kept for the rule modules)."""
+    return escape_token(token)

@@ -23,7 +23,10 @@ def unreadable_file(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Good: the same text saved as UTF-8 (no BOM).
     """
     if doc.read_error:
-        yield Finding(doc.read_error, at(doc, 1, 1), hint="save the file as UTF-8")
+        hint = ("save the file as UTF-8" if doc.read_error.startswith("not UTF-8")
+                else "auth.md and discovery documents are small; is this the right file?")
+        line, column = doc.read_error_at or (1, 1)
+        yield Finding(doc.read_error, at(doc, line, column), hint=hint)
 
 
 @rule("TL002", "invalid-json", Severity.ERROR, scope="any", spec="RFC 8259; SPEC §14 D12")
@@ -84,11 +87,12 @@ def unused_directive(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 def internal_error(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A rule failed with an unexpected exception (a bug in authmd).
 
-    Why: a crash must never look like a clean result; the run exits 2 and names the rule.
-    Please report it with the input that triggered it.
-    (Emitted by the engine.)
+    Why: a crash must never look like a clean result; the run exits 2 and names the rule (or
+    the loading step, e.g. profile detection). Please report it with the input that triggered it.
+    (Emitted by the engine for a failing rule; by this check for a failure while loading.)
     """
-    return iter(())
+    if doc.internal_error:
+        yield Finding(doc.internal_error, at(doc, 1, 1), hint="this is a bug in authmd; please report it")
 
 
 @rule("TL007", "not-protocol", Severity.INFO, scope="auth.md", spec="IN-THE-WILD §3")

@@ -36,6 +36,14 @@ def parse_trust(values: Sequence[str]) -> dict[str, TrustedProvider]:
     return out
 
 
+def _check_url(value: str, option: str) -> None:
+    from urllib.parse import urlsplit
+
+    u = urlsplit(value)
+    if u.scheme not in ("http", "https") or not u.netloc:
+        raise UsageError(f"{option} {value!r}: expected an absolute http(s) URL")
+
+
 def _load_config(config: Path | None, profile: str | None) -> tuple[ServiceConfig, str]:
     from dataclasses import replace
 
@@ -84,7 +92,8 @@ def serve_command(*, config: Path | None, profile: str | None, host: str, port: 
         echo(f"  config           {source}" + (f"; state in {db}" if db else "; state in memory"))
         echo("Press Ctrl-C to stop.")
 
-    sandbox.run(log_level=log_level, on_ready=ready)
+    stopped_by = sandbox.run(log_level=log_level, on_ready=ready)
+    warn(f"authmd: stopped ({stopped_by})" if stopped_by else "authmd: stopped")
     return ExitCode.OK
 
 
@@ -132,6 +141,11 @@ def mint_command(*, key: Path, issuer: str, aud: str, sub: str, email: str | Non
         o, s = check_switches(omit, spoil)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if email is None and "email" not in o:
+        # SPEC §8.2/§14 D21: an ID-JAG without a verified email is refused (missing_verified_email);
+        # leaving it out must be a deliberate negative test, not a forgotten flag.
+        raise UsageError("--email is required (an ID-JAG carries the user's verified email, SPEC §8.2); "
+                         "pass --omit email to mint one without it")
     req = IdJagRequest(issuer=issuer, aud=aud, sub=sub, email=email, client_id=client_id, resource=resource,
                        auth_age=auth_age, ttl=ttl, omit=o, spoil=s)
     now = system_clock()
@@ -146,7 +160,10 @@ def mint_command(*, key: Path, issuer: str, aud: str, sub: str, email: str | Non
 
 def provider_serve_command(*, key: Path, host: str, port: int, issuer: str | None, echo: Echo) -> int:
     from authmd_cli.provider import provider_app
-    from authmd_cli.sandbox.server import bind, origin_of
+    from authmd_cli.sandbox.server import bind, origin_of, serve_until_signal
+
+    if issuer is not None:
+        _check_url(issuer, "--issuer")
 
     signing = _key(key)
     sock = bind(host, port)
@@ -158,7 +175,7 @@ def provider_serve_command(*, key: Path, host: str, port: int, issuer: str | Non
     echo(f"authmd test provider {iss}: JWKS at {iss}/.well-known/jwks.json (kid {signing.kid})")
     echo("Press Ctrl-C to stop.")
     try:
-        server.run(sockets=[sock])
+        serve_until_signal(server, sock)
     finally:
         sock.close()
     return ExitCode.OK
@@ -171,6 +188,7 @@ def revoke_command(*, key: Path, issuer: str, aud: str, sub: str, events_url: st
     from authmd_cli.provider import build_set, post_set
     from authmd_cli.tokens import system_clock
 
+    _check_url(events_url, "--events-url")
     token = build_set(_key(key), issuer=issuer, aud=aud, sub=sub, now=system_clock())
     try:
         result = post_set(events_url, token)

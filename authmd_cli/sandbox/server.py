@@ -72,6 +72,33 @@ def origin_of(sock: socket.socket, host: str) -> str:
     return f"http://{shown}:{port}"
 
 
+def serve_until_signal(server: Any, sock: socket.socket) -> str | None:
+    """Run a uvicorn server on `sock` in the foreground; a SIGINT/SIGTERM is a normal stop.
+
+    uvicorn shuts down gracefully on either signal and then re-raises it with the handlers it
+    found installed; with the defaults that kills the process (SIGTERM: exit 143, no cleanup)
+    or surfaces as KeyboardInterrupt. Installing our own recording handlers first turns the
+    re-raise into a note, so the caller closes the database and exits 0 as documented."""
+    import signal
+
+    caught: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        caught.append(signum)
+        server.should_exit = True  # a signal before uvicorn installs its own handlers
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, note)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return signal.Signals(caught[0]).name if caught else None
+
+
 @contextmanager
 def in_thread(app: Any, sock: socket.socket) -> Iterator[None]:
     """Run any ASGI app on a bound socket in a daemon thread (tests, `simulate`, the bench)."""
@@ -95,19 +122,48 @@ def in_thread(app: Any, sock: socket.socket) -> Iterator[None]:
         thread.join(timeout=10)
 
 
-def _stored_key(store: Store, name: str) -> SigningKey:
+def check_origin(origin: str) -> None:
+    """`--origin` must be what `ServiceConfig.with_origin` accepts: http(s)://host[:port]."""
+    from urllib.parse import urlsplit
+
+    try:
+        u = urlsplit(origin.rstrip("/"))
+        u.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        u = None
+    if u is None or u.scheme not in ("http", "https") or not u.hostname or u.path or u.query or u.fragment:
+        raise UsageError(f"--origin {origin!r}: expected http(s)://host[:port], with no path")
+
+
+def open_store(db: Path | None) -> Store:
+    """The state database; a path that cannot hold one is the user's error (exit 2), not ours."""
+    import sqlite3
+
+    try:
+        return Store(db)
+    except (OSError, sqlite3.Error) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError(f"cannot use it as the sandbox database: {why}", source=str(db)) from None
+
+
+def _stored_key(store: Store, name: str, db: Path | None = None) -> SigningKey:
     """Keys live in the database so a `--db` sandbox keeps verifying its earlier assertions."""
-    pem = store.get_meta(name)
-    if pem is not None:
-        return signing_key_from_pem(pem.encode("ascii"))
-    key = generate_signing_key()
-    store.set_meta(name, signing_key_to_pem(key).decode("ascii"))
+    import sqlite3
+
+    try:
+        pem = store.get_meta(name)
+        if pem is not None:
+            return signing_key_from_pem(pem.encode("ascii"))
+        key = generate_signing_key()
+        store.set_meta(name, signing_key_to_pem(key).decode("ascii"))
+    except (sqlite3.Error, ValueError, UnicodeError) as exc:  # another program's SQLite file
+        raise InputError(f"not an authmd serve database ({exc})", source=str(db)) from None
     return key
 
 
-def provider_key_from(path: Path | None, store: Store) -> SigningKey:
+def provider_key_from(path: Path | None, store: Store, db: Path | None = None) -> SigningKey:
     if path is None:
-        return _stored_key(store, PROVIDER_KEY)
+        return _stored_key(store, PROVIDER_KEY, db)
     if not path.exists():
         key = generate_signing_key()
         write_private_key(path, key)
@@ -135,12 +191,14 @@ class Sandbox:
                                 server_header=False, timeout_keep_alive=30, limit_concurrency=4096)
         return uvicorn.Server(config)
 
-    def run(self, *, log_level: str = "warning", on_ready: Callable[[], None] | None = None) -> None:
+    def run(self, *, log_level: str = "warning", on_ready: Callable[[], None] | None = None) -> str | None:
+        """Serve in the foreground until Ctrl-C or SIGTERM; returns the signal's name (None if
+        the server stopped by itself). Either way the database is closed."""
         server = self._server(log_level=log_level)
         if on_ready is not None:
             on_ready()
         try:
-            server.run(sockets=[self.sock])
+            return serve_until_signal(server, self.sock)
         finally:
             self.close()
 
@@ -169,17 +227,22 @@ def start(cfg: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, db: 
     if cfg.profile not in SUPPORTED_PROFILES:
         raise ConfigError(f"serve plays profiles {', '.join(SUPPORTED_PROFILES)}; the config says "
                           f"{cfg.profile!r}")
+    if origin is not None:
+        check_origin(origin)
     sock = bind(host, port)
+    store: Store | None = None
     try:
         served_origin = (origin or origin_of(sock, host)).rstrip("/")
-        store = Store(db)
+        store = open_store(db)
         run_clock: Clock = clock or (OffsetClock() if test_hooks else system_clock)
-        service_key = _stored_key(store, SERVICE_KEY)
-        provider_key = provider_key_from(provider_key_path, store) if builtin_provider else None
+        service_key = _stored_key(store, SERVICE_KEY, db)
+        provider_key = provider_key_from(provider_key_path, store, db) if builtin_provider else None
         app = create_app(cfg, origin=served_origin, store=store, clock=run_clock, keys=service_key,
                          test_hooks=test_hooks, provider_key=provider_key, trusted=trusted)
     except BaseException:
         sock.close()
+        if store is not None:
+            store.close()
         raise
     issuer = builtin_issuer(served_origin) if provider_key is not None and cfg.methods.identity_assertion else None
     return Sandbox(app, sock, served_origin, store, run_clock, provider_key, issuer)
@@ -203,6 +266,10 @@ def banner(sandbox: Sandbox, *, test_hooks: bool, provider_key_path: Path | None
         if provider_key_path is not None:
             lines.append(f"                   mint: authmd provider mint --key {provider_key_path} "
                          f"--iss {sandbox.provider_issuer} --aud {s.issuer} --sub USER --email EMAIL")
+        else:  # the key lives only in the database: say how to get an ID-JAG anyway
+            how = "POST /_test/id-jag, or restart" if test_hooks else "restart"
+            lines.append(f"                   mint: {how} with --provider-key FILE and use "
+                         "`authmd provider mint --key FILE`")
     for iss, prov in s.trusted.items():
         if not prov.builtin:
             lines.append(f"  trusted provider {prov.name}: {iss}")

@@ -132,10 +132,14 @@ class Store:
             target = str(p)
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        if path is not None:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(SCHEMA)
+        try:
+            self._conn.row_factory = sqlite3.Row
+            if path is not None:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(SCHEMA)
+        except BaseException:  # not a database, read-only, …: do not leak the handle
+            self._conn.close()
+            raise
         self._depth = 0
 
     def close(self) -> None:

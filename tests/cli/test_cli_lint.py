@@ -218,7 +218,7 @@ def test_non_utf8_file_is_a_tl001_finding(runner: CliRunner, site: Path) -> None
     (site / "latin1.md").write_bytes("# auth.md\n\ncaf\u00e9\n".encode("latin-1"))
     result = runner.invoke(app, ["lint", "latin1.md", "--select", "TL001", "-f", "json"])
     assert result.exit_code == 1
-    assert _diags(result.stdout) == [("TL001", "latin1.md", 1)]
+    assert _diags(result.stdout) == [("TL001", "latin1.md", 3)]  # the line of the undecodable byte
 
 
 # ------------------------------------------------------------------ --list-rules / --explain

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,31 @@ def _codes(source: str, data: bytes | str, code: str) -> list[tuple[str, int | N
 
 
 def test_tl001_unreadable_file_non_utf8() -> None:
-    assert _codes("auth.md", "# auth.md\n\ncaf\xe9\n".encode("latin-1"), "TL001") == [("TL001", 1, 1)]
+    assert _codes("auth.md", "# auth.md\n\ncaf\xe9\n".encode("latin-1"), "TL001") == [("TL001", 3, 4)]
+
+
+def test_tl001_unreadable_file_too_large_is_a_finding_not_the_end_of_the_run(tmp_path: Path) -> None:
+    from authmd_cli.lint import lint_paths
+    from authmd_cli.loader import MAX_BYTES
+
+    (tmp_path / "big.md").write_bytes(b"a" * (MAX_BYTES + 1))
+    (tmp_path / "ok.md").write_text("# auth.md\n", encoding="utf-8")
+    report = lint_paths([str(tmp_path / "big.md"), str(tmp_path / "ok.md")], LintOptions())
+    big = [d for d in report.diagnostics if d.location.source.endswith("big.md")]
+    assert [(d.code, d.location.line) for d in big] == [("TL001", 1)]  # and nothing else for it
+    assert [doc.profile for doc in report.documents if doc.source.endswith("big.md")] == [None]
+
+
+def test_tl001_fifo_is_refused_not_read(tmp_path: Path) -> None:
+    import os
+
+    from authmd_cli.errors import InputError
+    from authmd_cli.lint import lint_paths
+
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        lint_paths([str(fifo)], LintOptions())
 
 
 def test_tl001_utf8_with_bom_is_fine() -> None:
@@ -83,3 +108,16 @@ def test_tl007_real_auth_md_is_protocol() -> None:
     report = lint_text("# auth.md\n\nRegister at `POST /agent/identity` with `identity_types_supported`.\n",
                        options=LintOptions(select=("TL007",)))
     assert report.diagnostics == []
+
+
+def test_tl006_internal_error_while_detecting(monkeypatch: pytest.MonkeyPatch) -> None:
+    import authmd_cli.detect as detect_module
+
+    def broken(*args: object) -> object:
+        raise KeyError("bug")
+
+    monkeypatch.setattr(detect_module, "document_scan", broken)
+    doc = load_document("auth.md", "# auth.md\n")
+    assert doc.detection.profile is None and doc.internal_error is not None
+    report = lint_documents([doc], [], LintOptions(select=("TL006",)))
+    assert [(d.code, d.location.line) for d in report.diagnostics] == [("TL006", 1)]

@@ -1,0 +1,22 @@
+"""Low-level modules never pull in the rule registry (it imports every family, and a cycle back
+into the parsers once crashed lint), nor heavy dependencies at import time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+LEAVES = ["authmd_cli.pointer", "authmd_cli.model", "authmd_cli.jsonpos", "authmd_cli.markdown",
+          "authmd_cli.urls", "authmd_cli.profiles", "authmd_cli.diagnostics", "authmd_cli.schemas",
+          "authmd_cli.loader", "authmd_cli.metadata_shape"]
+
+
+@pytest.mark.parametrize("module", LEAVES)
+def test_leaf_module_imports_no_rules_and_no_jsonschema(module: str) -> None:
+    code = (f"import sys, {module}; "
+            "bad = sorted(m for m in sys.modules if m.startswith('authmd_cli.rules') or m == 'jsonschema'); "
+            "print(','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""
