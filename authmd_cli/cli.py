@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from authmd_cli.rules.base import Rule
 
 DEBUG_ENV = "AUTHMD_DEBUG"
-INTERNAL_ERROR_CODE = "TL006"  # a rule crashed: a diagnostic AND exit 2 (never a clean pass)
 
 _SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 
@@ -67,8 +66,12 @@ def _run(body: Callable[[], int | None]) -> None:
     """Run a command body and turn its result or exception into an exit code."""
     try:
         code = body()
-    except (typer.Exit, typer.Abort):
+    except typer.Exit:
         raise
+    except (typer.Abort, KeyboardInterrupt, EOFError):
+        # A prompt answered with Ctrl-C / Ctrl-D: not "findings" (1); the shell's convention.
+        typer.echo("authmd: interrupted", err=True)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except AuthmdError as err:
         typer.echo(f"authmd: error: {_one_line(str(err))}", err=True)
         raise typer.Exit(int(err.exit_code)) from None
@@ -85,8 +88,12 @@ def _run(body: Callable[[], int | None]) -> None:
 def _internal(err: BaseException) -> None:
     if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
         raise err
-    typer.echo(f"authmd: internal error: {type(err).__name__}: {_one_line(str(err))} (please report)",
-               err=True)
+    # The message is cut short: an unexpected exception may carry a value from the input (a token).
+    detail = _one_line(str(err))
+    if len(detail) > 120:
+        detail = detail[:117] + "..."
+    typer.echo(f"authmd: internal error: {type(err).__name__}: {detail} (please report; "
+               f"{DEBUG_ENV}=1 shows the traceback)", err=True)
     raise typer.Exit(int(ExitCode.USAGE)) from None
 
 
@@ -224,9 +231,7 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
     )
     report = lint_paths(list(paths) or ["."], settings.options, read_stdin=_read_stdin)
     _emit(report, settings.format or default_format(os.environ), output=output, color=color)
-    if any(d.code == INTERNAL_ERROR_CODE for d in report.diagnostics):
-        return ExitCode.USAGE
-    return ExitCode.FINDINGS if report.failed(strict=settings.strict) else ExitCode.OK
+    return report.exit_code(strict=settings.strict)
 
 
 @app.command("lint")

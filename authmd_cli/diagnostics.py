@@ -159,6 +159,13 @@ class Report:
             "infos": self.count(Severity.INFO),
         }
 
+    def exit_code(self, *, strict: bool = False) -> int:
+        """0 clean, 1 findings (errors, or warnings with strict), 2 when a rule or the loader
+        failed (TL006): a crash is never a clean pass nor mere findings."""
+        if any(d.code == "TL006" for d in self.diagnostics):
+            return 2
+        return 1 if self.failed(strict=strict) else 0
+
     def failed(self, *, strict: bool = False) -> bool:
         if self.count(Severity.ERROR):
             return True

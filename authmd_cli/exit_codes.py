@@ -10,3 +10,4 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1  # error findings, or warnings under --strict, or `init --check` drift
     USAGE = 2  # bad usage, bad config, unreadable input, internal failure
     UNREACHABLE = 3  # probe/simulate: the target could not be reached
+    INTERRUPTED = 130  # Ctrl-C or end of input at a prompt (128 + SIGINT, the shell convention)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterable, Sequence
-from typing import BinaryIO
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from authmd_cli.errors import InputError
 from authmd_cli.model import AuthDoc, Detection, DocKind, Document, JsonDoc, Site
@@ -72,7 +72,7 @@ def _detect(kind: DocKind, auth: AuthDoc | None, jdoc: JsonDoc | None) -> tuple[
 
     try:
         return detect(kind, auth, jdoc), None
-    except Exception as exc:  # noqa: BLE001 - surfaced as TL006 internal-error (exit 2)
+    except Exception as exc:
         return Detection(profile=None), f"profile detection failed: {type(exc).__name__}: {exc}"
 
 

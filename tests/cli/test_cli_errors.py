@@ -46,7 +46,29 @@ def test_unexpected_exception_is_internal_error_exit_2(capsys: pytest.CaptureFix
 
     code, err = _exit_code(body, capsys)
     assert code == 2
-    assert err == "authmd: internal error: KeyError: 'boom' (please report)\n"
+    assert err == ("authmd: internal error: KeyError: 'boom' (please report; AUTHMD_DEBUG=1 shows the "
+                   "traceback)\n")
+
+
+def test_internal_error_message_is_cut_short(capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUTHMD_DEBUG", raising=False)
+    secret = "eyJ" + "A" * 400
+
+    def body() -> int:
+        raise ValueError(secret)
+
+    code, err = _exit_code(body, capsys)
+    assert code == 2 and secret not in err and len(err.splitlines()[0]) < 220
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, EOFError])
+def test_interrupt_at_a_prompt_exits_130(exc: type[BaseException], capsys: pytest.CaptureFixture[str]) -> None:
+    def body() -> int:
+        raise exc
+
+    code, err = _exit_code(body, capsys)
+    assert (code, err) == (130, "authmd: interrupted\n")
 
 
 def test_debug_env_reraises(monkeypatch: pytest.MonkeyPatch) -> None:
