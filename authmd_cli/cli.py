@@ -414,11 +414,15 @@ def serve_cli_command(  # noqa: PLR0917 - typer maps parameters to options
     origin: Annotated[str | None, typer.Option(
         "--origin", metavar="URL", help="Public origin to render documents for (default: http://HOST:PORT).",
         show_default=False)] = None,
-    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "warning",
+    log_level: Annotated[str, typer.Option(
+        "--log-level", metavar="LEVEL",
+        help="uvicorn log level: critical, error, warning, info, debug, trace (requests are never logged: "
+             "their URLs can carry claim attempt tokens).")] = "warning",
 ) -> None:
     """Run a local sandbox service that speaks the protocol exactly as the config describes.
 
-    Exit codes: 0 stopped cleanly, 2 usage or config error.
+    Exit codes: 0 stopped cleanly (Ctrl-C or SIGTERM), 2 usage, config or database error (also:
+    the port is in use).
     """
 
     def body() -> int:
@@ -518,7 +522,10 @@ def provider_serve_cli_command(
     issuer: Annotated[str | None, typer.Option("--issuer", help="Issuer URL (default http://HOST:PORT).",
                                                show_default=False)] = None,
 ) -> None:
-    """Serve the provider's JWKS at /.well-known/jwks.json."""
+    """Serve the provider's JWKS at /.well-known/jwks.json.
+
+    Exit codes: 0 stopped cleanly (Ctrl-C or SIGTERM), 2 usage error (also: the port is in use).
+    """
 
     def body() -> int:
         from authmd_cli.sandbox.commands import provider_serve_command

@@ -18,7 +18,6 @@ Merge order is defaults < file < command-line flags:
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +28,7 @@ from typing import Any
 from authmd_cli.diagnostics import Severity
 from authmd_cli.errors import ConfigError, UsageError
 from authmd_cli.lint import LintOptions
+from authmd_cli.suggest import did_you_mean as did_you_mean  # re-exported: suppress.py imports it from here
 
 CONFIG_NAMES = (".authmd.yaml", ".authmd.yml")
 PYPROJECT = "pyproject.toml"
@@ -44,17 +44,6 @@ Position = tuple[int, int]  # 1-based line, column
 
 class UnknownRuleError(ValueError):
     """A rule code, name or prefix that matches no registered rule (message has a suggestion)."""
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """` (did you mean 'x'?)` for the closest candidate, or "" when none is close."""
-    pool = list(dict.fromkeys(candidates))
-    match = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
-    if not match:  # codes differ in case from what people type: retry case-folded
-        folded = {c.lower(): c for c in pool}
-        low = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
-        match = [folded[low[0]]] if low else []
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def _registry() -> Mapping[str, Any]:

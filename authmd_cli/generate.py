@@ -291,15 +291,24 @@ _ERROR_ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "service_auth_registration_disabled": (("identity",), "Email registration is off here; pick another method."),
     "service_auth_not_enabled": (("identity",), "Email registration is off here; pick another method."),
     "issuer_not_enabled": (("identity",), "Your provider is not trusted here; use another method."),
+    "invalid_issuer": (("identity",), "Your provider is not trusted here; use another method."),
+    "invalid_signature": (("identity",), "The ID-JAG's signature does not verify; have your provider mint a new one."),
+    "invalid_audience": (("identity",), "Mint the ID-JAG with `aud` set to this service's `issuer`."),
+    "expired": (("identity",), "The ID-JAG has expired; mint a fresh one."),
+    "replay_detected": (("identity",), "An ID-JAG works once; mint a fresh one for every request."),
+    "missing_verified_email": (("identity",), "Mint the ID-JAG with `email` and `email_verified: true` "
+                                              "(or a verified phone number)."),
     "interaction_required": (("identity",), "Run the claim ceremony (Step 4) with the returned claim materials."),
     "login_required": (("identity",), "Have the user sign in again at your provider, then mint a fresh ID-JAG."),
-    "invalid_login_hint": (("identity", "claim"), "Send the user's real email address as `login_hint`."),
+    "invalid_login_hint": (("identity", "claim"), "Send the user's real email address as `login_hint`; use one "
+                                                  "address for every call."),
     "invalid_refresh_token": (("identity",), "The refresh token is spent or expired; register again (Step 3)."),
     "invalid_claim_token": (("claim", "complete"), "The claim_token is unknown; register again (Step 3)."),
     "invalid_claim": (("complete",), "The claim_token is unknown; register again (Step 3)."),
     "claim_expired": (("claim", "complete"), "The claim window closed; register again (Step 3)."),
     "already_claimed": (("claim", "complete"), "The registration is already claimed; exchange its assertion."),
     "claimed_or_in_flight": (("claim",), "Already claimed, or a ceremony is running; use the existing one."),
+    "too_many_attempts": (("claim",), "Too many claim attempts for this registration; register again (Step 3)."),
     "claim_not_confirmed": (("complete",), "The user has not confirmed yet; wait a few seconds and retry."),
     "invalid_user_code": (("complete",), "Ask the user to read the code on the page again, then retry."),
     "user_code_expired": (("complete",), "Start a new attempt at the claim endpoint (Step 4a)."),
@@ -311,6 +320,8 @@ _ERROR_ROWS: dict[str, tuple[tuple[str, ...], str]] = {
     "rate_limited": (("any",), "Wait for `Retry-After`, then retry."),
 }
 _CLAIM_PLACES = frozenset({"claim", "complete", "grant"})
+_ID_JAG_CODES = frozenset({"invalid_issuer", "invalid_signature", "invalid_audience", "expired", "replay_detected",
+                           "missing_verified_email"})
 
 
 def error_rows(cfg: ServiceConfig) -> list[tuple[str, str, str]]:
@@ -321,6 +332,14 @@ def error_rows(cfg: ServiceConfig) -> list[tuple[str, str, str]]:
     codes = set(prof.errors_table_expected)
     if cfg.methods.service_auth and "invalid_login_hint" in prof.errors_registration:
         codes.add("invalid_login_hint")
+    if cfg.methods.claim_capable and "invalid_login_hint" in prof.errors_claim:
+        codes.add("invalid_login_hint")  # the claim endpoint takes a login_hint too (SPEC §6.4)
+    if cfg.methods.identity_assertion:
+        # SPEC §8.4 / §14 D9: the granular ID-JAG codes a verifier (the reference, `authmd serve`)
+        # returns; the umbrella `invalid_request` alone leaves an agent guessing what to fix.
+        codes |= _ID_JAG_CODES & set(prof.errors_registration)
+    if cfg.methods.claim_capable and "too_many_attempts" in prof.errors_claim:
+        codes.add("too_many_attempts")  # attempt limits (SPEC §12; `serve` enforces one)
     if prof.ceremony == "complete" and cfg.methods.claim_capable:
         codes.add("invalid_claim")
     if not (cfg.methods.identity_assertion and cfg.methods.step_up):
@@ -341,6 +360,8 @@ def error_rows(cfg: ServiceConfig) -> list[tuple[str, str, str]]:
         if code not in codes:
             continue
         kept = [p for p in places if p != "complete" or prof.ceremony == "complete"]
+        if code == "invalid_login_hint" and not cfg.methods.service_auth:
+            kept = [p for p in kept if p != "identity"]  # only service_auth sends a login_hint there
         if not cfg.methods.claim_capable and kept and all(p in _CLAIM_PLACES for p in kept):
             continue
         if not cfg.methods.claim_capable:
@@ -369,11 +390,39 @@ def _environment() -> jinja2.Environment:
     env.filters["json"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False)
     env.filters["host"] = _host
     env.filters["path"] = _path
-    env.filters["code"] = lambda v: f"`{v}`"
-    env.filters["cell"] = lambda v: str(v).replace("|", "\\|")  # a Markdown table cell
+    env.filters["code"] = code_span
+    env.filters["cell"] = lambda v: str(v).replace("|", "\\|")  # a Markdown table cell (GFM: also in code)
+    env.filters["md"] = md_text
     env.globals.update(json_block=json_block, request=http_request, response=http_response,
                        challenge=_agentauth_challenge)
     return env
+
+
+_MD_INLINE = re.compile(r"[\\`*\[\]<>|~]|&(?=#?\w+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_MD_BLOCK_START = re.compile(r"[#>+\-=]|\d{1,9}(?=[.)])")
+
+
+def md_text(value: object) -> str:
+    """A config value (service name, description, provider name) as literal Markdown inline
+    text: characters that would open emphasis, code, links, HTML or a table cell are
+    backslash-escaped (CommonMark §2.4), and so is a line start that would open a heading,
+    list, quote or thematic break. Plain names come out unchanged."""
+    text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), " ".join(str(value).split()))
+    start = _MD_BLOCK_START.match(text)
+    if start is not None:
+        at = start.end() if start.group(0)[0].isdigit() else 0
+        text = text[:at] + "\\" + text[at:]
+    return text
+
+
+def code_span(value: object) -> str:
+    """A CommonMark code span that survives backticks in the value (RFC 6749 scope tokens may
+    contain them): the fence is one backtick longer than the longest run inside."""
+    text = str(value)
+    runs = [len(r) for r in re.findall(r"`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _family(cfg: ServiceConfig) -> str:
@@ -417,6 +466,8 @@ def _context(cfg: ServiceConfig) -> dict[str, Any]:
             "jwt_bearer": profiles.JWT_BEARER_URN,
             "id_jag_urn": profiles.ID_JAG_URN,
             "claim_body": _claim_body(cfg),
+            # the code a claim call with another account's email gets, where the profile names one
+            "hint_error": "invalid_login_hint" if "invalid_login_hint" in prof.errors_claim else None,
             "error_rows": error_rows(cfg),
             "token_form": _token_form(cfg),
         })

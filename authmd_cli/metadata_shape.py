@@ -8,24 +8,24 @@ findings; keeping the analysis here lets DS003 and DS012 skip what DS002 reports
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from authmd_cli import metadata_vocab as vocab
+from authmd_cli.display import show_value
 from authmd_cli.model import DocKind, Document
 from authmd_cli.pointer import escape_token
-from authmd_cli.profiles import DIALECTS, ID_JAG_URN, RENAMES
+from authmd_cli.profiles import DIALECTS, ID_JAG_URN, RENAMES, Profile
+from authmd_cli.suggest import closest
 from authmd_cli.urls import is_placeholder, normalise, split
 
 # ---------------------------------------------------------------------------- small helpers
 
 
-def show(value: Any, width: int = 70) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= width else text[: width - 1] + "…"
+def show(value: Any, key: str | None = None) -> str:
+    """A value for a message: JSON, truncated, secrets hidden (display.show_value)."""
+    return show_value(value, key=key)
 
 
 def ptr(*tokens: str | int) -> str:
@@ -63,7 +63,7 @@ def allowed(keys: frozenset[str], *path: str) -> bool:
 
 def looks_placeholder(value: str) -> bool:
     """SPEC §14 D12: `"<host>"`, `"..."`, `"https://<your-domain>/x"` in *served* metadata."""
-    return is_placeholder(value) or re.search(r"<[^<>\s]+>|\{\{.*?\}\}", value) is not None
+    return is_placeholder(value, partial=True)
 
 
 def _defrag(url: str) -> str:
@@ -93,15 +93,14 @@ def _near_miss(key: str, candidates: frozenset[str] | set[str]) -> str | None:
     for cand in sorted(candidates):
         if cand != key and sorted(cand.split("_")) == words:
             return cand
-    found = difflib.get_close_matches(snake, sorted(candidates - {key}), n=1, cutoff=0.85)
+    found = closest(snake, sorted(candidates - {key}), cutoff=0.85)
     return found[0] if found else None
 
 
 def _looks_like_wrapper(key: str) -> bool:
     squashed = re.sub(r"[^a-z0-9]", "", key.lower())
-    return key != "agent_auth" and (
-        squashed.startswith("agentauth") or difflib.SequenceMatcher(None, key.lower(), "agent_auth").ratio() >= 0.8
-    )
+    return key != "agent_auth" and (squashed.startswith("agentauth") or bool(closest(key.lower(), ["agent_auth"],
+                                                                                      cutoff=0.8)))
 
 
 # ---------------------------------------------------------------------------- URL members
@@ -170,7 +169,7 @@ class Misplaced:
     target: str | None  # pointer of the member it stands in for (DS012 skips that one)
 
 
-def misplacements(doc: Document, keys: frozenset[str], profile: str) -> list[Misplaced]:
+def misplacements(doc: Document, keys: frozenset[str], profile: Profile) -> list[Misplaced]:
     """Known members in the wrong place, flattened or misspelled (SPEC §14 D15; IN-THE-WILD P4)."""
     root = root_of(doc)
     if root is None:
@@ -183,7 +182,8 @@ def misplacements(doc: Document, keys: frozenset[str], profile: str) -> list[Mis
     return out
 
 
-def _top_misplacements(root: dict[str, Any], keys: frozenset[str], profile: str, is_as: bool) -> list[Misplaced]:
+def _top_misplacements(root: dict[str, Any], keys: frozenset[str], profile: Profile,
+                       is_as: bool) -> list[Misplaced]:
     out: list[Misplaced] = []
     known = vocab.AS_MEMBERS if is_as else vocab.PRM_MEMBERS
     where = "the authorization-server metadata" if is_as else "the protected-resource metadata"
@@ -228,7 +228,7 @@ def _top_misplacements(root: dict[str, Any], keys: frozenset[str], profile: str,
     return out
 
 
-def _block_misplacements(block: dict[str, Any], keys: frozenset[str], profile: str) -> list[Misplaced]:
+def _block_misplacements(block: dict[str, Any], keys: frozenset[str], profile: Profile) -> list[Misplaced]:
     out: list[Misplaced] = []
     for key in block:
         if key in vocab.AGENT_AUTH_MEMBERS or allowed(keys, "agent_auth", key):
@@ -295,10 +295,10 @@ def _flattened(p: str, key: str, where: str) -> Misplaced:
                      nested, ptr("agent_auth", "identity_types_supported"))
 
 
-def _credential_types(p: str, where: str, profile: str) -> Misplaced:
-    if profile == "v0.1":
-        hint = ("v0.1 puts it under `agent_auth.anonymous` and `agent_auth.identity_assertion`, one list "
-                "per identity type")
+def _credential_types(p: str, where: str, profile: Profile) -> Misplaced:
+    if "anonymous" in profile.agent_auth_keys:  # the per-type objects that carry it (v0.1, SPEC §5.3)
+        hint = (f"{profile.label} puts it under `agent_auth.anonymous` and `agent_auth.identity_assertion`, one "
+                "list per identity type")
     else:
         hint = f"remove it: {RENAMES['credential_types_supported'].note} (since v0.2)"
     return Misplaced(p, f"`credential_types_supported` is {where}", hint, None)

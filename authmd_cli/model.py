@@ -7,6 +7,7 @@ three artefacts of one service so cross-document rules can compare them.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,20 +30,66 @@ class JsonSyntaxError:
     column: int  # 1-based
 
 
-@dataclass(frozen=True)
+Position = tuple[int, int]  # 1-based (line, column)
+# (positions, key_positions) of a JSON text, computed on demand (see JsonDoc).
+PositionTables = tuple[dict[str, Position], dict[str, Position]]
+
+
+@dataclass(frozen=True, init=False, eq=False)
 class JsonDoc:
     """A strictly parsed JSON value with the position of every member.
 
     `positions` maps an RFC 6901 pointer ("" for the root, "/agent_auth/skill") to the
     1-based (line, column) of the member's *value*; `key_positions` maps it to the position
     of the member's key (where that is the better place to point, e.g. an unknown key).
+
+    Built either with both tables, or (by `jsonpos.parse_json`) with `locate`, which computes
+    them: most JSON is never asked for a position (no finding points into it), so the scan runs
+    on the first `position()` / `positions` / `key_positions` access and its result is kept.
+    Immutable like the rest of the model; equal when value and positions are.
     """
 
     value: Any
-    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _tables: PositionTables | None = field(init=False, default=None, repr=False)
+    _locate: Callable[[], PositionTables] | None = field(init=False, default=None, repr=False)
 
-    def position(self, pointer: str, *, key: bool = False) -> tuple[int, int] | None:
+    def __init__(self, value: Any, positions: dict[str, Position] | None = None,
+                 key_positions: dict[str, Position] | None = None, *,
+                 locate: Callable[[], PositionTables] | None = None) -> None:
+        object.__setattr__(self, "value", value)
+        if locate is not None and positions is None and key_positions is None:
+            object.__setattr__(self, "_locate", locate)
+        else:
+            object.__setattr__(self, "_tables", ({} if positions is None else positions,
+                                                 {} if key_positions is None else key_positions))
+
+    def _get_tables(self) -> PositionTables:
+        tables = self._tables
+        if tables is None:
+            locate = self._locate
+            tables = locate() if locate is not None else ({}, {})
+            # Frozen: the cache is set once, like a field computed late. Two threads racing here
+            # compute the same tables; either result is right.
+            object.__setattr__(self, "_tables", tables)
+            object.__setattr__(self, "_locate", None)  # drop the source text it holds
+        return tables
+
+    @property
+    def positions(self) -> dict[str, Position]:
+        return self._get_tables()[0]
+
+    @property
+    def key_positions(self) -> dict[str, Position]:
+        return self._get_tables()[1]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JsonDoc):
+            return NotImplemented
+        return bool(self.value == other.value) and self._get_tables() == other._get_tables()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable dict members, as before
+
+    def position(self, pointer: str, *, key: bool = False) -> Position | None:
         """Position of `pointer`, falling back to the nearest ancestor that has one."""
         table = self.key_positions if key else self.positions
         p = pointer

@@ -101,8 +101,16 @@ class SchemaViolation:
 # ---------------------------------------------------------------- catalogue
 
 
+# Every bundled schema's `$id` is this base + its file name (tests/schemas enforce it), so the
+# catalogue and `$ref` resolution know a schema's `$id` without opening its file.
+_ID_BASE = "https://authmd.dev/schemas/"
+
+
 @functools.lru_cache(maxsize=1)
 def _catalogue() -> tuple[SchemaInfo, ...]:
+    # index.json alone: a lint needs 1-3 of the ~45 files, so the others are never read (start-up
+    # time). index.json repeats each file's title and description (tests/schemas check they agree);
+    # the file is read only for an entry that lacks them.
     base = schemas_dir()
     index = json.loads((base / "index.json").read_text(encoding="utf-8"))
     out: list[SchemaInfo] = []
@@ -110,15 +118,19 @@ def _catalogue() -> tuple[SchemaInfo, ...]:
         path = base / entry["file"]
         if not path.is_file():  # catalogued ahead of the file (written by another part of the tool)
             continue
-        raw = _raw(entry["file"])
+        title, description = entry.get("title"), entry.get("description")
+        if not isinstance(title, str) or not isinstance(description, str):
+            raw = _raw(entry["file"])
+            title = str(raw.get("title", title or ""))
+            description = str(raw.get("description", description or ""))
         out.append(SchemaInfo(
             name=entry["name"],
-            title=str(raw.get("title", entry.get("title", ""))),
-            description=str(raw.get("description", entry.get("description", ""))),
+            title=title,
+            description=description,
             profiles=tuple(entry.get("profiles", ())),
             kind=entry.get("kind", entry["name"]),
             file=entry["file"],
-            schema_id=str(raw.get("$id", "")),
+            schema_id=_ID_BASE + entry["file"],
         ))
     return tuple(out)
 
@@ -194,22 +206,65 @@ def schema_text(name: str, profile: str | None = None) -> str:
 # ---------------------------------------------------------------- registry and validators
 
 
-def _refuse_retrieval(uri: str) -> Any:
-    from referencing.exceptions import NoSuchResource
+@functools.cache
+def _retrieve(uri: str) -> Any:
+    """The bundled schema whose `$id` is `uri`, loaded on first reference; anything else is refused.
 
-    # Offline only: a $ref outside the bundled schemas is a packaging bug, never a download.
-    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # attrs class: mypy lacks the plugin
+    Offline only: a `$ref` outside the bundled schemas is a packaging bug, never a download.
+    """
+    from referencing.exceptions import NoSuchResource
+    from referencing.jsonschema import DRAFT202012
+
+    info = next((i for i in _catalogue() if i.schema_id == uri), None)
+    raw = _raw(info.file) if info is not None else None
+    if raw is None or raw.get("$id") != uri:
+        raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # attrs class: mypy lacks the plugin
+    return DRAFT202012.create_resource(raw)
 
 
 @functools.lru_cache(maxsize=1)
 def registry() -> Registry[Any]:
-    """A `referencing.Registry` holding every bundled schema under its `$id`; no network retrieval."""
-    from referencing import Registry
-    from referencing.jsonschema import DRAFT202012
+    """A `referencing.Registry` of the bundled schemas by `$id`, filled on demand (`_retrieve`).
 
-    resources = [(info.schema_id, DRAFT202012.create_resource(_raw(info.file))) for info in _catalogue()]
-    reg: Registry[Any] = Registry(retrieve=_refuse_retrieval)  # type: ignore[call-arg]
-    return reg.with_resources(resources).crawl()
+    Lazy because loading and crawling all ~45 files cost more than a whole one-file lint needs.
+    """
+    from referencing import Registry
+
+    return Registry(retrieve=_retrieve)  # type: ignore[call-arg]
+
+
+def _refs(node: object, base: str, out: set[str]) -> None:
+    """The documents (absolute URIs, no fragment) that `$ref`s under `node` point into."""
+    from urllib.parse import urldefrag, urljoin
+
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str):
+                out.add(urldefrag(urljoin(base, ref)).url)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _registry_for(schema_id: str) -> Registry[Any]:
+    """`registry()` with the schema `schema_id` and every schema it `$ref`s, transitively, added
+    and crawled up front. A validator is reused for many documents, and jsonschema resolves each
+    `$ref` from the validator's own registry: a miss there would crawl and retrieve again on
+    every validation, not once."""
+    needed: set[str] = set()
+    todo = [schema_id]
+    while todo:
+        uri = todo.pop()
+        if uri in needed:
+            continue
+        needed.add(uri)
+        found: set[str] = set()
+        _refs(_retrieve(uri).contents, uri, found)
+        todo.extend(found - needed)
+    return registry().with_resources((uri, _retrieve(uri)) for uri in sorted(needed)).crawl()
 
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$", re.ASCII)
@@ -266,20 +321,31 @@ def _format_checker() -> Any:
 
 @functools.cache
 def _validator(name: str) -> Any:
-    return _jsonschema().Draft202012Validator(_raw(_by_name()[name].file), registry=registry(),
-                                format_checker=_format_checker())
+    """The validator of schema `name`, built on first use: only the schemas a run validates
+    against (and those they reference) are ever loaded."""
+    info = _by_name()[name]
+    return _jsonschema().Draft202012Validator(_raw(info.file), registry=_registry_for(info.schema_id),
+                                              format_checker=_format_checker())
+
+
+@functools.cache
+def _validator_for(name: str, profile: str | None) -> Any:
+    """`_validator` by schema name or kind and profile: resolved once per pair, not per document."""
+    return _validator(resolve_name(name, profile))
 
 
 # ---------------------------------------------------------------- validation
 
 
-_PLACEHOLDER = re.compile(r"<[^<>]*>|\.\.\.|…")
 _PLACEHOLDER_KEYWORDS = frozenset({"pattern", "format", "type", "const", "enum", "minLength"})
 
 
 def is_placeholder(value: object) -> bool:
-    """A documentation placeholder in a JSON string: `"<…>"`, `"..."`, `"…"`, `"reg_..."` (SPEC §14 D12)."""
-    return isinstance(value, str) and _PLACEHOLDER.search(value) is not None
+    """A documentation placeholder anywhere in a JSON string: `"<…>"`, `"reg_..."`, `"https://<host>/x"`
+    (SPEC §14 D12; the one definition is `urls.is_placeholder`)."""
+    from authmd_cli.urls import is_placeholder as placeholder
+
+    return isinstance(value, str) and placeholder(value, partial=True)
 
 
 def validate(instance: object, name: str, profile: str | None = None, *,
@@ -290,7 +356,7 @@ def validate(instance: object, name: str, profile: str | None = None, *,
     any JSON value (KeyError only for an unknown schema/profile). `allow_placeholders` drops
     value-shape findings on placeholder strings, for examples in auth.md (SPEC §14 D12).
     """
-    validator = _validator(resolve_name(name, profile))
+    validator = _validator_for(name, profile)
     try:
         errors = list(validator.iter_errors(instance))
         leaves = [leaf for err in errors for leaf in _leaves(err)]
@@ -392,8 +458,10 @@ def _where(path: Sequence[object]) -> str:
 
 
 def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= _VALUE_WIDTH else text[: _VALUE_WIDTH - 1] + "…"
+    """The value as JSON for a message, truncated, secrets hidden (IN-THE-WILD §4.1)."""
+    from authmd_cli.display import show_value
+
+    return show_value(value, width=_VALUE_WIDTH)
 
 
 _JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),

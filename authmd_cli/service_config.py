@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from authmd_cli import profiles
 from authmd_cli.errors import ConfigError
+from authmd_cli.urls import is_loopback_host
 from authmd_cli.yamlsafe import PathKey, YamlDoc, decode_config_bytes, load_yaml
 
 # Profiles `init` can write (the issue's list; older generations are lint fixtures only).
@@ -35,7 +36,6 @@ DEFAULT_ENDPOINTS: dict[str, str] = {
     "revocation_endpoint": "/oauth2/revoke",
 }
 METHOD_ORDER: tuple[str, ...] = ("identity_assertion", "service_auth", "anonymous")
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 # ---------------------------------------------------------------------------- the typed config
@@ -221,7 +221,8 @@ def _type_name(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return type(value).__name__  # dates and the like, from YAML's implicit types
+    # dates and the like, from YAML's implicit types: say how to get the string that was meant
+    return f"a YAML {type(value).__name__} (put it in quotes to make it a string)"
 
 
 _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
@@ -270,7 +271,10 @@ def _describe(err: Any, doc: YamlDoc, defs: Mapping[str, Any]) -> list[tuple[int
     if v == "type":
         want = err.validator_value
         words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in (want if isinstance(want, list) else [want]))
-        return [(line, col, f"{where}: expected {words}, got {_type_name(err.instance)} {_short(err.instance)}")]
+        got = _type_name(err.instance)
+        if err.instance is not None and not got.startswith("a YAML "):
+            got += f" {_short(err.instance)}"
+        return [(line, col, f"{where}: expected {words}, got {got}")]
     if v == "enum":
         opts = [str(o) for o in err.validator_value]
         hint = _did_you_mean(str(err.instance), opts) if isinstance(err.instance, str) else ""
@@ -329,33 +333,44 @@ class _Checker:
                            line=line, column=col)
 
     def url(self, value: str, path: PathKey, *, query: bool = True) -> str:
-        """Absolute https URL (http only on loopback), no userinfo, no fragment (RFC 9728 §2,
-        RFC 8414 §2; SPEC §14 D29; IN-THE-WILD P5)."""
-        try:
-            u = urlsplit(value)
-            port = u.port  # raises ValueError on a bad port
-        except ValueError as exc:
-            raise self.fail(path, f"{value!r} is not a valid URL ({exc})") from None
-        host = (u.hostname or "").lower()
-        if u.scheme not in ("https", "http") or not host:
-            raise self.fail(path, f"{value!r} is not an absolute https URL")
-        if u.scheme == "http" and host not in LOOPBACK_HOSTS:
-            raise self.fail(path, f"{value!r} must use https (plain http is only allowed on loopback hosts)")
-        if "@" in u.netloc:
-            raise self.fail(path, f"{value!r} must not carry credentials")
-        if u.fragment or value.endswith("#"):
-            raise self.fail(path, f"{value!r} must not have a fragment")
-        if not query and (u.query or "?" in value):
-            raise self.fail(path, f"{value!r} must not have a query")
-        if "{" in value or "}" in value:
-            raise self.fail(path, f"{value!r} contains a URI template; publish a fixed URL (IN-THE-WILD P12)")
-        if port == 0 or not re.fullmatch(r"[a-z0-9.\-\[\]:]+", u.netloc.lower().rsplit("@", 1)[-1]):
-            raise self.fail(path, f"{value!r} has an invalid host")
-        segments = u.path.split("/")[1:]
-        if any(seg in (".", "..") or "\\" in seg or "%" in seg for seg in segments) or "//" in u.path:
-            # Paths become file names in the site layout (RFC 9728 §3.1 insertion): keep them plain.
-            raise self.fail(path, f"{value!r} has an empty, dot, escaped or backslash path segment")
+        problem = url_problem(value, query=query)
+        if problem is not None:
+            raise self.fail(path, problem)
         return value
+
+
+def url_problem(value: str, *, query: bool = True) -> str | None:
+    """Why `value` cannot be a URL in the config, or None: absolute https (http only on
+    loopback), no userinfo, no fragment (RFC 9728 §2, RFC 8414 §2; SPEC §14 D29; IN-THE-WILD P5).
+    The wizard asks with the same rule, so an accepted answer never fails validation later."""
+    try:
+        u = urlsplit(value)
+        port = u.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        return f"{value!r} is not a valid URL ({exc})"
+    host = (u.hostname or "").lower()
+    if u.scheme not in ("https", "http") or not host:
+        return f"{value!r} is not an absolute https URL"
+    if u.scheme == "http" and not is_loopback_host(host):
+        return f"{value!r} must use https (plain http is only allowed on loopback hosts)"
+    if "@" in u.netloc:
+        return f"{value!r} must not carry credentials"
+    if u.fragment or value.endswith("#"):
+        return f"{value!r} must not have a fragment"
+    if not query and (u.query or "?" in value):
+        return f"{value!r} must not have a query"
+    if "{" in value or "}" in value:
+        return f"{value!r} contains a URI template; publish a fixed URL (IN-THE-WILD P12)"
+    bad = re.search(r'[\s<>"\\^`|]', value)
+    if bad:  # RFC 3986 §2: never literal in a URL; they would also break Markdown links in auth.md
+        return f"{value!r} contains {bad.group(0)!r}, which must be percent-encoded in a URL (RFC 3986 §2)"
+    if port == 0 or not re.fullmatch(r"[a-z0-9.\-\[\]:]+", u.netloc.lower().rsplit("@", 1)[-1]):
+        return f"{value!r} has an invalid host"
+    segments = u.path.split("/")[1:]
+    if any(seg in (".", "..") or "\\" in seg or "%" in seg for seg in segments) or "//" in u.path:
+        # Paths become file names in the site layout (RFC 9728 §3.1 insertion): keep them plain.
+        return f"{value!r} has an empty, dot, escaped or backslash path segment"
+    return None
 
 
 def _get(data: Mapping[str, Any], *keys: str) -> Any:
@@ -386,6 +401,8 @@ def _build(data: Mapping[str, Any], c: _Checker) -> ServiceConfig:
             c.url(svc[key], ("service", key))
     contact = svc.get("contact")
     if contact is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact):
+        if "://" not in contact:
+            raise c.fail(("service", "contact"), f"{contact!r} is neither an email address nor an https URL")
         c.url(contact, ("service", "contact"))
     service = Service(name=svc["name"], **{k: svc.get(k) for k in (
         "description", "logo_uri", "docs_url", "pricing_url", "tos_url", "privacy_url", "contact")})

@@ -22,9 +22,12 @@ _TEMPLATE_RE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_.-]*\}")
 _PLACEHOLDER_HOST_RE = re.compile(
     r"(^|\.)(example\.(com|org|net)|example|test|invalid|localhost\.example)$", re.IGNORECASE
 )
-_PLACEHOLDER_STRING_RE = re.compile(
-    r"^\s*(<[^<>]*>|\.\.\.|…|\{\{.*\}\}|\$\{.*\}|[A-Za-z]+_(\.\.\.|…)|.*(\.\.\.|…)\s*)\s*$"
-)
+# SPEC §3.3, §14 D12: the placeholder forms of the canonical examples are `<…>` and an elision
+# (`...` or `…`, alone or after a prefix as in `reg_...`). Template syntaxes (`{{x}}`, `${X}`) are
+# not among them: left in a document they are unrendered text, and RFC 6570 `{x}` is has_template's.
+_ANGLE_WHOLE_RE = re.compile(r"^<[^<>]*>$")
+_PLACEHOLDER_ANYWHERE_RE = re.compile(r"<[^<>]*>|\.\.\.|…")
+_ELLIPSES = ("...", "…")
 
 
 def split(url: str) -> SplitResult | None:
@@ -130,6 +133,15 @@ def is_placeholder_host(hostname: str | None) -> bool:
     return bool(hostname and _PLACEHOLDER_HOST_RE.search(hostname.rstrip(".")))
 
 
-def is_placeholder(value: str) -> bool:
-    """`"<service-signed JWT>"`, `"..."`, `"…"`, `"reg_..."` and the like (SPEC §3.3, §14 D12)."""
-    return bool(_PLACEHOLDER_STRING_RE.match(value))
+def is_placeholder(value: str, *, partial: bool = False) -> bool:
+    """A documentation placeholder (SPEC §3.3, §14 D12); the one definition every rule uses.
+
+    Whole value (default): `"<service-signed JWT>"`, `"..."`, `"…"`, or a value that ends in an
+    elision (`"reg_..."`, `"https://x/claim?token=..."`). With `partial=True` a placeholder anywhere
+    in the value counts too: `"https://<host>/x"`, `"<host>/x"`, `"eyJ...xyz"` (served metadata,
+    where any placeholder makes the value unusable, and schema checks of auth.md examples).
+    """
+    if partial:
+        return _PLACEHOLDER_ANYWHERE_RE.search(value) is not None
+    text = value.strip()
+    return bool(_ANGLE_WHOLE_RE.match(text)) or text.endswith(_ELLIPSES)

@@ -10,6 +10,7 @@ produce a config that `authmd init --config` would reject.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -36,9 +37,46 @@ def _typer_confirm(prompt: str, default: bool) -> bool:
     return bool(typer.confirm(prompt, default=default))
 
 
-def _is_url(text: str) -> bool:
-    u = urlsplit(text)
-    return u.scheme in ("https", "http") and bool(u.netloc) and " " not in text
+def _url_check(answer: str, *, query: bool = True) -> str | None:
+    """The config's own URL rule (https; http only on loopback), so an answer the wizard takes
+    never fails validation after the last question."""
+    from authmd_cli.service_config import url_problem
+
+    if " " in answer:
+        return f"{answer!r} contains a space"
+    return url_problem(answer, query=query)
+
+
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")  # RFC 6749 §3.3, as in config.schema.json
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _line_check(answer: str) -> str | None:
+    return None if len(answer) <= 300 else "at most 300 characters"
+
+
+def _scopes_check(answer: str) -> str | None:
+    names = [s for s in answer.replace(",", " ").split() if s]
+    if not names:
+        return "name at least one scope"
+    bad = [n for n in names if not _SCOPE_TOKEN.fullmatch(n)]
+    return f"{bad[0]!r} is not a scope token (no quotes or backslashes)" if bad else None
+
+
+def _contact_check(answer: str) -> str | None:
+    if not answer or _EMAIL.fullmatch(answer):
+        return None
+    if "://" in answer:
+        return _url_check(answer)
+    return "expected an email address or an https URL"
+
+
+def _resource_check(answer: str) -> str | None:
+    problem = _url_check(answer, query=False)
+    path = urlsplit(answer).path
+    if problem is None and path not in ("", "/") and path.endswith("/"):
+        problem = "drop the trailing '/' after the path (RFC 9728 §3.1)"
+    return problem
 
 
 def _default_issuer(api: str) -> str:
@@ -72,28 +110,24 @@ def collect(ask: Ask, confirm: Confirm, *, interactive: bool,
             problem = check(answer) if check else None
             if problem is None:
                 return answer
-            say(f"{answer!r}: {problem}; try again")
+            say(f"{problem}; try again" if repr(answer) in problem else f"{answer!r}: {problem}; try again")
         raise ConfigError(f"{prompt}: no valid answer after {MAX_TRIES} tries")
 
     def yn(prompt: str, default: bool) -> bool:
         return confirm(prompt, default) if interactive else default
 
-    def url_check(answer: str) -> str | None:
-        return None if _is_url(answer) else "expected an absolute https URL"
-
     def optional_url(answer: str) -> str | None:
-        return None if not answer or _is_url(answer) else "expected an absolute https URL or nothing"
+        return None if not answer else _url_check(answer)
 
-    name = q("Service name", "My Service", lambda a: None if a else "a name is required")
-    description = q("One-line description (optional)", "")
-    api = q("API base URL (the protected resource)", PLACEHOLDER_API, url_check)
-    issuer = q("Authorization server issuer URL", _default_issuer(api), url_check)
+    name = q("Service name", "My Service", lambda a: _line_check(a) if a else "a name is required")
+    description = q("One-line description (optional)", "", lambda a: _line_check(a) if a else None)
+    api = q("API base URL (the protected resource)", PLACEHOLDER_API, _resource_check)
+    issuer = q("Authorization server issuer URL", _default_issuer(api), lambda a: _url_check(a, query=False))
     idjag = yn("Accept ID-JAGs from agent providers (identity_assertion)?", False)
     providers = q("Trusted providers, comma-separated (optional)", "") if idjag else ""
     service_auth = yn("Offer email registration with a claim ceremony (service_auth)?", True)
     anonymous = yn("Offer anonymous registration (pre-claim scopes)?", False)
-    scopes_raw = q("Scopes, comma-separated", "api.read, api.write",
-                   lambda a: None if [s for s in a.replace(",", " ").split() if s] else "name at least one scope")
+    scopes_raw = q("Scopes, comma-separated", "api.read, api.write", _scopes_check)
     scopes = list(dict.fromkeys(s for s in scopes_raw.replace(",", " ").split() if s))
     pre: list[str] = []
     if anonymous:
@@ -102,7 +136,7 @@ def collect(ask: Ask, confirm: Confirm, *, interactive: bool,
                     else f"choose from {', '.join(scopes)}")
         pre = list(dict.fromkeys(pre_raw.replace(",", " ").split()))
     docs = q("API documentation URL (optional)", "", optional_url)
-    contact = q("Contact for integration problems, email or URL (optional)", "")
+    contact = q("Contact for integration problems, email or URL (optional)", "", _contact_check)
 
     registration = idjag or service_auth or anonymous
     data: dict[str, Any] = {"profile": "v0.7-B" if registration else "no-registration"}

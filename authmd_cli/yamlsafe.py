@@ -113,6 +113,11 @@ def _precheck_events(text: str, source: str) -> None:
                 add(1, 0)
             elif isinstance(event, yaml.AliasEvent):
                 aliases += 1
+                # An alias to an anchor whose collection is still open is a cycle (`a: &a [*a]`):
+                # the composer would build a node graph that never ends for anything walking it.
+                if any(f[0] is not None and f[0] == event.anchor for f in frames):
+                    raise fail(event, f"recursive YAML alias *{event.anchor} refers to a collection that "
+                                      "contains it")
                 count, height = sizes.get(event.anchor or "", (1, 0))
                 expanded += count
                 if aliases > MAX_ALIASES:
@@ -134,6 +139,7 @@ def _precheck_events(text: str, source: str) -> None:
 def _record(node: Any, path: PathKey, pos: dict[PathKey, tuple[int, int]],
             kpos: dict[PathKey, tuple[int, int]], source: str) -> None:
     """Positions per path; duplicate mapping keys are an error (PyYAML keeps the last silently)."""
+    # Finite because `_precheck_events` refuses recursive aliases before the composer runs.
     stack: list[tuple[Any, PathKey]] = [(node, path)]
     while stack:
         cur, p = stack.pop()

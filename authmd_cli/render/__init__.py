@@ -2,7 +2,8 @@
 
 Every renderer has the same signature (`Renderer`) and reads only what `Report.to_dict()`
 exposes, so the formats cannot disagree. Each lives in its own module, imported only when
-chosen: `rich` is imported by `text` alone, so `--format json` never pays for it.
+chosen: `rich` is imported by `text` alone, and only to colour, so `--format json` and
+uncoloured text (pipes, CI, NO_COLOR) never pay for it.
 """
 
 from __future__ import annotations

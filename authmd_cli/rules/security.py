@@ -2,78 +2,32 @@
 
 Sources: SPEC §12 (security notes), §13.3 (identifier prefixes), §14 D12 (placeholders);
 IN-THE-WILD P15 and §4.1 ("never prints a secret"). Every message that mentions a secret shows
-at most its last four characters (`redact`).
+at most its last four characters (`display.redact`); the secret detectors live in display.py.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
+from authmd_cli.display import (
+    JWT_RE,
+    SECRET_KEYS,
+    VENDOR_KEY_RE,
+    jwt_header,
+    looks_secret,
+    redact,
+    url_secret_parts,
+    urls_in,
+)
 from authmd_cli.diagnostics import Finding, Location, Severity
 from authmd_cli.markdown import split_lines
 from authmd_cli.model import DocKind, Document, JsonDoc
 from authmd_cli.rules.base import RuleContext, at, escape_pointer_token, rule
-from authmd_cli.urls import is_loopback_host, is_placeholder, is_placeholder_host
-
-_JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{8,}")
-_VENDOR_KEY_RE = re.compile(
-    r"\b(?:(?:sk|rk)_live_[A-Za-z0-9]{8,}|AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}"
-    r"|xox[abpr]-[A-Za-z0-9-]{10,})"
-)
-# Members whose value is a credential (SPEC §6, §9; IN-THE-WILD P13 camelCase variants).
-SECRET_KEYS = frozenset({
-    "access_token", "api_key", "apikey", "apiKey", "refresh_token", "assertion", "claim_token", "identity_assertion",
-    "credential", "client_secret", "secret", "api_secret", "password", "accessToken", "refreshToken",
-    "claimToken", "token",
-})
-_MIN_SECRET_LEN = 16
-_MIN_ENTROPY = 3.5  # bits per character; random base64url is ~6, English words ~3
-
-
-def redact(secret: str) -> str:
-    """Never print a secret: at most its last four characters (IN-THE-WILD §4.1)."""
-    tail = secret[-4:] if len(secret) >= 12 else ""
-    return f"…{tail}"
-
-
-def _entropy(s: str) -> float:
-    counts: dict[str, int] = {}
-    for ch in s:
-        counts[ch] = counts.get(ch, 0) + 1
-    n = len(s)
-    return -sum(c / n * math.log2(c / n) for c in counts.values())
-
-
-def _b64json(segment: str) -> Any:
-    try:
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        return json.loads(raw.decode("utf-8"))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
-
-
-def jwt_header(token: str) -> dict[str, Any] | None:
-    """The decoded JOSE header of a real-looking JWT, or None (RFC 7519 §3)."""
-    head = _b64json(token.split(".", 1)[0])
-    return head if isinstance(head, dict) and ("alg" in head or "typ" in head) else None
-
-
-def looks_secret(value: str) -> bool:
-    """A long, high-entropy token that is not a placeholder (`"<…>"`, `"clm_..."`, SPEC §14 D12)."""
-    v = value.strip()
-    if len(v) < _MIN_SECRET_LEN or is_placeholder(v) or any(c in v for c in " <>{}@/") or "..." in v or "…" in v:
-        return False
-    if not (any(c.isdigit() for c in v) and any(c.isalpha() for c in v)):
-        return False
-    return _entropy(v) >= _MIN_ENTROPY
+from authmd_cli.urls import is_loopback_host, is_placeholder_host
 
 
 # ------------------------------------------------------------------------------ text sources
@@ -178,18 +132,18 @@ def secret_in_example(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _secrets_in(s: _Str) -> Iterator[tuple[str, str]]:
-    for m in _JWT_RE.finditer(s.value):
+    for m in JWT_RE.finditer(s.value):
         if jwt_header(m.group(0)) is not None:
             yield "a signed JWT", m.group(0)
-    for m in _VENDOR_KEY_RE.finditer(s.value):
+    for m in VENDOR_KEY_RE.finditer(s.value):
         yield "an API key", m.group(0)
     if s.key == "@header:authorization":
         token = s.value.split(None, 1)[-1]
-        if looks_secret(token) and not _JWT_RE.search(token):
+        if looks_secret(token) and not JWT_RE.search(token):
             yield "a bearer token", token
     member = s.key == "value" and s.parent == "refresh_token"
-    if (s.key in SECRET_KEYS or member) and looks_secret(s.value) and not _JWT_RE.search(s.value) \
-            and not _VENDOR_KEY_RE.search(s.value):
+    if (s.key in SECRET_KEYS or member) and looks_secret(s.value) and not JWT_RE.search(s.value) \
+            and not VENDOR_KEY_RE.search(s.value):
         yield "a credential", s.value
 
 
@@ -232,10 +186,6 @@ def insecure_endpoint(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ------------------------------------------------------------------------------ SC003
 
 
-_SECRET_PARAMS = frozenset({
-    "access_token", "token", "api_key", "apikey", "key", "secret", "client_secret", "password", "refresh_token",
-    "claim_token", "credential", "assertion", "auth", "session", "sig", "signature",
-})
 # verification_uri carries an opaque attempt token by design (SPEC §12, §14 D24).
 _OPAQUE_URL_MEMBERS = frozenset({"verification_uri", "verification_uri_complete"})
 
@@ -257,25 +207,15 @@ def secret_in_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     for s in _strings(doc):
         if s.key in _OPAQUE_URL_MEMBERS:
             continue
-        for url in _urls_in(s.value):
+        for url in urls_in(s.value):
             for problem in _url_secret(url):
                 yield Finding(f"{problem} in {'`' + s.key + '`' if s.key and not s.key.startswith('@') else 'a URL'}",
                               _loc(doc, s), hint="send credentials in the Authorization header or the body, never "
                                                  "in a URL")
 
 
-_ANY_URL_RE = re.compile(r"(?:https?://|/)[^\s\"'<>)\]`]*\?[^\s\"'<>)\]`]+|https?://[^\s/\"'<>@]+@[^\s\"'<>]+",
-                         re.IGNORECASE)
-
-
-def _urls_in(text: str) -> list[str]:
-    if "?" not in text and "@" not in text:
-        return []
-    return [m.group(0) for m in _ANY_URL_RE.finditer(text)]
-
-
 def _url_secret(url: str) -> Iterator[str]:
-    for name, value in _url_secret_parts(url):
+    for name, value in url_secret_parts(url):
         if name is None:
             parts = urlsplit(url)
             yield f"a password in the userinfo of {parts.scheme}://{parts.hostname or ''}… ({redact(value)})"
@@ -283,24 +223,9 @@ def _url_secret(url: str) -> Iterator[str]:
             yield f"query parameter `{name}` carries a credential ({redact(value)})"
 
 
-def _url_secret_parts(url: str) -> Iterator[tuple[str | None, str]]:
-    """(query parameter name, or None for the userinfo password; value) of credentials in `url`."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return
-    if password and not is_placeholder(password):
-        yield None, password
-    for name, value in parse_qsl(parts.query, keep_blank_values=False):
-        if name.lower() in _SECRET_PARAMS and value and not is_placeholder(value) and "<" not in value \
-                and len(value) >= 8:
-            yield name, value
-
-
 def _url_secret_values(text: str) -> set[str]:
     """Credential values SC003 reports inside the URLs of `text`."""
-    return {value for url in _urls_in(text) for _, value in _url_secret_parts(url)}
+    return {value for url in urls_in(text) for _, value in url_secret_parts(url)}
 
 
 # ------------------------------------------------------------------------------ SC004
@@ -332,7 +257,7 @@ def symmetric_alg(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         elif s.key and s.key.endswith("signing_alg_values_supported") and _SYMMETRIC.match(s.value):
             hit = f"`{s.key}` lists {s.value}"
         else:
-            for m in _JWT_RE.finditer(s.value):
+            for m in JWT_RE.finditer(s.value):
                 head = jwt_header(m.group(0))
                 alg = head.get("alg") if head else None
                 if isinstance(alg, str) and _SYMMETRIC.match(alg):

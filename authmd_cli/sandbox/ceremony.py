@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from authmd_cli.sandbox import ids, shapes
@@ -203,7 +203,9 @@ def submit_code(core: Core, user: User, attempt_token: str, code: str) -> PageSt
         locked = att.failures + 1 >= core.settings.max_code_failures
         if locked:
             return PageState(429, "error", "Too many wrong codes: ask the agent to start again.")
-        return PageState(401, "error", "user_code_invalid: that code is not right.")
+        # the form again, with the reason: a typo must not strand the user on an error page
+        return replace(state, status=401, message="user_code_invalid: that code is not right; check it and "
+                                                  "try again.")
     core.finish_claim(state.registration, user.id, att.id)
     return PageState(200, "done", "All set: the agent can continue.")
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 Echo = Callable[[str], None]
 DEFAULT_CONFIG_FILE = Path("authmd.yaml")
 DEFAULT_PROVIDER_KEY = Path("provider-key.pem")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's names
 
 
 def parse_trust(values: Sequence[str]) -> dict[str, TrustedProvider]:
@@ -78,6 +79,9 @@ def serve_command(*, config: Path | None, profile: str | None, host: str, port: 
                   origin: str | None, log_level: str, echo: Echo, warn: Echo) -> int:
     from authmd_cli.sandbox.server import banner, is_loopback, start
 
+    if log_level.lower() not in LOG_LEVELS:
+        raise UsageError(f"--log-level {log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
+    log_level = log_level.lower()
     cfg, source = _load_config(config, profile)
     if not is_loopback(host):
         warn(f"authmd: warning: listening on {host}, not loopback: the sandbox signs anyone in; "

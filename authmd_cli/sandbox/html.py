@@ -18,9 +18,10 @@ _STYLE = ("body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem aut
 def page(title: str, body: str, *, user_email: str | None = None) -> str:
     who = ""
     if user_email:
-        who = (f'<p>Signed in as <strong>{escape(user_email)}</strong>. '
+        # a <div>: a <form> cannot sit inside a <p> (the browser would split the paragraph)
+        who = (f'<div>Signed in as <strong>{escape(user_email)}</strong>. '
                '<form method="post" action="/logout" style="display:inline">'
-               '<button type="submit">Sign out</button></form></p>')
+               '<button type="submit">Sign out</button></form></div>')
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{_STYLE}</style>'
             f"</head><body><h1>{escape(title)}</h1>{who}{body}</body></html>")
@@ -54,6 +55,8 @@ def claim_page(service: str, state: PageState, attempt_token: str, email: str, *
     provider = state.provider_name or "An agent provider"
     notes = "".join(f'<p class="note">{escape(_ADVICE[a].format(provider=provider))}</p>'
                     for a in state.advisories if a in _ADVICE)
+    if state.message:  # why the last submission failed (a wrong code): shown above the form
+        notes = f'<p class="note">{escape(state.message)}</p>' + notes
     who = (f"{escape(provider)} is asking to link this account to an agent."
            if state.attempt and state.attempt.provider else "An agent is asking to act on your account.")
     hidden = f'<input type="hidden" name="claim_attempt_token" value="{escape(attempt_token)}">'

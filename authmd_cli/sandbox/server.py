@@ -8,7 +8,6 @@ documents are rendered for.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -31,6 +30,7 @@ from authmd_cli.tokens import (
     system_clock,
     write_private_key,
 )
+from authmd_cli.urls import is_loopback_host
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -42,12 +42,8 @@ PROVIDER_KEY = "provider_key_pem"
 
 
 def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    """The one loopback rule (urls.is_loopback_host) that lint and init apply too."""
+    return is_loopback_host(host)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -87,15 +83,15 @@ def serve_until_signal(server: Any, sock: socket.socket) -> str | None:
         caught.append(signum)
         server.should_exit = True  # a signal before uvicorn installs its own handlers
 
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, note)
+        for wanted in (signal.SIGINT, signal.SIGTERM):
+            previous[wanted] = signal.signal(wanted, note)
     try:
         server.run(sockets=[sock])
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for installed, handler in previous.items():
+            signal.signal(installed, handler)
     return signal.Signals(caught[0]).name if caught else None
 
 

@@ -53,6 +53,27 @@ CREATE TABLE IF NOT EXISTS polls (reg_id TEXT PRIMARY KEY, last_at REAL NOT NULL
 """
 
 
+def _columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: [c[1] for c in conn.execute(f"PRAGMA table_info({t})")] for t in tables}
+
+
+def _check_schema(conn: sqlite3.Connection) -> None:
+    """`CREATE TABLE IF NOT EXISTS` keeps a same-named table of another program's file; its
+    columns would fail later as 500s. Compare with a fresh schema and refuse the file now."""
+    fresh = sqlite3.connect(":memory:")
+    try:
+        fresh.executescript(SCHEMA)
+        want = _columns(fresh)
+    finally:
+        fresh.close()
+    have = _columns(conn)
+    for table, columns in want.items():
+        if have.get(table) != columns:
+            raise sqlite3.DatabaseError(f"table {table!r} does not have the sandbox's columns; "
+                                        "not an authmd serve database")
+
+
 @dataclass(frozen=True)
 class Registration:
     id: str
@@ -137,6 +158,8 @@ class Store:
             if path is not None:
                 self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.executescript(SCHEMA)
+            if path is not None:
+                _check_schema(self._conn)
         except BaseException:  # not a database, read-only, …: do not leak the handle
             self._conn.close()
             raise

@@ -110,6 +110,12 @@ def test_yaml_alias_bomb_is_refused() -> None:
     assert err.line is not None
 
 
+def test_recursive_yaml_alias_is_refused_not_a_hang() -> None:
+    # `a: &a [*a]` once made every `authmd lint` below such a .authmd.yaml hang forever.
+    err = _error("ignore: &a [MD001, *a]\n")
+    assert (err.line, err.column) == (1, 20) and "recursive YAML alias" in str(err)
+
+
 # ------------------------------------------------------------------ TOML
 
 

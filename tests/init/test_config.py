@@ -130,9 +130,21 @@ BAD: list[tuple[str, str, tuple[int, int], str]] = [
     ("not a mapping", "- a\n- b\n", (1, 1), "mapping"),
     ("empty", "# nothing\n", (1, 1), "empty"),
     ("bomb", BOMB + MINIMAL, (5, 8), "alias"),
+    ("recursive alias", "x: &a [1, *a]\n" + MINIMAL, (1, 11), "recursive YAML alias"),
+    ("recursive alias in a mapping", "x: &a {y: *a}\n" + MINIMAL, (1, 11), "recursive YAML alias"),
     ("deep nesting", "x: " + "[" * 40 + "]" * 40 + "\n" + MINIMAL, (1, 35), "nesting"),
     ("bad bool method", MINIMAL + "methods:\n  identity_assertion: sometimes\n", (11, 23),
      "true or false or a mapping"),
+    # regressions found by hand (2026-11): wording and URL characters
+    ("null section", MINIMAL.replace("service:\n  name: Fernpost", "service: null"), (1, 10),
+     "expected a mapping, got null"),
+    ("unquoted date", MINIMAL.replace("name: Fernpost", "name: Fernpost\n  docs_url: 2024-01-01"), (3, 13),
+     "put it in quotes"),
+    ("contact neither email nor url", MINIMAL.replace("name: Fernpost", "name: Fernpost\n  contact: ask Bob"),
+     (3, 12), "neither an email address nor an https URL"),
+    ("url with markdown-breaking char", MINIMAL.replace("name: Fernpost",
+                                                        "name: Fernpost\n  docs_url: https://x.dev/a>b"),
+     (3, 13), "percent-encoded"),
 ]
 
 @pytest.mark.parametrize(("name", "text", "where", "token"), BAD, ids=[b[0] for b in BAD])
@@ -145,6 +157,7 @@ def test_bad_config_is_one_line_with_position(name: str, text: str, where: tuple
     assert "\n" not in rendered
     assert rendered.startswith(f"authmd.yaml:{where[0]}:{where[1]}: ")
     assert token in rendered
+    assert "null null" not in rendered
 
 
 def test_non_utf8_bytes_name_the_byte_position() -> None:
@@ -177,3 +190,14 @@ def test_alias_bomb_is_refused_quickly() -> None:
     with pytest.raises(ConfigError):
         load_config(BOMB.replace("e: &e", "f: &f [*e,*e]\ne: &e") + MINIMAL, "a.yaml")
     assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize("host", ["127.0.0.2", "app.localhost", "[::1]", "localhost"])
+def test_loopback_http_is_the_same_rule_as_lint(host: str) -> None:
+    # One loopback rule everywhere (urls.is_loopback_host): what lint's DS006 accepts, init accepts.
+    from authmd_cli.urls import scheme_problem
+
+    url = f"http://{host}:8000"
+    assert scheme_problem(url) is None
+    cfg = load_config(MINIMAL.replace("https://api.fernpost.net", url), "a.yaml")
+    assert cfg.resource_server.resource == url

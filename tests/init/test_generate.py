@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from init_inputs import EXAMPLE, MINIMAL
@@ -197,3 +198,46 @@ def test_rendering_for_another_origin_keeps_documents_consistent() -> None:
 def test_markdown_table_cells_are_escaped() -> None:
     cfg = load_config(MINIMAL.replace("description: Read posts.", "description: Read | list posts."), "a.yaml")
     assert "| `posts.read` | Read \\| list posts. |" in render_auth_md(cfg)
+
+
+def test_markdown_active_config_text_stays_literal_text(tmp_path: Path) -> None:
+    """Regression: a service name like `# Evil` became a second H1 (MD002), `## Step 1 — Discover` a
+    duplicate section (MD011), and scope names with `|` or a backtick broke the Scopes table."""
+    from authmd_cli.lint import LintOptions, lint_paths
+
+    text = MINIMAL.replace("name: Fernpost", 'name: "## Step 1 — Discover"\n  description: "# x | *y*"').replace(
+        "  - name: posts.read\n    description: Read posts.",
+        '  - name: "a|b"\n    description: "x | y"\n  - name: "c`d"\n    description: "`z"')
+    text += "methods:\n  identity_assertion:\n    trusted_providers: ['1. First']\n  anonymous: true\n"
+    text += 'pre_claim_scopes: ["a|b"]\n'
+    cfg = load_config(text, "authmd.yaml")
+    site = render_site(cfg)
+    md = site["auth.md"]
+    assert _h2(md).count("Step 1 — Discover") == 1
+    assert [line for line in md.splitlines() if line.startswith("# ")] == ["# auth.md"]
+    assert "\\## Step 1 — Discover — \\# x \\| \\*y\\*" in md
+    assert "| `a\\|b` | x \\| y | yes |" in md and "| ``c`d`` | \\`z | no |" in md
+    assert "  - 1\\. First" in md
+    for rel, body in site.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(body, encoding="utf-8")
+    report = lint_paths([str(tmp_path)], LintOptions())
+    assert [d.code for d in report.diagnostics] == []
+
+
+@pytest.mark.parametrize("profile", ["v0.7-B", "v0.7-A"])
+def test_anonymous_only_lists_invalid_login_hint_for_the_claim_endpoint(profile: str) -> None:
+    """The claim endpoint takes a login_hint for anonymous registrations too (SPEC §6.4), so its
+    error belongs in the table even without service_auth, at the claim endpoint only."""
+    text = MINIMAL + "methods:\n  anonymous: true\n  service_auth: false\npre_claim_scopes: [posts.read]\n"
+    md = render_auth_md(load_config(text, "authmd.yaml", profile=profile))
+    rows = [line for line in md.splitlines() if line.startswith("| `invalid_login_hint` |")]
+    assert len(rows) == 1 and rows[0].split(" | ")[1] == "`/agent/identity/claim`"
+
+
+@pytest.mark.parametrize("step_up", [True, False])
+def test_refresh_note_matches_who_gets_a_refresh_token(step_up: bool) -> None:
+    """A step-up ID-JAG registration completes a ceremony and gets a refresh token (SPEC §6.5)."""
+    text = MINIMAL + f"methods:\n  identity_assertion:\n    step_up: {str(step_up).lower()}\n"
+    md = render_auth_md(load_config(text, "authmd.yaml"))
+    assert ("that needed no claim ceremony" in md) is step_up

@@ -23,11 +23,13 @@ from authmd_cli.service_config import INIT_PROFILES, load_config
 
 DOMAINS = ("quillnote.io", "fernpost.net", "tallyworks.io", "orbitdesk.dev", "lumen-ledger.app")
 SCOPE_NAMES = ("notes.read", "notes.write", "files:read", "files:write", "admin", "billing.view",
-               "calendar.events", "profile", "search", "export")
+               "calendar.events", "profile", "search", "export", "pipe|scope", "tick`scope")
 DESCRIPTIONS = ("Read notes.", "Create and edit notes.", "Upload | download files.", "Manage billing — invoices too.",
                 "See the `profile` of the signed-in user.", "Full-text search.", "Export data as CSV.",
                 "Calendrier : événements.", "Administer the workspace.")
-NAMES = ("Quillnote", "Fernpost", "Orbit Desk", "Café Ledger", "R&D Notes", "Lumen_Ledger")
+NAMES = ("Quillnote", "Fernpost", "Orbit Desk", "Café Ledger", "R&D Notes", "Lumen_Ledger",
+         # Markdown-active names: rendered as literal text, never as headings, lists or HTML
+         "# Hash Notes", "## Step 1 — Discover", "1. First Notes", "*NSYNC | Tools", "<b>Bold</b> `Notes`")
 ENDPOINT_POOLS = {
     "identity_endpoint": ("/agent/identity", "/v1/agents/identity"),
     "claim_endpoint": ("/agent/identity/claim", "/v1/agents/claim"),
@@ -49,7 +51,8 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
     data: dict[str, Any] = {"profile": profile}
 
     service: dict[str, Any] = {"name": draw(st.sampled_from(NAMES))}
-    for key, value in (("description", "Notes for small teams."), ("logo_uri", f"https://{domain}/logo.png"),
+    description = draw(st.sampled_from(["Notes for small teams.", "# Not | a *heading*"]))
+    for key, value in (("description", description), ("logo_uri", f"https://{domain}/logo.png"),
                        ("docs_url", f"https://docs.{domain}/api"), ("pricing_url", f"https://{domain}/pricing"),
                        ("tos_url", f"https://{domain}/terms"), ("privacy_url", f"https://{domain}/privacy")):
         if draw(st.booleans()):
@@ -96,7 +99,8 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
         else:
             obj: dict[str, Any] = {"step_up": draw(st.booleans())}
             obj["trusted_providers"] = draw(st.lists(st.sampled_from(
-                ["Northwind Agent Cloud", {"name": "Arbor Assist", "issuer": "https://id.arbor-assist.net"}]),
+                ["Northwind Agent Cloud", {"name": "Arbor Assist", "issuer": "https://id.arbor-assist.net"},
+                 "- *Star* Provider"]),
                 max_size=2))
             methods["identity_assertion"] = obj
         if draw(st.booleans()):

@@ -104,3 +104,38 @@ def test_yaml_quotes_awkward_answers() -> None:
     from authmd_cli.service_config import load_config
 
     assert load_config(text, "w.yaml").service.name == 'Notes: "v2" #1'
+
+
+def test_wizard_refuses_urls_the_config_would_refuse() -> None:
+    """Regression: `http://api.foo.test` passed the prompt, then validation failed after the last
+    question and every answer was lost. The prompt now applies the config's own URL rule."""
+    ask, confirm, asked = _scripted(
+        ["X", "", "http://api.fernpost.net", "https://api.fernpost.net/v1/", "https://api.fernpost.net/v1",
+         "http://auth.fernpost.net", "https://auth.fernpost.net", "a.read", "ftp://docs", "", "ask Bob",
+         "help@fernpost.net"],
+        [False, True, False])
+    said: list[str] = []
+    data = collect(ask, confirm, interactive=True, say=said.append)  # type: ignore[arg-type]
+    assert data["resource_server"]["resource"] == "https://api.fernpost.net/v1"
+    assert data["authorization_server"]["issuer"] == "https://auth.fernpost.net"
+    assert data["service"]["contact"] == "help@fernpost.net" and "docs_url" not in data["service"]
+    assert asked.count("API base URL (the protected resource)") == 3
+    assert asked.count("Authorization server issuer URL") == 2
+    assert asked.count("Contact for integration problems, email or URL (optional)") == 2
+    assert any("https" in line and "loopback" in line for line in said)
+    assert any("trailing" in line for line in said)
+
+
+def test_wizard_loopback_http_is_accepted() -> None:
+    ask, confirm, _ = _scripted(["X", "", "http://127.0.0.1:8000", "http://127.0.0.1:8000", "a.read", "", ""],
+                                [False, True, False])
+    data = collect(ask, confirm, interactive=True)  # type: ignore[arg-type]
+    assert data["resource_server"]["resource"] == "http://127.0.0.1:8000"
+
+
+def test_wizard_refuses_scope_names_the_schema_refuses() -> None:
+    ask, confirm, asked = _scripted(['X', '', 'https://api.fernpost.net', 'https://auth.fernpost.net',
+                                     'a.read, "quoted"', 'a.read', '', ''], [False, True, False])
+    data = collect(ask, confirm, interactive=True)  # type: ignore[arg-type]
+    assert [s["name"] for s in data["scopes"]] == ["a.read"]
+    assert asked.count("Scopes, comma-separated") == 2

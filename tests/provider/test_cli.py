@@ -81,6 +81,59 @@ def test_serve_command_prints_urls_and_serves(tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
+        err = proc.stderr.read() if proc.stderr is not None else ""
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    # Ctrl-C is the documented way to stop: exit 0 (not 130), one line, no traceback
+    assert proc.returncode == 0 and err.strip() == "authmd: stopped (SIGINT)"
+
+
+def _serve_proc(cwd: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen([sys.executable, "-m", "authmd_cli", "serve", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert proc.stdout is not None
+    origin = proc.stdout.readline().split(" at ")[1].strip()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            httpx.get(f"{origin}/auth.md")
+            return proc, origin
+        except httpx.ConnectError:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+
+@pytest.mark.e2e
+def test_sigterm_stops_cleanly_and_db_persists(tmp_path: Path) -> None:
+    """Regression: SIGTERM killed the process (exit 143) before the database was closed.
+    Now it is a clean stop (exit 0), and `--db` state (keys, registrations) survives it."""
+    import socket
+
+    db = tmp_path / "state.db"
+    with socket.socket() as probe:  # the same origin both times: assertions name it as iss/aud
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    proc, origin = _serve_proc(tmp_path, "--port", port, "--db", str(db))
+    try:
+        reg = httpx.post(f"{origin}/agent/identity", json={"type": "anonymous"}).json()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        err = proc.stderr.read() if proc.stderr is not None else ""
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+    assert proc.returncode == 0 and err.strip() == "authmd: stopped (SIGTERM)"
+    proc, origin = _serve_proc(tmp_path, "--port", port, "--db", str(db))
+    try:
+        token = httpx.post(f"{origin}/oauth2/token", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": reg["identity"]["assertion"]})
+        assert token.status_code == 200 and token.json()["scope"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
@@ -89,3 +142,66 @@ def test_serve_command_prints_urls_and_serves(tmp_path: Path) -> None:
 def test_serve_refuses_other_profiles() -> None:
     out = runner.invoke(app, ["serve", "--profile", "v0.6", "--port", "0"])
     assert out.exit_code == 2 and "v0.7-B" in out.stderr
+
+
+def _one_error_line(out: object) -> str:
+    stderr = out.stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in stderr and "internal error" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("authmd: error: ")
+    return str(lines[0])
+
+
+def test_serve_bad_db_is_a_usage_error_not_an_internal_error(tmp_path: Path) -> None:
+    """Regression: a missing directory, a directory, a non-SQLite file or another program's
+    SQLite file as `--db` ended in `internal error: …` (FileNotFoundError, DatabaseError)."""
+    import sqlite3
+
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("not a database\n")
+    foreign = tmp_path / "foreign.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE users (x)")
+    conn.commit()
+    conn.close()
+    for db in (tmp_path / "missing" / "x.db", tmp_path, garbage, foreign):
+        out = runner.invoke(app, ["serve", "--port", "0", "--db", str(db)])
+        assert out.exit_code == 2, out.stderr
+        assert str(db) in _one_error_line(out)
+
+
+def test_serve_bad_origin_is_a_usage_error() -> None:
+    for origin in ("notaurl", "http://h:99999", "https://h/path", "ftp://h"):
+        out = runner.invoke(app, ["serve", "--port", "0", "--origin", origin])
+        assert out.exit_code == 2 and "--origin" in _one_error_line(out)
+
+
+def test_provider_bad_urls_and_missing_email_are_usage_errors(tmp_path: Path) -> None:
+    key = tmp_path / "p.pem"
+    assert runner.invoke(app, ["provider", "keygen", "--key", str(key)]).exit_code == 0
+    out = runner.invoke(app, ["provider", "revoke", "--key", str(key), "--aud", "http://as", "--sub", "u",
+                              "--events-url", "notaurl"])
+    assert out.exit_code == 2 and "--events-url" in _one_error_line(out)  # was 3 "unreachable"
+    out = runner.invoke(app, ["provider", "mint", "--key", str(key), "--aud", "http://as", "--sub", "u"])
+    assert out.exit_code == 2 and "--email" in _one_error_line(out)
+    out = runner.invoke(app, ["provider", "mint", "--key", str(key), "--aud", "http://as", "--sub", "u",
+                              "--omit", "email"])
+    assert out.exit_code == 0
+    assert "email" not in peek(out.stdout.strip())[1]
+
+
+def test_banner_says_how_to_mint_without_a_provider_key_file() -> None:
+    from authmd_cli.sandbox.server import banner
+
+    sandbox = start(default_config(), port=0)
+    try:
+        lines = banner(sandbox, test_hooks=True, provider_key_path=None)
+    finally:
+        sandbox.close()
+    assert any("--provider-key FILE" in line and "/_test/id-jag" in line for line in lines)
+
+
+def test_serve_bad_log_level_is_a_usage_error() -> None:
+    """Regression: `--log-level bogus` reached uvicorn and ended in `internal error: KeyError`."""
+    out = runner.invoke(app, ["serve", "--port", "0", "--log-level", "bogus"])
+    assert out.exit_code == 2 and "--log-level" in _one_error_line(out)

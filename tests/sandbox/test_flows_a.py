@@ -43,6 +43,9 @@ def test_service_auth_poll_slow_down_type_code_and_deliver_once(a: Harness) -> N
     wrong = a.type_code(ceremony["verification_uri"], "pia@example.com", "000000"
                         if ceremony["user_code"] != "000000" else "111111")
     assert wrong.status_code == 401
+    # regression: a typo re-shows the form with the reason (it used to be a dead-end error page)
+    assert 'name="user_code"' in wrong.text and "user_code_invalid" in wrong.text
+    assert "<p>Signed in" not in wrong.text  # no <form> inside a <p>
     done = a.type_code(ceremony["verification_uri"], "pia@example.com", ceremony["user_code"])
     assert done.status_code == 200 and "All set" in done.text
     status, ok = poll(a, ct)

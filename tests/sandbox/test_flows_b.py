@@ -124,6 +124,11 @@ def test_claim_email_cannot_be_retargeted(b: Harness) -> None:
     second = b.agent.post("/agent/identity/claim", json={"type": "service_auth", "claim_token": anon["claim"]["token"],
                                                          "login_hint": "eve@example.com"})
     assert second.status_code == 400 and second.json()["error"] == "invalid_login_hint"
+    # regression: the served auth.md promised "you may correct the email address in a new call";
+    # it must describe what the service does (and name the code an agent gets)
+    served = b.agent.get("/auth.md").text
+    assert "may correct the email" not in served
+    assert "another is refused (`invalid_login_hint`)" in served
     # the page refuses another signed-in account
     _, page = b.open_claim_page(first.json()["attempt"]["verification_uri"], "eve@example.com")
     assert page.status_code == 403
