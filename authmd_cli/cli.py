@@ -175,44 +175,32 @@ def _rule_registry() -> dict[str, Rule]:
 
 
 def _list_rules(fmt: str) -> int:
+    from authmd_cli.rules.reference import list_text
+
     rules = [r for _, r in sorted(_rule_registry().items())]
     if fmt == "json":
         _echo_json([r.to_dict() for r in rules])
         return ExitCode.OK
     if fmt != "text":
         raise UsageError("--list-rules supports --format text or json")
-    rows = [(r.code, r.name + (" (retired)" if r.retired else ""), r.severity.value, r.summary)
-            for r in rules]
-    header = ("CODE", "NAME", "SEVERITY", "SUMMARY")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
-    for row in [header, *rows]:
-        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+    typer.echo(list_text(rules))
     return ExitCode.OK
 
 
 def _explain(ref: str, fmt: str) -> int:
-    from authmd_cli.config import did_you_mean, rule_vocabulary
-    from authmd_cli.diagnostics import DOCS_BASE
+    from authmd_cli.config import rule_vocabulary
     from authmd_cli.rules.base import lookup
+    from authmd_cli.rules.reference import explain_dict, explain_text
+    from authmd_cli.suggest import did_you_mean
 
     _rule_registry()
     found = lookup(ref)
     if found is None:
         raise UsageError(f"--explain: unknown rule {ref!r}{did_you_mean(ref, rule_vocabulary())}")
-    url = f"{DOCS_BASE}#{found.code.lower()}-{found.name}"
     if fmt == "json":
-        _echo_json({**found.to_dict(), "doc": found.doc, "doc_url": url})
-        return ExitCode.OK
-    lines = [
-        f"{found.code} {found.name}" + (" (retired)" if found.retired else ""),
-        f"severity: {found.severity.value}",
-        f"scope: {found.scope}",
-        f"spec: {found.spec}",
-        f"docs: {url}",
-    ]
-    if found.aliases:
-        lines.append(f"aliases: {', '.join(found.aliases)}")
-    typer.echo("\n".join([*lines, "", found.doc]))
+        _echo_json(explain_dict(found))
+    else:
+        typer.echo(explain_text(found))
     return ExitCode.OK
 
 
@@ -310,8 +298,8 @@ def _schema_list_body(fmt: str) -> int:
 
 
 def _schema_show_body(name: str, profile: str | None) -> int:
-    from authmd_cli.config import did_you_mean
     from authmd_cli.schemas import list_schemas, schema_text
+    from authmd_cli.suggest import did_you_mean
 
     known = [w for info in list_schemas() for w in (info.name, info.kind)]
     if name not in known:

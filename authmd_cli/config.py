@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from typing import Any
 from authmd_cli.diagnostics import Severity
 from authmd_cli.errors import ConfigError, UsageError
 from authmd_cli.lint import LintOptions
-from authmd_cli.suggest import did_you_mean as did_you_mean  # re-exported: suppress.py imports it from here
+from authmd_cli.suggest import did_you_mean as did_you_mean  # noqa: PLC0414 (explicit re-export: suppress.py)
 
 CONFIG_NAMES = (".authmd.yaml", ".authmd.yml")
 PYPROJECT = "pyproject.toml"

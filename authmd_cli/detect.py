@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from authmd_cli.display import inline
 from authmd_cli.model import AuthDoc, Detection, DocKind, Evidence, JsonDoc
 from authmd_cli.profiles import (
     CLAIM_GRANT_URN,
@@ -39,7 +40,9 @@ from authmd_cli.profiles import (
     NO_REGISTRATION,
     PROFILES,
     VERSIONED,
+    range_label,
 )
+from authmd_cli.urls import has_template
 
 _INDEX = {label: i for i, label in enumerate(VERSIONED)}
 ALL: frozenset[str] = frozenset(VERSIONED)
@@ -59,28 +62,6 @@ def newest(labels: frozenset[str] | set[str]) -> str | None:
 def index(label: str) -> int:
     """Chronological rank in VERSIONED (v0.7-B after its sibling v0.7-A); -1 for others."""
     return _INDEX.get(label, -1)
-
-
-def range_label(labels: frozenset[str]) -> str:
-    """`v0.1`, `v0.4–v0.7-A`, `v0.3+`, or runs joined by ", " (for evidence text)."""
-    idx = sorted(_INDEX[x] for x in labels if x in _INDEX)
-    if not idx:
-        return "?"
-    runs: list[tuple[int, int]] = []
-    for i in idx:
-        if runs and runs[-1][1] == i - 1:
-            runs[-1] = (runs[-1][0], i)
-        else:
-            runs.append((i, i))
-    out = []
-    for a, b in runs:
-        if a == b:
-            out.append(VERSIONED[a])
-        elif b == len(VERSIONED) - 1:
-            out.append(f"{VERSIONED[a]}+")
-        else:
-            out.append(f"{VERSIONED[a]}–{VERSIONED[b]}")
-    return ", ".join(out)
 
 
 # ------------------------------------------------------------------------------ signals
@@ -158,7 +139,6 @@ ALIAS_PAIRS: dict[str, str] = {
     "registration_endpoint": "identity_endpoint",
 }
 _VENDOR_CLAIM_RE = re.compile(r"^urn:(?!ietf:|workos:)[A-Za-z0-9.-]+:\S*grant-type:claim", re.IGNORECASE)
-_TEMPLATE_RE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_.-]*\}")
 _DOTTED_EVENT_RE = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 _XVENDOR_RE = re.compile(r"^x-[a-z0-9]+-", re.IGNORECASE)
 _KNOWN_AGENT_AUTH: frozenset[str] = frozenset().union(*(PROFILES[v].agent_auth_keys for v in VERSIONED)) | {
@@ -384,7 +364,7 @@ class _Collector:
             return
         hit = self._value(s)
         if hit is not None or (parent_key in ("error", "err") and s in _CODES) or "/agent/" in s \
-                or s.startswith("agent_reg_") or s in _NOFORM_VALUES or _TEMPLATE_RE.search(s) \
+                or s.startswith("agent_reg_") or s in _NOFORM_VALUES or has_template(s) \
                 or (parent_key in ("events_supported",) and _DOTTED_EVENT_RE.match(s)) or _XVENDOR_RE.match(s):
             line, p = where(ptr, False)
         else:
@@ -393,7 +373,7 @@ class _Collector:
             construct, text, compat, positive, weak = hit
             self.add(construct, text, compat, positive, weak=weak, line=line, pointer=p, kind="value")
             if _VENDOR_CLAIM_RE.match(s):
-                self.dialect("vendor-claim-grant", f"claim-polling grant `{s}` outside urn:ietf:/urn:workos:",
+                self.dialect("vendor-claim-grant", f"claim-polling grant `{inline(s)}` outside urn:ietf:/urn:workos:",
                              line, p)
         if parent_key in ("error", "err") and s in _CODES:
             compat = _CODES[s]
@@ -406,18 +386,19 @@ class _Collector:
             self.add("agent_reg_", "AuthKit registration id `agent_reg_…`", span("v0.7-B"), "v0.7-B", line=line,
                      pointer=p, kind="value")
         if s in _NOFORM_VALUES:
-            self.dialect("noform", f"value `{s}`", line, p)
-        if _TEMPLATE_RE.search(s) and s.lower().startswith(("http://", "https://")):
+            self.dialect("noform", f"value `{inline(s)}`", line, p)
+        if has_template(s) and s.lower().startswith(("http://", "https://")):
             self.dialect("templated", "RFC 6570 template in an endpoint value", line, p)
         if _XVENDOR_RE.match(s):
-            self.dialect("templated", f"custom credential type `{s}`", line, p)
+            self.dialect("templated", f"custom credential type `{inline(s)}`", line, p)
 
     @staticmethod
     def _value(s: str) -> tuple[str, str, frozenset[str], str | None, bool] | None:
         if s == CLAIM_GRANT_URN:
             return CLAIM_GRANT_URN, "claim-grant URN", span("v0.4", "v0.7-A"), "v0.4", False
         if _VENDOR_CLAIM_RE.match(s):
-            return "vendor-claim-urn", f"vendor claim-polling grant `{s}`", span("v0.4", "v0.7-A"), "v0.4", False
+            text = f"vendor claim-polling grant `{inline(s)}`"
+            return "vendor-claim-urn", text, span("v0.4", "v0.7-A"), "v0.4", False
         if s == JWT_BEARER_URN:
             return JWT_BEARER_URN, "jwt-bearer grant", span("v0.2"), "v0.2", False
         if s == "verified_email":
@@ -484,8 +465,8 @@ class _Collector:
             if hit is not None:
                 self.add(hit[0], f"{hit[1]} in a form body", hit[2], hit[3], weak=hit[4], line=bl, kind="value")
                 if _VENDOR_CLAIM_RE.match(val):
-                    self.dialect("vendor-claim-grant", f"claim-polling grant `{val}` outside urn:ietf:/urn:workos:",
-                                 bl, None)
+                    self.dialect("vendor-claim-grant",
+                                 f"claim-polling grant `{inline(val)}` outside urn:ietf:/urn:workos:", bl, None)
             if key == "otp":
                 self.add("otp", "OTP claim field `otp`", span("v0.1", "v0.3"), None, weak=True, line=bl)
         if msg.json_body is not None and msg.json_body.doc is not None:

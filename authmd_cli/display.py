@@ -181,8 +181,33 @@ def show_value(value: Any, *, key: str | None = None, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def reshow(message: str, shown: str, value: Any, *, key: str | None, width: int) -> str:
-    """`message` with `shown` (a key-less `show_value` of `value`, e.g. a schema violation's value)
-    replaced by the rendering that knows the member name `key`."""
-    better = show_value(value, key=key, width=width)
-    return message.replace(shown, better) if better != shown else message
+def inline(text: str, *, width: int = 70) -> str:
+    """A string for a sentence or backticks (a URL, a host, a scope): as written, without JSON
+    quotes, secrets hidden, at most `width` characters."""
+    text = scrub(text)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def value_at(root: Any, pointer: str) -> Any:
+    """The value an RFC 6901 pointer names in `root`, or None when there is none."""
+    cur = root
+    for raw in pointer.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(cur, dict) and token in cur:
+            cur = cur[token]
+        elif isinstance(cur, list) and token.isdigit() and int(token) < len(cur):
+            cur = cur[int(token)]
+        else:
+            return None
+    return cur
+
+
+def violation_message(message: str, shown: str, root: Any, pointer: str) -> str:
+    """A schema violation's `message` (which quotes the value as `shown`, rendered without knowing
+    the member name) with the value hidden when it sits under a credential member (`/user_code`,
+    `/refresh_token/value`)."""
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    hidden = next((t for t in tokens if is_hidden_key(t)), None)
+    if hidden is None or not shown:
+        return message
+    return message.replace(shown, show_value(value_at(root, pointer), key=hidden))

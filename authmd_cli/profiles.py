@@ -6,6 +6,7 @@ version difference. Labels are exactly those of SPEC §14 D1.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 ID_JAG_URN = "urn:ietf:params:oauth:token-type:id-jag"
@@ -57,10 +58,14 @@ class Profile:
         return self.order > other.order
 
 
-_IDJAG_CODES = frozenset({
+# SPEC §8.4: the codes `/agent/identity` (and v0.7-A `/claim`) answers when ID-JAG verification
+# fails, valid in every profile (the Errors table may fold them into `invalid_request`).
+IDJAG_CODES: frozenset[str] = frozenset({
     "invalid_issuer", "invalid_signature", "expired", "replay_detected", "invalid_audience",
-    "invalid_client_id", "missing_verified_email", "issuer_not_enabled",
+    "invalid_client_id", "missing_verified_email", "invalid_request",
 })
+# ... plus `issuer_not_enabled`, which SPEC §14 D9 keeps valid beside `invalid_issuer`.
+_IDJAG_CODES = IDJAG_CODES | {"issuer_not_enabled"}
 _TOKEN_BASE = frozenset({"invalid_request", "invalid_grant", "invalid_client", "unsupported_grant_type"})
 _TOKEN_POLL = _TOKEN_BASE | {"authorization_pending", "expired_token", "slow_down", "access_denied"}
 _AGENT_AUTH_V06 = frozenset({
@@ -209,6 +214,23 @@ PROFILES: dict[str, Profile] = _profile_table()
 # Chronological list of the versioned profiles (no-registration is not a version).
 VERSIONED: tuple[str, ...] = ("v0.1", "v0.2", "v0.3", "v0.4", "v0.5", "v0.6", "v0.7-A", "v0.7-B")
 ALL_LABELS: tuple[str, ...] = (*VERSIONED, NO_REGISTRATION)
+
+
+def range_label(labels: Iterable[str]) -> str:
+    """Profiles as chronological runs: `v0.1`, `v0.4–v0.7-A`, `v0.3+` (a run that reaches the newest
+    profile, as SPEC §14 writes "v0.6+"), runs joined by ", "; "?" for none."""
+    idx = sorted({VERSIONED.index(x) for x in labels if x in VERSIONED})
+    if not idx:
+        return "?"
+    runs: list[tuple[int, int]] = []
+    for i in idx:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    last = len(VERSIONED) - 1
+    return ", ".join(VERSIONED[a] if a == b else f"{VERSIONED[a]}+" if b == last else f"{VERSIONED[a]}–{VERSIONED[b]}"
+                     for a, b in runs)
 
 
 def resolve(label: str) -> Profile:

@@ -233,38 +233,54 @@ def registry() -> Registry[Any]:
     return Registry(retrieve=_retrieve)  # type: ignore[call-arg]
 
 
-def _refs(node: object, base: str, out: set[str]) -> None:
-    """The documents (absolute URIs, no fragment) that `$ref`s under `node` point into."""
-    from urllib.parse import urldefrag, urljoin
+@functools.cache
+def _referenced(uri: str) -> frozenset[str]:
+    """The other documents (absolute URIs, no fragment) that `$ref`s in the bundled schema `uri` point into."""
+    from urllib.parse import urljoin
 
-    stack = [node]
+    out: set[str] = set()
+    stack: list[object] = [_retrieve(uri).contents]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
             ref = item.get("$ref")
             if isinstance(ref, str):
-                out.add(urldefrag(urljoin(base, ref)).url)
+                out.add(ref.partition("#")[0])
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+    # Hundreds of `$ref`s name a handful of documents: join each distinct one once ("" = this one).
+    return frozenset(urljoin(uri, doc) for doc in out if doc) - {uri}
+
+
+@functools.cache
+def _crawled(uri: str) -> Registry[Any]:
+    """A registry of the one bundled schema `uri`, crawled (subresources, anchors) once per run."""
+    from referencing import Registry
+
+    crawled: Registry[Any] = Registry().with_resource(uri, _retrieve(uri)).crawl()
+    return crawled
 
 
 def _registry_for(schema_id: str) -> Registry[Any]:
-    """`registry()` with the schema `schema_id` and every schema it `$ref`s, transitively, added
-    and crawled up front. A validator is reused for many documents, and jsonschema resolves each
-    `$ref` from the validator's own registry: a miss there would crawl and retrieve again on
-    every validation, not once."""
+    """`registry()` with the schema `schema_id` and every schema it `$ref`s, transitively, already in.
+
+    A validator is reused for many documents, and jsonschema resolves each `$ref` from the
+    validator's own registry: a miss there would crawl and retrieve again on every validation."""
+    from referencing.exceptions import NoSuchResource
+
     needed: set[str] = set()
     todo = [schema_id]
     while todo:
         uri = todo.pop()
         if uri in needed:
             continue
+        try:
+            todo.extend(_referenced(uri) - needed)
+        except NoSuchResource:
+            continue  # not bundled: left to fail at validation, as an unresolvable `$ref` does
         needed.add(uri)
-        found: set[str] = set()
-        _refs(_retrieve(uri).contents, uri, found)
-        todo.extend(found - needed)
-    return registry().with_resources((uri, _retrieve(uri)) for uri in sorted(needed)).crawl()
+    return registry().combine(*(_crawled(uri) for uri in sorted(needed)))
 
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$", re.ASCII)

@@ -12,9 +12,9 @@ one greppable line however long.
 
 Without colour (a pipe, CI logs, NO_COLOR, --no-color: the common case) the runs are joined as
 plain strings: importing rich costs ~25 ms of a one-file lint (bench/startup.py). That output is
-byte-identical to what rich prints with colour off (tests/render compare the two): rich adds only
-the final newline, and expands tabs to cell-width tab stops, so text holding a tab still goes
-through rich rather than re-implementing its cell widths here.
+byte-identical to what rich prints with colour off (tests/render compare the two): rich only adds
+the final newline, except that it rewrites some tabs as spaces (tab stops by cell width), so text
+holding a tab still goes through rich rather than re-implementing its cell widths here.
 """
 
 from __future__ import annotations

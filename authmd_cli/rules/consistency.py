@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from authmd_cli.detect import document_scan
 from authmd_cli.diagnostics import Finding, Location, Severity
+from authmd_cli.display import inline, show_value
 from authmd_cli.markdown import split_lines
 from authmd_cli.model import Document, HttpMessage, JsonDoc, Site
 from authmd_cli.profiles import CLAIM_GRANT_URN
@@ -46,6 +47,10 @@ def _str(v: Any) -> str | None:
 def _skippable(url: str) -> bool:
     """Placeholders and templates in examples are not compared (SPEC §14 D12, IN-THE-WILD P12)."""
     return is_placeholder(url) or has_template(url) or is_placeholder_host(host(url)) or "<" in url
+
+
+def _hosts(hosts: set[str]) -> str:
+    return ", ".join(inline(h) for h in sorted(hosts))
 
 
 def _registrable(h: str) -> str:
@@ -117,13 +122,13 @@ def skill_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     hosts = _site_hosts(_obj(site.prm), asm) - {host(skill) or ""}
     sh = host(skill) or ""
     if hosts and sh not in hosts and _registrable(sh) not in {_registrable(h) for h in hosts}:
-        yield Finding(f"`agent_auth.skill` is on {sh}, outside this site's hosts ({', '.join(sorted(hosts))})",
+        yield Finding(f"`agent_auth.skill` is on {inline(sh)}, outside this site's hosts ({_hosts(hosts)})",
                       loc, hint="serve the auth.md from the service's own origin and point `skill` at it")
     for jdoc in _md_json(site.auth_md):
         value = jdoc.value
         shown = _str(_agent_auth(value if isinstance(value, dict) else None).get("skill"))
         if shown and not _skippable(shown) and compare(shown, skill) == "different":
-            yield Finding(f"the auth.md example shows `skill` {shown} but the metadata says {skill}",
+            yield Finding(f"the auth.md example shows `skill` {inline(shown)} but the metadata says {inline(skill)}",
                           _pos(site.auth_md, jdoc, "/agent_auth/skill"),
                           hint="keep the example identical to the served metadata")
 
@@ -169,13 +174,13 @@ def issuer_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     near = next(((i, s) for i, s, v in verdicts if v == "normalised"), None)
     if near is not None:
         i, s = near
-        yield Finding(f"`authorization_servers[{i}]` {s} differs from the AS `issuer` {issuer} only by "
+        yield Finding(f"`authorization_servers[{i}]` {inline(s)} differs from the AS `issuer` {inline(issuer)} only by "
                       "normalisation (trailing slash, case or default port)",
                       _meta_loc(site.prm, f"/authorization_servers/{i}"),
-                      hint=f"use exactly {issuer} in both documents", severity=Severity.WARNING)
+                      hint=f"use exactly {inline(issuer)} in both documents", severity=Severity.WARNING)
         return
-    listed = ", ".join(s for _, s in entries)
-    yield Finding(f"`authorization_servers` ({listed}) does not contain the AS `issuer` {issuer}",
+    listed = ", ".join(inline(s) for _, s in entries)
+    yield Finding(f"`authorization_servers` ({listed}) does not contain the AS `issuer` {inline(issuer)}",
                   _meta_loc(site.prm, f"/authorization_servers/{entries[0][0]}"),
                   hint="agents use authorization_servers[0] and discard metadata whose issuer differs")
 
@@ -201,9 +206,9 @@ def authorization_server_is_metadata_url(site: Site, ctx: RuleContext) -> Iterat
             derived = issuer_for_metadata_url(s)
             # Name the AS's own `issuer` when it is the one meant: it must be copied exactly (RFC 8414 §3.3).
             want = issuer if issuer and compare(derived, issuer) != "different" else derived
-            yield Finding(f"`authorization_servers[{i}]` {s} is a metadata URL, not an issuer",
+            yield Finding(f"`authorization_servers[{i}]` {inline(s)} is a metadata URL, not an issuer",
                           _meta_loc(site.prm, f"/authorization_servers/{i}"),
-                          hint=f"list the issuer instead: {want}")
+                          hint=f"list the issuer instead: {inline(want)}")
 
 
 # ------------------------------------------------------------------------------ XD004
@@ -218,9 +223,9 @@ def _as_set(v: Any) -> set[str] | None:
 def _set_diff(shown: set[str], served: set[str]) -> str:
     parts = []
     if shown - served:
-        parts.append("extra " + ", ".join(f"`{x}`" for x in sorted(shown - served)))
+        parts.append("extra " + ", ".join(f"`{inline(x)}`" for x in sorted(shown - served)))
     if served - shown:
-        parts.append("missing " + ", ".join(f"`{x}`" for x in sorted(served - shown)))
+        parts.append("missing " + ", ".join(f"`{inline(x)}`" for x in sorted(served - shown)))
     return "; ".join(parts)
 
 
@@ -242,9 +247,9 @@ def resource_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     if a and b:
         verdict = compare(a, b)
         if verdict != "same":
-            yield Finding(f"AS `resource` {a} differs from the PRM `resource` {b}"
+            yield Finding(f"AS `resource` {inline(a)} differs from the PRM `resource` {inline(b)}"
                           + (" only by normalisation" if verdict == "normalised" else ""),
-                          _meta_loc(site.as_metadata, "/resource"), hint=f"use exactly {b}",
+                          _meta_loc(site.as_metadata, "/resource"), hint=f"use exactly {inline(b)}",
                           severity=Severity.WARNING if verdict == "normalised" else None)
     for key in ("scopes_supported", "bearer_methods_supported"):
         sa, sb = _as_set(asm.get(key)), _as_set(prm.get(key))
@@ -258,7 +263,7 @@ def resource_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
         if na != nb:
             pairs = list(zip(na, nb, strict=False))
             normalised_only = len(na) == len(nb) and all(compare(x, y) != "different" for x, y in pairs)
-            yield Finding(f"AS `authorization_servers` {na} differs from the PRM's {nb}"
+            yield Finding(f"AS `authorization_servers` {show_value(na)} differs from the PRM's {show_value(nb)}"
                           + (" only by normalisation" if normalised_only else ""),
                           _meta_loc(site.as_metadata, "/authorization_servers"),
                           hint="restate the PRM values exactly",
@@ -291,7 +296,7 @@ def _url_drift(shown: Any, served: Any, what: str, jdoc: JsonDoc, ptr: str, *, o
     if verdict == "same":
         return
     pos = jdoc.position(ptr) or (None, None)
-    out.append(_Drift(f"the example shows `{what}` {shown} but the metadata says {served}"
+    out.append(_Drift(f"the example shows `{what}` {inline(shown)} but the metadata says {inline(served)}"
                       + (" (differs only by normalisation)" if verdict == "normalised" else ""),
                       pos[0], pos[1], Severity.WARNING if verdict == "normalised" else None, host(shown)))
 
@@ -383,14 +388,16 @@ def _body_drifts(jdoc: JsonDoc, prm: dict[str, Any] | None, asm: dict[str, Any] 
                 for i, s in enumerate(v):
                     if isinstance(s, str) and not is_placeholder(s) and s not in scopes:
                         pos = jdoc.position(f"{ptr}/{i}") or (None, None)
-                        out.append(_Drift(f"scope `{s}` in the example is not in `scopes_supported`", pos[0], pos[1]))
+                        out.append(_Drift(f"scope `{inline(s)}` in the example is not in `scopes_supported`",
+                                          pos[0], pos[1]))
             else:
                 stack.extend((c, f"{ptr}/{i}", key) for i, c in enumerate(v))
         elif isinstance(v, str) and key == "scope" and scopes is not None and not is_placeholder(v):
             for s in v.split():
                 if s not in scopes:
                     pos = jdoc.position(ptr) or (None, None)
-                    out.append(_Drift(f"scope `{s}` in the example is not in `scopes_supported`", pos[0], pos[1]))
+                    out.append(_Drift(f"scope `{inline(s)}` in the example is not in `scopes_supported`",
+                                      pos[0], pos[1]))
 
 
 def _request_url(m: HttpMessage) -> tuple[str | None, str]:
@@ -451,21 +458,24 @@ def _http_drifts(m: HttpMessage, prm: dict[str, Any] | None, asm: dict[str, Any]
         if verdict != "same":
             plus = f" + {suffix}" if suffix else ""
             near = " only by normalisation" if verdict == "normalised" else ""
-            out.append(_Drift(f"{m.method} {url} in the example differs from `{where}`{plus} {expected}{near}",
+            out.append(_Drift(f"{m.method} {inline(url)} in the example differs from `{where}`{plus} "
+                              f"{inline(expected)}{near}",
                               line, 1, Severity.WARNING if verdict == "normalised" else None, host(url)))
     elif path.rstrip("/") != (urlsplit(expected).path.rstrip("/")):
-        out.append(_Drift(f"{m.method} {path} in the example differs from the path of `{where}` {expected}", line, 1))
+        out.append(_Drift(f"{m.method} {inline(path)} in the example differs from the path of `{where}` "
+                          f"{inline(expected)}", line, 1))
     form = dict(m.form or ())
     grants = _as_set(asm.get("grant_types_supported")) if asm else None
     gt = form.get("grant_type")
     if gt and grants is not None and not is_placeholder(gt) and gt not in grants:
-        out.append(_Drift(f"grant_type `{gt}` in the example is not in `grant_types_supported`",
+        out.append(_Drift(f"grant_type `{inline(gt)}` in the example is not in `grant_types_supported`",
                           m.body_line or line, 1))
     res = form.get("resource")
     if res and prm and isinstance(prm.get("resource"), str) and not _skippable(res):
         verdict = compare(res, prm["resource"])
         if verdict != "same":
-            out.append(_Drift(f"`resource={res}` in the example differs from the PRM `resource` {prm['resource']}",
+            out.append(_Drift(f"`resource={inline(res)}` in the example differs from the PRM `resource` "
+                              f"{inline(prm['resource'])}",
                               m.body_line or line, 1, Severity.WARNING if verdict == "normalised" else None))
     body = m.json_body.doc if m.json_body is not None else None
     if body is not None and isinstance(body.value, dict) and where == "agent_auth.identity_endpoint":
@@ -480,14 +490,14 @@ def _registration_body(body: JsonDoc, asm: dict[str, Any] | None, ctx: RuleConte
     allowed = (types or set()) | ({"refresh"} if ctx.profile.has_refresh else set())  # SPEC §14 D8
     if types is not None and isinstance(typ, str) and not is_placeholder(typ) and typ not in allowed:
         pos = body.position("/type") or (None, None)
-        out.append(_Drift(f"registration type `{typ}` in the example is not in `identity_types_supported`",
+        out.append(_Drift(f"registration type `{inline(typ)}` in the example is not in `identity_types_supported`",
                           pos[0], pos[1]))
     ia = aa.get("identity_assertion")
     atypes = _as_set(ia.get("assertion_types_supported")) if isinstance(ia, dict) else None
     at_ = body.value.get("assertion_type")
     if atypes is not None and isinstance(at_, str) and not is_placeholder(at_) and at_ not in atypes:
         pos = body.position("/assertion_type") or (None, None)
-        out.append(_Drift(f"assertion_type `{at_}` in the example is not in `assertion_types_supported`",
+        out.append(_Drift(f"assertion_type `{inline(at_)}` in the example is not in `assertion_types_supported`",
                           pos[0], pos[1]))
 
 
@@ -579,8 +589,8 @@ def host_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
         for h in found:
             if not ok(h, lenient=True):
                 reported.add(h)
-                yield Finding(f"the intro names {h}, which is not a host of the metadata "
-                              f"({', '.join(sorted(hosts))})", at(doc, _intro_line(auth.lines, start, text, n), 1),
+                yield Finding(f"the intro names {inline(h)}, which is not a host of the metadata "
+                              f"({_hosts(hosts)})", at(doc, _intro_line(auth.lines, start, text, n), 1),
                               hint="name the PRM `resource` host and the AS `issuer` host")
     for m in auth.http_messages:
         if m.kind != "request" or m.fence.content_line in matched:
@@ -589,8 +599,8 @@ def host_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
         h = host(url) if url else None
         if h and not ok(h, lenient=False):
             reported.add(h)
-            yield Finding(f"the example sends {m.method} to {h}, which is not a host of the metadata "
-                          f"({', '.join(sorted(hosts))})", at(doc, m.fence.content_line, 1),
+            yield Finding(f"the example sends {m.method} to {inline(h)}, which is not a host of the metadata "
+                          f"({_hosts(hosts)})", at(doc, m.fence.content_line, 1),
                           hint="use the PRM `resource` host or the AS `issuer` host")
 
 

@@ -16,7 +16,6 @@ decided here (and repeated in the docs of the rules involved):
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from authmd_cli import metadata_shape as shape
 from authmd_cli import metadata_vocab as vocab
 from authmd_cli.diagnostics import Finding, Severity
+from authmd_cli.display import inline, violation_message
 from authmd_cli.model import DocKind, Document
 from authmd_cli.profiles import (
     CLAIM_GRANT_URN,
@@ -37,6 +37,7 @@ from authmd_cli.profiles import (
     Profile,
 )
 from authmd_cli.rules.base import RuleContext, at, key_at, rule
+from authmd_cli.suggest import closest
 from authmd_cli.urls import has_template, scheme_problem, split
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def _covered(v: SchemaViolation) -> bool:
     if v.keyword == "type" and last == "skill" and parent == "agent_auth":
         return True  # DS007 reports a skill of any non-string type (`42`, `null`, `[...]`)
     # DS013 (`null` endpoint)
-    return v.keyword == "type" and is_url and v.value == "None"
+    return v.keyword == "type" and is_url and v.value == "null"
 
 
 @rule("DS001", "schema", Severity.ERROR, scope="json", spec="SPEC §13.4; RFC 9728 §2; RFC 8414 §2")
@@ -104,7 +105,7 @@ def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     for v in violations:
         if not _covered(v):
-            yield Finding(v.message, at(doc, pointer=v.pointer))
+            yield Finding(violation_message(v.message, v.value, doc.json.value, v.pointer), at(doc, pointer=v.pointer))
 
 
 # ---------------------------------------------------------------------------- DS002, DS003
@@ -122,7 +123,7 @@ def misplaced_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Good: `{"issuer": "…", "agent_auth": {"identity_types_supported": ["anonymous"], …}}`
     Spec: SPEC §5.3, §14 D15.
     """
-    for m in shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile.label):
+    for m in shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile):
         yield Finding(m.message, key_at(doc, m.pointer), hint=m.hint)
 
 
@@ -144,7 +145,7 @@ def unknown_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     if root is None:
         return
     ext = ctx.allowed_extension_keys
-    misplaced = {m.pointer for m in shape.misplacements(doc, ext, ctx.profile.label)}
+    misplaced = {m.pointer for m in shape.misplacements(doc, ext, ctx.profile)}
     is_as = doc.kind is DocKind.AS_METADATA
     known = vocab.AS_MEMBERS if is_as else vocab.PRM_MEMBERS
     what = "authorization-server metadata" if is_as else "protected-resource metadata"
@@ -203,7 +204,7 @@ def _type_hint(value: str, profile: Profile) -> str:
             return _EMAIL_BEFORE_V06
     elif suggestion:
         return f"did you mean {suggestion}?"
-    near = difflib.get_close_matches(value, sorted(allowed), n=1, cutoff=0.7)
+    near = closest(value, sorted(allowed), cutoff=0.7)
     if near:
         return f"did you mean \"{near[0]}\"?"
     return "allowed: " + ", ".join(f'"{t}"' for t in sorted(allowed))
@@ -354,10 +355,10 @@ def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         parts = split(v)
         identifier = m.key in ("issuer", "authorization_servers")
         if parts and parts.fragment and not (m.role and shape.page_reason(v, skill)):
-            yield Finding(f"{where} has a fragment `#{parts.fragment}`", at(doc, pointer=m.pointer),
+            yield Finding(f"{where} has a fragment `#{inline(parts.fragment)}`", at(doc, pointer=m.pointer),
                           hint="remove the fragment; it is never sent to the server")
         elif parts and identifier and parts.query:
-            yield Finding(f"{where} has a query `?{parts.query}`; an issuer has none (RFC 8414 §2)",
+            yield Finding(f"{where} has a query `?{inline(parts.query)}`; an issuer has none (RFC 8414 §2)",
                           at(doc, pointer=m.pointer), hint="remove the query component")
 
 
@@ -382,7 +383,7 @@ def skill_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     p = shape.ptr("agent_auth", "skill")
     if "skill" not in block:
-        if not any(m.target == p for m in shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile.label)):
+        if not any(m.target == p for m in shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile)):
             yield Finding("`agent_auth.skill` is missing: agents cannot find the auth.md from the metadata",
                           key_at(doc, shape.ptr("agent_auth")), hint="add \"skill\": \"https://<host>/auth.md\"",
                           severity=Severity.WARNING)
@@ -557,7 +558,7 @@ def uri_template(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
              if p not in known and _URL_KEY.search(key)]
     for m in sorted([*shape.url_members(doc, skill=True), *extra], key=lambda m: _position(doc, m.pointer)):
         if isinstance(m.value, str) and has_template(m.value):
-            names = ", ".join(f"`{n}`" for n in re.findall(r"\{[^{}]*\}", m.value))
+            names = ", ".join(f"`{inline(n)}`" for n in re.findall(r"\{[^{}]*\}", m.value))
             yield Finding(f"{shape.display(m.pointer)} {shape.show(m.value)} is a URI template; generic agents "
                           f"cannot expand {names}", at(doc, pointer=m.pointer), hint="publish a fixed URL")
 
@@ -635,7 +636,7 @@ def required_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     root = shape.root_of(doc)
     if root is None:
         return
-    skip = {m.target for m in shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile.label) if m.target}
+    skip = {m.target for m in shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile) if m.target}
     prof = ctx.profile
     if doc.kind is DocKind.PRM:
         yield from _missing_top(doc, root, "resource", "the protected resource's identifier (RFC 9728 §2)", skip)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from authmd_cli import urls
 from authmd_cli.diagnostics import Finding, Severity
+from authmd_cli.display import inline, value_at, violation_message
 from authmd_cli.markdown import split_lines
 from authmd_cli.model import AuthDoc, Document, HttpMessage, JsonDoc
 from authmd_cli.profiles import Profile
@@ -258,8 +259,9 @@ def foreign_envelope(ex: Example, profile: Profile) -> tuple[str, str] | None:
 def _foreign_request(ex: Example, v: dict[str, Any], profile: Profile) -> tuple[str, str] | None:
     label, order = profile.label, profile.order
     typ = v.get("type")
+    completes = profile.ceremony == "complete"  # v0.7-B: the agent completes the claim (SPEC §6.5)
     if ex.kind == "registration-request":
-        if typ == "refresh" and label != "v0.7-B":
+        if typ == "refresh" and not profile.has_refresh:
             return "v0.7-B", "refresh tokens exist only in v0.7-B; re-exchange the assertion or register again"
         if typ == "service_auth" and order < 6:
             return "v0.6+", "before v0.6 the email path is `type: identity_assertion` with " \
@@ -269,40 +271,27 @@ def _foreign_request(ex: Example, v: dict[str, Any], profile: Profile) -> tuple[
         if "requested_credential_type" in v and order > 1:
             return "v0.1", "remove `requested_credential_type`; credentials come from the token endpoint"
     elif ex.kind == "claim-request":
-        if label == "v0.7-B" and typ in ("login_hint", "identity_assertion"):
+        if completes and typ in ("login_hint", "identity_assertion"):
             return "v0.7-A", "v0.7-B starts an attempt with `{\"type\": \"service_auth\", \"claim_token\", " \
                              "\"login_hint\"}`"
-        if label in ("v0.7-A", "v0.7-B") and typ is None and "email" in v:
-            want = "service_auth" if label == "v0.7-B" else "login_hint"
+        if order >= 7 and typ is None and "email" in v:
+            want = "service_auth" if completes else "login_hint"
             return "v0.1–v0.6", f"{label} sends `{{\"type\": \"{want}\", \"claim_token\", \"login_hint\"}}`"
         if order < 7 and typ is not None:
             return ("v0.7-B" if typ == "service_auth" else "v0.7-A"), \
                 f"{label} sends `{{\"claim_token\", \"email\"}}`"
-        if label == "v0.7-A" and typ == "service_auth":
+        if order >= 7 and not completes and typ == "service_auth":
             return "v0.7-B", "v0.7-A uses `type: login_hint` (or `identity_assertion`)"
     elif ex.kind == "claim-complete-request":
         if "otp" in v and order >= 4:
             return "v0.1–v0.3", "the OTP claim was replaced by the user_code ceremony in v0.4"
-        if "user_code" in v and "claim_token" in v and label != "v0.7-B":
+        if "user_code" in v and "claim_token" in v and not completes:
             return "v0.7-B", ("only v0.7-B agents complete the claim; " + (
                 "send `{\"claim_token\", \"otp\"}`" if order < 4 else "poll the token endpoint with the claim grant"))
     return None
 
 
 # ------------------------------------------------------------------ EX001-EX004
-
-
-def _value_at(value: Any, pointer: str) -> Any:
-    cur = value
-    for raw in pointer.split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(cur, dict) and token in cur:
-            cur = cur[token]
-        elif isinstance(cur, list) and token.isdigit() and int(token) < len(cur):
-            cur = cur[int(token)]
-        else:
-            return None
-    return cur
 
 
 # Names seen in the wild for a required member (IN-THE-WILD P13: `token`, camelCase bodies).
@@ -351,7 +340,7 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             continue  # the kind does not exist in this profile (e.g. a token response in v0.1)
         missing: dict[str, tuple[str, list[str]]] = {}  # pointer -> (what, members): one finding per object
         for v in schemas.validate(ex.value, name, ctx.profile.label, allow_placeholders=True):
-            found = _value_at(ex.value, v.pointer)
+            found = value_at(ex.value, v.pointer)
             if isinstance(found, str) and urls.is_placeholder(found):
                 continue
             if v.pointer.rsplit("/", 1)[-1] in _TIMESTAMP_KEYS and _is_number(found):
@@ -365,11 +354,12 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             pos = ex.jdoc.position(v.pointer, key=v.keyword in ("additionalProperties", "unevaluatedProperties",
                                                                 "false"))
             line, col = pos or (ex.line, 1)
-            yield Finding(f"{ex.kind} example: {v.message}", at(doc, line, col),
+            message = violation_message(v.message, v.value, ex.value, v.pointer)
+            yield Finding(f"{ex.kind} example: {message}", at(doc, line, col),
                           hint=f"see `authmd schema show {name}`")
         for pointer, (what, members) in missing.items():
             line, col = ex.jdoc.position(pointer) or (ex.line, 1)
-            obj = _value_at(ex.value, pointer)
+            obj = value_at(ex.value, pointer)
             present = list(obj) if isinstance(obj, dict) else []
             names = ", ".join(f"`{m}`" + _stand_in(m, present) for m in members)
             yield Finding(f"{ex.kind} example: {what} is missing required member{'s' if len(members) > 1 else ''} "
@@ -479,23 +469,24 @@ def http_example_method(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if endpoint is None:
             continue
         methods, ctype = _expected_request(endpoint, ctx.profile)
+        target = inline(msg.target or "")
         if msg.method not in methods:
-            yield Finding(f"{msg.method} {msg.target}: the {endpoint} endpoint takes {' or '.join(methods)}",
-                          at(doc, _first_content_line(msg), 1), hint=f"use `{methods[0]} {msg.target}`")
+            yield Finding(f"{msg.method} {target}: the {endpoint} endpoint takes {' or '.join(methods)}",
+                          at(doc, _first_content_line(msg), 1), hint=f"use `{methods[0]} {target}`")
         if ctype is None or not msg.body:
             continue
         header = next((h for h in msg.headers if h.name.lower() == "content-type"), None)
         sent = _media_type(header.value if header else None)
         if sent is None:
-            yield Finding(f"{msg.method} {msg.target} has a body but no Content-Type (expected {ctype})",
+            yield Finding(f"{msg.method} {target} has a body but no Content-Type (expected {ctype})",
                           at(doc, _first_content_line(msg), 1), hint=f"add `Content-Type: {ctype}`")
         elif sent != ctype and header is not None:
-            yield Finding(f"{msg.method} {msg.target} is sent as {sent}; the {endpoint} endpoint takes {ctype}",
+            yield Finding(f"{msg.method} {target} is sent as {sent}; the {endpoint} endpoint takes {ctype}",
                           at(doc, header.line, 1), hint=f"use `Content-Type: {ctype}`")
         elif ctype == _FORM and msg.json_body is not None and msg.body_line is not None:
-            yield Finding(f"{msg.method} {msg.target} has a JSON body; the {endpoint} endpoint takes a form",
+            yield Finding(f"{msg.method} {target} has a JSON body; the {endpoint} endpoint takes a form",
                           at(doc, msg.body_line, 1), hint="write the body as `name=value&name=value`")
         elif ctype == _JSON and msg.json_body is None and msg.form is not None and msg.body_line is not None:
-            yield Finding(f"{msg.method} {msg.target} has a form body; the {endpoint} endpoint takes JSON",
+            yield Finding(f"{msg.method} {target} has a form body; the {endpoint} endpoint takes JSON",
                           at(doc, msg.body_line, 1), hint="send a JSON object")
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from authmd_cli.detect import ALIAS_PAIRS, Scan, Signal, document_scan, index, range_label
+from authmd_cli.detect import ALIAS_PAIRS, Scan, Signal, document_scan, index
 from authmd_cli.diagnostics import Finding, Location, Severity
+from authmd_cli.display import inline
 from authmd_cli.model import DocKind, Document, JsonDoc
-from authmd_cli.profiles import CLAIM_GRANT_URN, LATEST, RENAMES, VERSIONED
+from authmd_cli.profiles import CLAIM_GRANT_URN, LATEST, RENAMES, VERSIONED, range_label
 from authmd_cli.rules.base import RuleContext, at, escape_pointer_token, key_at, rule
 from authmd_cli.urls import compare, is_placeholder
 
@@ -130,7 +131,7 @@ def _left_to_misplaced(doc: Document, ctx: RuleContext) -> set[str]:
         return set()
     from authmd_cli import metadata_shape
 
-    return {m.pointer for m in metadata_shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile.label)
+    return {m.pointer for m in metadata_shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile)
             if m.target is None}
 
 
@@ -261,7 +262,7 @@ def mixed_generations(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                 differ = (isinstance(a, str) and isinstance(b, str) and not is_placeholder(a)
                           and not is_placeholder(b) and compare(a, b) == "different")
                 if differ:
-                    yield Finding(f"`{old}` ({a}) and `{new}` ({b}) name different URLs", loc,
+                    yield Finding(f"`{old}` ({inline(a)}) and `{new}` ({inline(b)}) name different URLs", loc,
                                   hint=f"decide which endpoint agents should use; {hint}", severity=Severity.ERROR)
                 else:
                     yield Finding(f"`{old}` duplicates `{new}`: old and new names side by side", loc, hint=hint)

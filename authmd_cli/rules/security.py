@@ -13,22 +13,22 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from authmd_cli.diagnostics import Finding, Location, Severity
 from authmd_cli.display import (
     JWT_RE,
     SECRET_KEYS,
     VENDOR_KEY_RE,
+    inline,
     jwt_header,
     looks_secret,
     redact,
     url_secret_parts,
     urls_in,
 )
-from authmd_cli.diagnostics import Finding, Location, Severity
 from authmd_cli.markdown import split_lines
 from authmd_cli.model import DocKind, Document, JsonDoc
 from authmd_cli.rules.base import RuleContext, at, escape_pointer_token, rule
 from authmd_cli.urls import is_loopback_host, is_placeholder_host
-
 
 # ------------------------------------------------------------------------------ text sources
 
@@ -179,7 +179,7 @@ def insecure_endpoint(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             if not h or is_loopback_host(h) or is_placeholder_host(h) or (s.line, url) in seen:
                 continue
             seen.add((s.line, url))
-            yield Finding(f"{url} uses plain http", _loc(doc, s),
+            yield Finding(f"{inline(url)} uses plain http", _loc(doc, s),
                           hint="use https (plain http is accepted only for loopback hosts)")
 
 

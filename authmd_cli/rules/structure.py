@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 from authmd_cli import urls
 from authmd_cli.diagnostics import Finding, Severity
+from authmd_cli.display import inline, scrub
 from authmd_cli.model import SECTION_ORDER, SECTION_TITLES, AuthDoc, Document, Fence, Heading, Section
-from authmd_cli.profiles import NO_REGISTRATION, PROFILES, RENAMES, VERSIONED, Profile
+from authmd_cli.profiles import IDJAG_CODES, NO_REGISTRATION, PROFILES, RENAMES, VERSIONED, Profile, range_label
 from authmd_cli.rules.base import RuleContext, at, rule
 
 # ------------------------------------------------------------------ shared helpers
@@ -408,17 +409,17 @@ def intro_hosts(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     if rs and as_ and not rs_ok and not as_ok:
         if same:
             shared = next(h for h in rs if h in as_)
-            yield Finding(f"the intro does not name the service host `{shared}`", at(doc, line, 1),
+            yield Finding(f"the intro does not name the service host `{inline(shared)}`", at(doc, line, 1),
                           hint="name the API and authorization-server hosts in the intro")
         else:
-            yield Finding(f"the intro names neither the resource-server host `{rs[0]}` nor the "
-                          f"authorization-server host `{as_[0]}`", at(doc, line, 1),
+            yield Finding(f"the intro names neither the resource-server host `{inline(rs[0])}` nor the "
+                          f"authorization-server host `{inline(as_[0])}`", at(doc, line, 1),
                           hint="name both hosts in the intro (SPEC §3.2)")
     elif rs and not rs_ok and not (same and as_ok):
-        yield Finding(f"the intro does not name the resource-server host `{rs[0]}`", at(doc, line, 1),
+        yield Finding(f"the intro does not name the resource-server host `{inline(rs[0])}`", at(doc, line, 1),
                       hint="name the API host in the intro")
     elif as_ and not as_ok and not (same and rs_ok):
-        yield Finding(f"the intro does not name the authorization-server host `{as_[0]}`", at(doc, line, 1),
+        yield Finding(f"the intro does not name the authorization-server host `{inline(as_[0])}`", at(doc, line, 1),
                       hint="name the host where registration and claim live in the intro")
     if not _AGENTIC_RE.search(auth.intro):
         yield Finding("the intro does not say the service supports agentic registration", at(doc, line, 1),
@@ -526,7 +527,7 @@ def invalid_http_example(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if msg.kind == "invalid":
             if looks_json(msg.fence.content) and not looks_http(msg.fence.content):
                 continue  # a JSON block tagged http: fence-language says "tag it json"
-            yield Finding(f"```http block: {msg.error}", at(doc, msg.error_line or msg.fence.line, 1),
+            yield Finding(f"```http block: {scrub(msg.error or '')}", at(doc, msg.error_line or msg.fence.line, 1),
                           hint="start with `METHOD /path HTTP/1.1` or `HTTP/1.1 200 OK`, then "
                                "`Name: value` headers, a blank line and the body")
             continue
@@ -686,9 +687,6 @@ def placeholder_host(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 
 # ------------------------------------------------------------------ MD013: Errors table
 
-# SPEC §8.4: ID-JAG verification codes are valid at /agent/identity in every profile.
-IDJAG_CODES = frozenset({"invalid_issuer", "invalid_signature", "expired", "replay_detected", "invalid_audience",
-                         "invalid_client_id", "missing_verified_email", "invalid_request"})
 _CLAIM_CODES = frozenset({"invalid_claim_token", "claim_expired", "already_claimed", "claim_not_confirmed",
                           "invalid_user_code", "user_code_expired", "claimed_or_in_flight",
                           "authorization_pending", "expired_token", "slow_down", "otp_invalid",
@@ -709,18 +707,6 @@ _CODE_NEEDS: dict[str, frozenset[str]] = {
 }
 _EXPECTED_COLUMNS = ("code", "where", "what to do")
 _CODE_TOKEN_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-def profile_range(labels: list[str]) -> str:
-    """["v0.1", "v0.2", "v0.3", "v0.6"] -> "v0.1–v0.3, v0.6" (runs in VERSIONED order)."""
-    idx = sorted(VERSIONED.index(x) for x in labels if x in VERSIONED)
-    runs: list[tuple[int, int]] = []
-    for i in idx:
-        if runs and runs[-1][1] == i - 1:
-            runs[-1] = (runs[-1][0], i)
-        else:
-            runs.append((i, i))
-    return ", ".join(VERSIONED[a] if a == b else f"{VERSIONED[a]}–{VERSIONED[b]}" for a, b in runs)
 
 
 def _profiles_knowing(code: str) -> list[str]:
@@ -785,7 +771,7 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         shown = " | ".join(table.header)
         yield Finding(f"the Errors table has columns `{shown}`, expected `Code | Where | What to do`",
                       at(doc, table.line, 1), hint="use the columns `Code | Where | What to do` (SPEC §3.2)")
-    known = ctx.profile.all_error_codes | IDJAG_CODES
+    known = ctx.profile.all_error_codes | IDJAG_CODES  # SPEC §8.4: valid in every profile
     listed: set[str] = set()
     for row, line in zip(table.rows, table.row_lines, strict=False):
         if code_col >= len(row):
@@ -801,7 +787,7 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                 new = f"; renamed to `{rename.new}` in {rename.introduced}" if rename and rename.new else ""
                 hint = (f"use `{rename.new}`" if rename and rename.new and rename.new in known
                         else f"{ctx.profile.label} calls it `{older}`" if older else "remove the row")
-                yield Finding(f"error code `{code}` belongs to profile {profile_range(others)}, not "
+                yield Finding(f"error code `{code}` belongs to profile {range_label(others)}, not "
                               f"{ctx.profile.label}{new}", at(doc, line, 1), hint=hint)
             else:
                 yield Finding(f"error code `{code}` is not a code of profile {ctx.profile.label}",

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers import line_of
+
 from authmd_cli.diagnostics import Diagnostic, Severity
 from authmd_cli.lint import LintOptions, lint_documents
 from authmd_cli.loader import load_document
@@ -19,16 +21,6 @@ from authmd_cli.rules.consistency import issuer_for_metadata_url
 PROFILES = Path(__file__).resolve().parents[1] / "fixtures" / "profiles"
 AS_FILE = ".well-known/oauth-authorization-server"
 PRM_FILE = ".well-known/oauth-protected-resource"
-
-
-def line_of(text: str, needle: str, nth: int = 1) -> int:
-    count = 0
-    for i, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            count += 1
-            if count == nth:
-                return i
-    raise AssertionError(f"{needle!r} not in text")
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import codes, line_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,22 +50,8 @@ def lint(obj: Any, *, profile: str = "v0.7-B", source: str = "as.json", dialect:
     return text, lint_documents([doc], [], opts).diagnostics
 
 
-def line_of(text: str, needle: str, nth: int = 1) -> int:
-    seen = 0
-    for i, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            seen += 1
-            if seen == nth:
-                return i
-    raise AssertionError(f"{needle!r} not in text")
-
-
-def of(diags: list[Diagnostic], code: str) -> list[Diagnostic]:
-    return [d for d in diags if d.code == code]
-
-
 def one(diags: list[Diagnostic], code: str) -> Diagnostic:
-    found = of(diags, code)
+    found = codes(diags, code)
     assert len(found) == 1, [(d.code, d.message) for d in diags]
     return found[0]
 
@@ -112,7 +99,7 @@ def test_ds001_missing_member_is_reported_once_by_ds012() -> None:
     doc = as_doc()
     del doc["issuer"]
     _, diags = lint(doc)
-    assert of(diags, "DS001") == []
+    assert codes(diags, "DS001") == []
     assert one(diags, "DS012").location.pointer == "/issuer"
 
 
@@ -121,13 +108,13 @@ def test_ds001_defers_url_shape_and_enums_to_specific_rules() -> None:
     doc["token_endpoint"] = "http://auth.service.example.com/oauth2/token"
     doc["agent_auth"]["identity_types_supported"].append("agent_verified")
     _, diags = lint(doc)
-    assert of(diags, "DS001") == []
-    assert of(diags, "DS006") and of(diags, "DS004")
+    assert codes(diags, "DS001") == []
+    assert codes(diags, "DS006") and codes(diags, "DS004")
 
 
 def test_ds001_schema_good() -> None:
     _, diags = lint(as_doc())
-    assert of(diags, "DS001") == []
+    assert codes(diags, "DS001") == []
 
 
 # ---------------------------------------------------------------------------- DS002 misplaced-member
@@ -141,7 +128,7 @@ def test_ds002_agent_auth_key_at_top_level() -> None:
     assert d.location.line == line_of(text, '"identity_types_supported"')
     assert d.location.pointer == "/identity_types_supported"
     assert d.hint and "agent_auth" in d.hint
-    assert of(diags, "DS012") == []  # not reported again as missing
+    assert codes(diags, "DS012") == []  # not reported again as missing
 
 
 def test_ds002_renamed_wrapper() -> None:
@@ -151,7 +138,7 @@ def test_ds002_renamed_wrapper() -> None:
     d = one(diags, "DS002")
     assert d.location.line == line_of(text, '"agent_auth_metadata"')
     assert "agent_auth_metadata" in d.message
-    assert of(diags, "DS012") == [] and of(diags, "DS001") == []
+    assert codes(diags, "DS012") == [] and codes(diags, "DS001") == []
 
 
 def test_ds002_camel_case_wrapper() -> None:
@@ -168,7 +155,7 @@ def test_ds002_flattened_array() -> None:
     d = one(diags, "DS002")
     assert d.location.line == line_of(text, '"identity_assertion_supported"')
     assert d.hint and "identity_types_supported" in d.hint
-    assert of(diags, "DS003") == []  # not also "unknown"
+    assert codes(diags, "DS003") == []  # not also "unknown"
 
 
 def test_ds002_credential_types_at_block_root() -> None:
@@ -187,7 +174,7 @@ def test_ds002_misspelled_member_did_you_mean() -> None:
     d = one(diags, "DS002")
     assert d.location.line == line_of(text, '"identity_endpiont"')
     assert "identity_endpoint" in d.message
-    assert of(diags, "DS012") == []
+    assert codes(diags, "DS012") == []
 
 
 def test_ds002_endpoint_nested_in_type_object() -> None:
@@ -205,12 +192,12 @@ def test_ds002_misspelled_prm_member() -> None:
     text, diags = lint(doc, source="prm.json")
     d = one(diags, "DS002")
     assert d.location.line == line_of(text, '"authorization_server"')
-    assert of(diags, "DS012") == []
+    assert codes(diags, "DS012") == []
 
 
 def test_ds002_misplaced_member_good() -> None:
     _, diags = lint(as_doc())
-    assert of(diags, "DS002") == []
+    assert codes(diags, "DS002") == []
 
 
 # ---------------------------------------------------------------------------- DS003 unknown-member
@@ -233,7 +220,7 @@ def test_ds003_extension_block_once() -> None:
     d = one(diags, "DS003")
     assert d.location.line == line_of(text, '"health_profile"')
     assert "extension-block" in d.message
-    assert of(diags, "DS005") == []  # its contents are not inspected
+    assert codes(diags, "DS005") == []  # its contents are not inspected
 
 
 def test_ds003_allow_list_silences() -> None:
@@ -241,7 +228,7 @@ def test_ds003_allow_list_silences() -> None:
     doc["agent_auth"]["x_vendor"] = "1"
     doc["note"] = "x"
     _, diags = lint(doc, allowed=("agent_auth.x_vendor", "note"))
-    assert of(diags, "DS003") == []
+    assert codes(diags, "DS003") == []
 
 
 def test_ds003_rfc_members_legacy_names_and_logo_never_flagged() -> None:
@@ -251,7 +238,7 @@ def test_ds003_rfc_members_legacy_names_and_logo_never_flagged() -> None:
     doc["resource_logo_uri"] = "https://service.example.com/logo.png"
     doc["agent_auth"]["register_uri"] = doc["agent_auth"]["identity_endpoint"]
     _, diags = lint(doc)
-    assert of(diags, "DS003") == [] and of(diags, "DS002") == []
+    assert codes(diags, "DS003") == [] and codes(diags, "DS002") == []
 
 
 # ---------------------------------------------------------------------------- DS004 unknown-identity-type
@@ -271,7 +258,7 @@ def test_ds004_lowered_to_info_under_dialect() -> None:
     doc = as_doc()
     doc["agent_auth"]["identity_types_supported"] = ["user_claimed", "agent_verified"]
     text, diags = lint(doc, dialect="noform")
-    found = of(diags, "DS004")
+    found = codes(diags, "DS004")
     assert [d.severity for d in found] == [Severity.INFO, Severity.INFO]
     assert found[0].location.line == line_of(text, '"user_claimed"')
 
@@ -301,20 +288,20 @@ def test_ds004_short_id_jag_assertion_type() -> None:
     d = one(diags, "DS004")
     assert d.location.line == line_of(text, '"id-jag"')
     assert d.hint and ID_JAG_URN in d.hint
-    assert of(diags, "DS012") == []  # the short form is one finding, not two
+    assert codes(diags, "DS012") == []  # the short form is one finding, not two
 
 
 def test_ds004_none_is_left_to_ds013() -> None:
     doc = as_doc()
     doc["agent_auth"]["identity_types_supported"] = ["none"]
     _, diags = lint(doc)
-    assert of(diags, "DS004") == []
-    assert of(diags, "DS013")
+    assert codes(diags, "DS004") == []
+    assert codes(diags, "DS013")
 
 
 def test_ds004_unknown_identity_type_good() -> None:
     _, diags = lint(fixture("v0.1/as.json"), profile="v0.1")
-    assert of(diags, "DS004") == []
+    assert codes(diags, "DS004") == []
 
 
 # ---------------------------------------------------------------------------- DS005 empty-array
@@ -342,13 +329,13 @@ def test_ds005_empty_string_and_object() -> None:
     doc["resource_name"] = ""
     doc["x"] = {}
     text, diags = lint(doc, source="prm.json")
-    lines = [d.location.line for d in of(diags, "DS005")]
+    lines = [d.location.line for d in codes(diags, "DS005")]
     assert lines == [line_of(text, '"resource_name"'), line_of(text, '"x": {}')]
 
 
 def test_ds005_empty_array_good() -> None:
     _, diags = lint(prm_doc(), source="prm.json")
-    assert of(diags, "DS005") == []
+    assert codes(diags, "DS005") == []
 
 
 # ---------------------------------------------------------------------------- DS006 endpoint-url
@@ -368,7 +355,7 @@ def test_ds006_relative_and_placeholder() -> None:
     doc["agent_auth"]["identity_endpoint"] = "/agent/identity"
     doc["issuer"] = "<issuer>"
     text, diags = lint(doc)
-    found = of(diags, "DS006")
+    found = codes(diags, "DS006")
     assert [d.location.line for d in found] == [line_of(text, '"issuer"'), line_of(text, '"/agent/identity"')]
 
 
@@ -377,7 +364,7 @@ def test_ds006_fragment_and_issuer_query() -> None:
     doc["revocation_endpoint"] = "https://auth.service.example.com/oauth2/revoke#x"
     doc["issuer"] = "https://auth.service.example.com?tenant=1"
     text, diags = lint(doc)
-    lines = sorted(d.location.line for d in of(diags, "DS006") if d.location.line)
+    lines = sorted(d.location.line for d in codes(diags, "DS006") if d.location.line)
     assert lines == [line_of(text, '"issuer"'), line_of(text, '"revocation_endpoint"')]
 
 
@@ -386,8 +373,8 @@ def test_ds006_loopback_http_and_templates_are_not_reported() -> None:
     doc["token_endpoint"] = "http://127.0.0.1:8000/oauth2/token"
     doc["agent_auth"]["claim_endpoint"] = "https://auth.service.example.com/{tenant}/claim"
     _, diags = lint(doc)
-    assert of(diags, "DS006") == []
-    assert of(diags, "DS010")
+    assert codes(diags, "DS006") == []
+    assert codes(diags, "DS010")
 
 
 # ---------------------------------------------------------------------------- DS007 skill-url
@@ -420,7 +407,7 @@ def test_ds007_skill_not_auth_md_is_warning() -> None:
 
 def test_ds007_skill_url_good() -> None:
     _, diags = lint(as_doc())
-    assert of(diags, "DS007") == []
+    assert codes(diags, "DS007") == []
 
 
 # ---------------------------------------------------------------------------- DS008 endpoint-collapse
@@ -440,7 +427,7 @@ def test_ds008_everything_points_at_auth_md() -> None:
     for key in ("identity_endpoint", "claim_endpoint", "events_endpoint"):
         doc["agent_auth"][key] = "https://service.example.com/auth.md"
     text, diags = lint(doc)
-    found = of(diags, "DS008")
+    found = codes(diags, "DS008")
     assert [d.location.line for d in found] == [line_of(text, f'"{k}"') for k in
                                                  ("identity_endpoint", "claim_endpoint", "events_endpoint")]
     assert all(d.hint and "no-registration" in d.hint for d in found)
@@ -452,7 +439,7 @@ def test_ds008_anchor_is_one_finding() -> None:
     text, diags = lint(doc)
     d = one(diags, "DS008")
     assert d.location.line == line_of(text, "#register")
-    assert of(diags, "DS006") == []
+    assert codes(diags, "DS006") == []
 
 
 def test_ds008_rfc7591_register_is_warning() -> None:
@@ -467,7 +454,7 @@ def test_ds008_aliases_of_one_role_are_not_collapse() -> None:
     doc = as_doc()
     doc["agent_auth"]["register_uri"] = doc["agent_auth"]["identity_endpoint"]
     _, diags = lint(doc)
-    assert of(diags, "DS008") == []
+    assert codes(diags, "DS008") == []
 
 
 # ---------------------------------------------------------------------------- DS009 grant-types
@@ -479,7 +466,7 @@ def test_ds009_missing_grant_types_with_token_endpoint() -> None:
     text, diags = lint(doc)
     d = one(diags, "DS009")
     assert d.location.line == line_of(text, '"token_endpoint"')
-    assert of(diags, "DS001") == []
+    assert codes(diags, "DS001") == []
 
 
 def test_ds009_jwt_bearer_missing() -> None:
@@ -505,7 +492,7 @@ def test_ds009_claim_grant_not_required_without_claimable_types() -> None:
     doc["grant_types_supported"] = [JWT_BEARER_URN]
     doc["agent_auth"]["identity_types_supported"] = ["identity_assertion"]
     _, diags = lint(doc, profile="v0.7-A")
-    assert of(diags, "DS009") == []
+    assert codes(diags, "DS009") == []
 
 
 def test_ds009_claim_grant_under_v07b_is_warning() -> None:
@@ -534,7 +521,7 @@ def test_ds010_uri_template() -> None:
     d = one(diags, "DS010")
     assert d.location.line == line_of(text, "{agent_id}")
     assert "{agent_id}" in d.message
-    assert of(diags, "DS006") == []
+    assert codes(diags, "DS006") == []
 
 
 def test_ds010_uri_template_in_extension_member() -> None:
@@ -549,12 +536,12 @@ def test_ds009_foreign_grant_without_claim_is_not_vendor_claim_grant() -> None:
     doc = as_doc()
     doc["grant_types_supported"] = [JWT_BEARER_URN, "urn:auth.md:user_claimed"]
     _, diags = lint(doc)
-    assert of(diags, "DS009") == []
+    assert codes(diags, "DS009") == []
 
 
 def test_ds010_uri_template_good() -> None:
     _, diags = lint(as_doc())
-    assert of(diags, "DS010") == []
+    assert codes(diags, "DS010") == []
 
 
 # ---------------------------------------------------------------------------- DS011 events-supported
@@ -599,7 +586,7 @@ def test_ds011_pairing_only_when_identity_assertion_offered() -> None:
     doc["agent_auth"]["identity_types_supported"] = ["anonymous"]
     del doc["agent_auth"]["identity_assertion"]
     _, diags = lint(doc)
-    assert of(diags, "DS011") == []
+    assert codes(diags, "DS011") == []
 
 
 # ---------------------------------------------------------------------------- DS012 required-member
@@ -620,7 +607,7 @@ def test_ds012_as_without_agent_auth() -> None:
     _, diags = lint(doc)
     d = one(diags, "DS012")
     assert (d.location.pointer, d.location.line) == ("/agent_auth", 1)
-    assert of(diags, "DS001") == []
+    assert codes(diags, "DS001") == []
 
 
 def test_ds012_claim_endpoint_required_for_anonymous() -> None:
@@ -630,7 +617,7 @@ def test_ds012_claim_endpoint_required_for_anonymous() -> None:
     d = one(diags, "DS012")
     assert d.location.line == line_of(text, '"agent_auth"')
     assert "anonymous" in d.message
-    assert of(diags, "DS001") == []
+    assert codes(diags, "DS001") == []
 
 
 def test_ds012_id_jag_urn_required() -> None:
@@ -639,7 +626,7 @@ def test_ds012_id_jag_urn_required() -> None:
     text, diags = lint(doc)
     d = one(diags, "DS012")
     assert d.location.line == line_of(text, '"assertion_types_supported"')
-    assert of(diags, "DS005") == [] and of(diags, "DS001") == []
+    assert codes(diags, "DS005") == [] and codes(diags, "DS001") == []
 
 
 def test_ds012_identity_assertion_object_missing() -> None:
@@ -743,7 +730,7 @@ def test_ds007_skill_url_non_string_reported_once(value: Any) -> None:
     doc["agent_auth"]["skill"] = value
     text, diags = lint(doc)
     assert one(diags, "DS007").location.line == line_of(text, '"skill"')
-    assert [d for d in of(diags, "DS001") if d.location.pointer == "/agent_auth/skill"] == []
+    assert [d for d in codes(diags, "DS001") if d.location.pointer == "/agent_auth/skill"] == []
 
 
 def test_ds004_unknown_identity_type_hints_follow_the_profile() -> None:
@@ -751,7 +738,7 @@ def test_ds004_unknown_identity_type_hints_follow_the_profile() -> None:
     doc["agent_auth"]["identity_types_supported"] = ["anonymous", "verified_email", "user_claimed"]
     doc["grant_types_supported"].append(CLAIM_GRANT_URN)
     text, diags = lint(doc, profile="v0.4")
-    found = {d.location.line: d for d in of(diags, "DS004")}
+    found = {d.location.line: d for d in codes(diags, "DS004")}
     email = found[line_of(text, '"verified_email"')]
     claimed = found[line_of(text, '"user_claimed"')]
     # v0.4 has no service_auth: the email path is identity_assertion + the verified_email assertion type.
@@ -759,7 +746,7 @@ def test_ds004_unknown_identity_type_hints_follow_the_profile() -> None:
     assert "assertion_types_supported" in email.hint
     assert claimed.hint == "did you mean anonymous?"
     _, latest = lint(doc, profile="v0.7-B")
-    hints = {d.hint for d in of(latest, "DS004")}
+    hints = {d.hint for d in codes(latest, "DS004")}
     assert "did you mean anonymous or service_auth?" in hints
 
 
@@ -779,23 +766,23 @@ def test_ds014_duplicate_member_in_prm_and_arrays() -> None:
     text = ('{"resource": "https://api.quillnote.io",\n "authorization_servers": [{"a": 1, "a": 2}],\n'
             ' "resource": "https://www.quillnote.io"}\n')
     _, diags = lint(text, source="prm.json")
-    assert sorted((d.location.line, d.location.pointer) for d in of(diags, "DS014")) == [
+    assert sorted((d.location.line, d.location.pointer) for d in codes(diags, "DS014")) == [
         (2, "/authorization_servers/0/a"), (3, "/resource")]
 
 
 def test_ds014_duplicate_member_good() -> None:
     _, diags = lint(as_doc())
-    assert of(diags, "DS014") == []
+    assert codes(diags, "DS014") == []
     # The same name in two different objects is not a duplicate.
     _, diags = lint('{"issuer": "https://auth.quillnote.io", "agent_auth": {"issuer": "x"}}')
-    assert of(diags, "DS014") == []
+    assert codes(diags, "DS014") == []
 
 
 def test_ds005_empty_identity_types_hint_reads_as_a_sentence() -> None:
     doc = as_doc()
     doc["agent_auth"]["identity_types_supported"] = []
     text, diags = lint(doc)
-    d = [x for x in of(diags, "DS005") if x.location.pointer == "/agent_auth/identity_types_supported"]
+    d = [x for x in codes(diags, "DS005") if x.location.pointer == "/agent_auth/identity_types_supported"]
     assert [x.location.line for x in d] == [line_of(text, '"identity_types_supported"')]
     assert d[0].severity is Severity.ERROR
     assert d[0].hint is not None and d[0].hint.startswith("a site that offers no agent registration uses")

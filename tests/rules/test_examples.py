@@ -6,38 +6,13 @@ change one example in it or are small documents written from SPEC §6 facts.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import CLEAN, line_of, lint, replace
 
-from authmd_cli.diagnostics import Diagnostic, Severity
-from authmd_cli.lint import LintOptions, lint_text
+from authmd_cli.diagnostics import Severity
 from authmd_cli.loader import load_document
 from authmd_cli.profiles import PROFILES
 from authmd_cli.rules.examples import examples
-
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "md" / "v0.7-B.auth.md"
-CLEAN = FIXTURE.read_text(encoding="utf-8")
-
-
-def lint(text: str, code: str, profile: str | None = None) -> list[Diagnostic]:
-    report = lint_text(text, source="auth.md", options=LintOptions(select=(code,), profile=profile))
-    return [d for d in report.diagnostics if d.code == code]
-
-
-def line_of(text: str, needle: str, nth: int = 1) -> int:
-    seen = 0
-    for n, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            seen += 1
-            if seen == nth:
-                return n
-    raise AssertionError(f"{needle!r} not in text")
-
-
-def replace(old: str, new: str, text: str = CLEAN) -> str:
-    assert old in text, old
-    return text.replace(old, new, 1)
 
 
 @pytest.mark.parametrize("code", ["EX001", "EX002", "EX003", "EX004"])

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from helpers import codes, line_of
+
 from authmd_cli.diagnostics import Diagnostic, Severity
 from authmd_cli.lint import LintOptions, lint_documents
 from authmd_cli.loader import load_document
@@ -13,16 +15,6 @@ from authmd_cli.model import DocKind
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 AS_FILE = ".well-known/oauth-authorization-server"
-
-
-def line_of(text: str, needle: str, nth: int = 1) -> int:
-    count = 0
-    for i, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            count += 1
-            if count == nth:
-                return i
-    raise AssertionError(f"{needle!r} not in text")
 
 
 def run(text: str, source: str, profile: str | None = None, kind: DocKind | None = None) -> list[Diagnostic]:
@@ -33,10 +25,6 @@ def run(text: str, source: str, profile: str | None = None, kind: DocKind | None
 
 def as_json(agent_auth: dict[str, Any], **top: Any) -> str:
     return json.dumps({**top, "agent_auth": agent_auth}, indent=2)
-
-
-def codes(diags: list[Diagnostic], code: str) -> list[Diagnostic]:
-    return [d for d in diags if d.code == code]
 
 
 # ---------------------------------------------------------------------------- GN001

@@ -5,27 +5,18 @@ from __future__ import annotations
 import base64
 import json
 
+from helpers import codes, line_of
+
 from authmd_cli.diagnostics import Diagnostic, Severity
+from authmd_cli.display import looks_secret, redact
 from authmd_cli.lint import LintOptions, lint_documents
 from authmd_cli.loader import load_document
 from authmd_cli.model import DocKind
-from authmd_cli.rules.security import looks_secret, redact
-
-
-def line_of(text: str, needle: str) -> int:
-    for i, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            return i
-    raise AssertionError(f"{needle!r} not in text")
 
 
 def run(text: str, source: str = "auth.md", kind: DocKind | None = None) -> list[Diagnostic]:
     doc = load_document(source, text, kind=kind)
     return lint_documents([doc], [], LintOptions(profile="v0.7-B", select=("SC",))).diagnostics
-
-
-def codes(diags: list[Diagnostic], code: str) -> list[Diagnostic]:
-    return [d for d in diags if d.code == code]
 
 
 def b64(obj: dict[str, object]) -> str:

@@ -6,36 +6,11 @@ introduced, or small documents written here from SPEC §3 facts.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import CLEAN, line_of, lint, replace
 
-from authmd_cli.diagnostics import Diagnostic, Severity
+from authmd_cli.diagnostics import Severity
 from authmd_cli.lint import LintOptions, lint_text
-
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "md" / "v0.7-B.auth.md"
-CLEAN = FIXTURE.read_text(encoding="utf-8")
-
-
-def lint(text: str, code: str, profile: str | None = None) -> list[Diagnostic]:
-    report = lint_text(text, source="auth.md", options=LintOptions(select=(code,), profile=profile))
-    return [d for d in report.diagnostics if d.code == code]
-
-
-def line_of(text: str, needle: str, nth: int = 1) -> int:
-    seen = 0
-    for n, line in enumerate(text.splitlines(), start=1):
-        if needle in line:
-            seen += 1
-            if seen == nth:
-                return n
-    raise AssertionError(f"{needle!r} not in text")
-
-
-def replace(old: str, new: str, text: str = CLEAN) -> str:
-    assert old in text, old
-    return text.replace(old, new, 1)
-
 
 MD_CODES = [f"MD{n:03d}" for n in range(1, 18)]
 

@@ -322,8 +322,8 @@ def test_identity_type_message_names_the_value_and_the_allowed_set() -> None:
     doc = with_(as_metadata(THREE), ["user_claimed"], "agent_auth", "identity_types_supported")
     (v,) = validate(doc, "as-metadata", "v0.6")
     assert v.pointer == "/agent_auth/identity_types_supported/0"
-    assert v.value == "'user_claimed'"
-    assert "'user_claimed'" in v.message
+    assert v.value == '"user_claimed"'  # JSON, as the document wrote it (display.show_value)
+    assert '"user_claimed"' in v.message
     assert all(t in v.message for t in ("anonymous", "identity_assertion", "service_auth"))
 
 

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authmd_cli.detect import decide, detect, document_scan, range_label, scan, span
+from authmd_cli.detect import decide, detect, document_scan, scan, span
 from authmd_cli.loader import load_document
 from authmd_cli.markdown import parse_auth_md
 from authmd_cli.model import Detection, DocKind, JsonDoc
-from authmd_cli.profiles import ALL_LABELS, VERSIONED
+from authmd_cli.profiles import ALL_LABELS, VERSIONED, range_label
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PROFILES_DIR = FIXTURES / "profiles"

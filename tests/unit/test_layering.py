@@ -10,7 +10,7 @@ import pytest
 
 LEAVES = ["authmd_cli.pointer", "authmd_cli.model", "authmd_cli.jsonpos", "authmd_cli.markdown",
           "authmd_cli.urls", "authmd_cli.profiles", "authmd_cli.diagnostics", "authmd_cli.schemas",
-          "authmd_cli.loader", "authmd_cli.metadata_shape"]
+          "authmd_cli.loader", "authmd_cli.metadata_shape", "authmd_cli.display", "authmd_cli.suggest"]
 
 
 @pytest.mark.parametrize("module", LEAVES)
@@ -20,3 +20,14 @@ def test_leaf_module_imports_no_rules_and_no_jsonschema(module: str) -> None:
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
+
+
+def test_linting_a_jwt_does_not_import_pyjwt() -> None:
+    """SC001/SC004 decode JWT headers with tokens.peek (stdlib); pyjwt stays out of lint."""
+    token = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1MSJ9."
+             "c2lnbmF0dXJlLXZhbHVlLWhlcmU")
+    code = ("import sys; from authmd_cli.lint import lint_text; "
+            f"r = lint_text('# auth.md\\n\\n```json\\n{{\"assertion\": \"{token}\"}}\\n```\\n'); "
+            "print(sorted({d.code for d in r.diagnostics} & {'SC001', 'SC004'}), 'jwt' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "['SC001', 'SC004'] False"

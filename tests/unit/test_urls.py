@@ -53,3 +53,42 @@ def test_placeholders_and_templates() -> None:
     assert not any(urls.is_placeholder(v) for v in ("reg_abc", "https://x", ""))
     assert urls.has_template("https://h/agents/{agent_id}") and not urls.has_template("https://h/a")
     assert urls.is_placeholder_host("api.service.example.com") and not urls.is_placeholder_host("quillnote.io")
+
+
+# SPEC §14 D12: the one placeholder table (urls.is_placeholder; schemas.is_placeholder and
+# metadata_shape.looks_placeholder are `partial=True`). Columns: value, whole, partial.
+PLACEHOLDERS = [
+    ("<service-signed JWT>", True, True),
+    ("  <user email>  ", True, True),
+    ("...", True, True),
+    ("…", True, True),
+    ("reg_...", True, True),
+    ("clm_…", True, True),
+    ("https://x/claim?token=...", True, True),  # ends in an elision
+    ("abc...def", False, True),  # an elision inside a value
+    ("<host>/x", False, True),
+    ("https://<host>/x", False, True),
+    ("https://<your domain>/agent/identity", False, True),
+    ("{{issuer}}", False, False),  # template syntaxes are not D12 placeholders: unrendered text
+    ("{{issuer}}/token", False, False),
+    ("${ISSUER}", False, False),
+    ("https://h/agents/{agent_id}", False, False),  # RFC 6570: has_template's, not a placeholder
+    ("reg_abc", False, False),
+    ("https://auth.quillnote.io/agent/identity", False, False),
+    ("a..b", False, False),
+    ("", False, False),
+]
+
+
+@pytest.mark.parametrize(("value", "whole", "partial"), PLACEHOLDERS)
+def test_is_placeholder_table(value: str, whole: bool, partial: bool) -> None:
+    assert urls.is_placeholder(value) is whole
+    assert urls.is_placeholder(value, partial=True) is partial
+
+
+@pytest.mark.parametrize(("value", "whole", "partial"), PLACEHOLDERS)
+def test_every_placeholder_helper_follows_the_table(value: str, whole: bool, partial: bool) -> None:
+    from authmd_cli import metadata_shape, schemas
+
+    assert schemas.is_placeholder(value) is partial
+    assert metadata_shape.looks_placeholder(value) is partial
