@@ -135,12 +135,15 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
             return []
         try:
             findings = list(rule.check(subject, ctx))
-        except Exception as exc:
+        except Exception as exc:  # a rule bug surfaces as TL006 (exit 2), never a crash or a pass
+            from authmd_cli.display import inline
             from authmd_cli.rules import REGISTRY
 
             tl = REGISTRY["TL006"]
+            # The exception text may quote the document (a token): scrubbed and cut short.
             return [Diagnostic(tl.code, tl.name, Severity.ERROR,
-                               f"rule {rule.code} {rule.name} failed: {type(exc).__name__}: {exc}",
+                               f"rule {rule.code} {rule.name} failed: {type(exc).__name__}: "
+                               f"{inline(str(exc), width=120)}",
                                Location(source), "this is a bug in authmd; please report it")]
         return [
             Diagnostic(rule.code, rule.name, _severity_for(rule.code, rule.name, rule.severity, f, options.severity),

@@ -8,7 +8,6 @@ semantic checks the schema cannot express (URL rules, scope subsets, endpoint cl
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from authmd_cli import profiles
 from authmd_cli.errors import ConfigError
+from authmd_cli.suggest import did_you_mean
 from authmd_cli.urls import is_loopback_host
 from authmd_cli.yamlsafe import PathKey, YamlDoc, decode_config_bytes, load_yaml
 
@@ -234,11 +234,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
 def _describe(err: Any, doc: YamlDoc, defs: Mapping[str, Any]) -> list[tuple[int, int, str]]:
     """One jsonschema error → (line, column, message) items (unknown keys give one each)."""
     path = tuple(err.absolute_path)
@@ -261,7 +256,7 @@ def _describe(err: Any, doc: YamlDoc, defs: Mapping[str, Any]) -> list[tuple[int
             if key not in allowed:
                 line, col = doc.position((*path, str(key)), key=True)
                 scope = f" in {where}" if path else ""
-                out.append((line, col, f"unknown key {key!r}{scope}{_did_you_mean(str(key), allowed)}"))
+                out.append((line, col, f"unknown key {key!r}{scope}{did_you_mean(str(key), allowed)}"))
         return out
     line, col = doc.position(path)
     if v == "required":
@@ -277,7 +272,7 @@ def _describe(err: Any, doc: YamlDoc, defs: Mapping[str, Any]) -> list[tuple[int
         return [(line, col, f"{where}: expected {words}, got {got}")]
     if v == "enum":
         opts = [str(o) for o in err.validator_value]
-        hint = _did_you_mean(str(err.instance), opts) if isinstance(err.instance, str) else ""
+        hint = did_you_mean(str(err.instance), opts) if isinstance(err.instance, str) else ""
         return [(line, col, f"{where}: {_short(err.instance)} is not one of {', '.join(opts)}{hint}")]
     if v == "pattern" or v in ("minLength", "maxLength"):
         if err.schema is defs.get("url"):
@@ -476,7 +471,7 @@ def _build(data: Mapping[str, Any], c: _Checker) -> ServiceConfig:
     def subset(key: str, values: Sequence[str]) -> None:
         for i, n in enumerate(values):
             if n not in names:
-                raise c.fail((key, i), f"{n!r} is not one of the scopes{_did_you_mean(n, names)}")
+                raise c.fail((key, i), f"{n!r} is not one of the scopes{did_you_mean(n, names)}")
 
     pre = tuple(data.get("pre_claim_scopes", []))
     post = tuple(data.get("post_claim_scopes", names))
@@ -560,7 +555,7 @@ def load_config(text: str, source: str, *, profile: str | None = None) -> Servic
             from authmd_cli.errors import UsageError
 
             raise UsageError(f"--profile {profile!r}: expected one of {', '.join(INIT_PROFILES)}, latest"
-                             f"{_did_you_mean(profile, INIT_PROFILES)}")
+                             f"{did_you_mean(profile, INIT_PROFILES)}")
         doc = YamlDoc({**doc.value, "profile": label}, doc.positions, doc.key_positions)
     profile = doc.value.get("profile")
     if isinstance(profile, str):
@@ -573,7 +568,7 @@ def load_config(text: str, source: str, *, profile: str | None = None) -> Servic
             known = ", ".join(INIT_PROFILES)
             why = "init does not generate it" if label else "unknown profile"
             raise ConfigError(f"profile: {profile!r}: {why} (expected one of {known}, latest)"
-                              f"{_did_you_mean(profile, INIT_PROFILES)}", source=source, line=line, column=col)
+                              f"{did_you_mean(profile, INIT_PROFILES)}", source=source, line=line, column=col)
     _schema_check(doc, source)
     return _build(doc.value, _Checker(doc, source))
 

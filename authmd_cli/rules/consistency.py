@@ -400,14 +400,15 @@ def _body_drifts(jdoc: JsonDoc, prm: dict[str, Any] | None, asm: dict[str, Any] 
                                       pos[0], pos[1]))
 
 
-def _request_url(m: HttpMessage) -> tuple[str | None, str]:
-    """(absolute URL or None, path) of a request example."""
+def _request_url(m: HttpMessage, scheme: str = "https") -> tuple[str | None, str]:
+    """(absolute URL or None, path) of a request example. An origin-form request line with a
+    `Host` header carries no scheme (RFC 9112 §3.2.1): the caller says which one to assume."""
     target = m.target or ""
     if "://" in target:
         return target, urlsplit(target).path
     h = m.header("Host")
     path = target.split("?")[0]
-    return (f"https://{h.strip()}{path}" if h else None), path
+    return (f"{scheme}://{h.strip()}{path}" if h else None), path
 
 
 def _role(path: str) -> tuple[str, str] | None:
@@ -443,15 +444,20 @@ def _served(where: str, asm: dict[str, Any] | None) -> str | None:
 def _http_drifts(m: HttpMessage, prm: dict[str, Any] | None, asm: dict[str, Any] | None, ctx: RuleContext,
                  out: list[_Drift]) -> bool:
     """Drift of one request example; True when it was matched to a metadata endpoint."""
-    url, path = _request_url(m)
+    _, path = _request_url(m)
     role = _role(path)
-    if role is None or (url is not None and _skippable(url)):
+    if role is None:
         return False
     where, suffix = role
     served = _served(where, asm)
     if served is None or _skippable(served):
         return False
     expected = served.rstrip("/") + suffix
+    # `POST /agent/identity` + `Host:` says nothing about the scheme: take the metadata's, so a
+    # plain-http loopback sandbox (authmd serve) is not "drift" (the scheme itself is DS006's).
+    url, _ = _request_url(m, urlsplit(expected).scheme or "https")
+    if url is not None and _skippable(url):
+        return False
     line = m.fence.content_line
     if url is not None:
         verdict = compare(url, expected)

@@ -68,10 +68,3 @@ def iso(ts: float) -> str:
     """RFC 3339 UTC with milliseconds, like JavaScript's toISOString() (SPEC §6.1, §14 D28)."""
     dt = datetime.fromtimestamp(ts, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
-def redact(secret: str, keep: int = 4) -> str:
-    """Mask a secret for printing: the prefix (e.g. `clm_`) and at most the last `keep` chars."""
-    head, sep, _ = secret.partition("_")
-    prefix = head + sep if sep and len(head) <= 4 else ""
-    return f"{prefix}…{secret[-keep:]}" if len(secret) > keep + len(prefix) + 4 else "…"

@@ -300,3 +300,19 @@ def test_xd003_hint_names_the_as_issuer_exactly() -> None:
     [d] = r.code("XD003")
     assert d.location.line == line_of(r.prm, "/.well-known/oauth-authorization-server")
     assert d.hint == "list the issuer instead: https://auth.quillnote.io/"
+
+
+def test_xd005_example_drift_host_header_takes_the_metadata_scheme(tmp_path: Path) -> None:
+    # `POST /agent/identity` + `Host: 127.0.0.1:8000` carries no scheme (RFC 9112 §3.2.1): against a
+    # plain-http loopback sandbox it is not drift (found linting what `authmd serve` publishes).
+    from authmd_cli.generate import render_site
+    from authmd_cli.lint import lint_paths
+    from authmd_cli.service_config import load_config_file
+
+    root = Path(__file__).resolve().parents[2]
+    cfg = load_config_file(root / "examples" / "authmd.yaml").with_origin("http://127.0.0.1:8000")
+    for rel, text in render_site(cfg).items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    report = lint_paths([str(tmp_path)], LintOptions(select=("XD",)))
+    assert report.diagnostics == []

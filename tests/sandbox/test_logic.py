@@ -100,14 +100,12 @@ def test_parsers() -> None:
         'AgentAuth error="login_required", max_age="5", error_description="say \\"hi\\"\\\\"')
 
 
-def test_ids_and_redaction() -> None:
+def test_ids() -> None:
     assert ids.iso(0) == "1970-01-01T00:00:00.000Z"
     assert ids.iso(1.2345) == "1970-01-01T00:00:01.234Z"
     assert len(ids.user_code()) == 6 and ids.user_code().isdigit()
     assert ids.id_jag_registration_id("i", "s", "a") == ids.id_jag_registration_id("i", "s", "a")
-    secret = ids.claim_token()
-    shown = ids.redact(secret)
-    assert shown.startswith("clm_") and secret[4:-4] not in shown
+    assert ids.claim_token().startswith("clm_") and ids.claim_token() != ids.claim_token()
 
 
 @pytest.mark.parametrize(("value", "safe"), [

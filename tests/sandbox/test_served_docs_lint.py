@@ -1,10 +1,5 @@
-"""What `authmd serve` publishes (auth.md, PRM, AS metadata) lints clean, for both profiles.
-
-The documents are rendered for `--origin https://…` here: `authmd lint`'s example-drift rule
-(XD005) reads the scheme of an ```http request example as https, so over plain http every
-request example is reported as drift — a lint-side limitation reported to its owner, not a
-property of what serve publishes. Everything else about the served bytes is checked as is.
-"""
+"""What `authmd serve` publishes (auth.md, PRM, AS metadata) lints clean, for both profiles,
+exactly as served: plain http on loopback, rendered for the address it listens on."""
 
 from __future__ import annotations
 
@@ -30,7 +25,7 @@ def _configs(profile: str) -> list[ServiceConfig]:
 @pytest.mark.parametrize("which", [0, 1], ids=["built-in", "example"])
 def test_served_documents_lint_clean(tmp_path: Path, profile: str, which: int) -> None:
     cfg = _configs(profile)[which]
-    sandbox = start(cfg, port=0, origin="https://127.0.0.1:8443")
+    sandbox = start(cfg, port=0)
     with sandbox.background():
         port = sandbox.sock.getsockname()[1]
         local = f"http://127.0.0.1:{port}"
@@ -44,6 +39,6 @@ def test_served_documents_lint_clean(tmp_path: Path, profile: str, which: int) -
             assert r.status_code == 200, path
             (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / rel).write_bytes(r.content)
-    assert "127.0.0.1:8443" in (tmp_path / "auth.md").read_text(encoding="utf-8")  # rendered for the origin
+        assert local in (tmp_path / "auth.md").read_text(encoding="utf-8")  # rendered for the served host
     report = lint_paths([str(tmp_path)], LintOptions(profile=profile))
     assert [f"{d.code} {d.location.line} {d.message}" for d in report.diagnostics] == []
