@@ -85,6 +85,9 @@ def test_nonzero_result_becomes_the_exit_code(capsys: pytest.CaptureFixture[str]
     assert _exit_code(lambda: 1, capsys) == (1, "")
 
 
-def test_zero_result_returns_normally() -> None:
-    _run(lambda: 0)
-    _run(lambda: None)
+def test_zero_result_returns_normally(capsys: pytest.CaptureFixture[str]) -> None:
+    # Exit 0 is a plain return (no typer.Exit raised, nothing printed); 1 is raised.
+    assert _run(lambda: 0) is None  # type: ignore[func-returns-value]
+    assert _run(lambda: None) is None  # type: ignore[func-returns-value]
+    assert capsys.readouterr() == ("", "")
+    assert _exit_code(lambda: 1, capsys) == (1, "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -40,10 +41,21 @@ def test_lookup_by_code_name_and_case() -> None:
     assert lookup("no-such-rule") is None
 
 
-def test_every_rule_has_a_test_case() -> None:
-    text = "\n".join(p.read_text(encoding="utf-8") for p in TESTS.rglob("test_*.py"))
-    untested = [code for code in REGISTRY if not re.search(rf"def test_\w*{code.lower()}", text)]
-    # TL004-TL006 are emitted by the suppression pass and the engine; they are tested there too.
+def _test_functions() -> list[tuple[str, str]]:
+    out = []
+    for path in TESTS.rglob("test_*.py"):
+        text = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                out.append((node.name, ast.get_source_segment(text, node) or ""))
+    return out
+
+
+def test_every_rule_has_a_test_case_that_checks_the_line() -> None:
+    # HELPERS convention: a test per rule named after its code, asserting the code AND the line.
+    functions = _test_functions()
+    untested = [code for code in REGISTRY
+                if not any(code.lower() in name and re.search(r"\bline", src) for name, src in functions)]
     assert untested == []
 
 
