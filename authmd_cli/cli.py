@@ -370,7 +370,7 @@ def init_cli_command(  # noqa: PLR0917 - typer maps parameters to options
     _run(body)
 
 # ================================================================== serve  (added by its owner)
-# Bodies live in authmd_cli/sandbox/commands.py; starlette/uvicorn/jwt load only inside them.
+# The body lives in authmd_cli/sandbox/commands.py; starlette/uvicorn/jwt load only inside it.
 
 
 @app.command("serve")
@@ -426,6 +426,7 @@ def serve_cli_command(  # noqa: PLR0917 - typer maps parameters to options
 
 
 # ================================================================== provider (added by its owner)
+# Bodies live in authmd_cli/provider_commands.py; jwt/httpx/starlette load only inside them.
 
 provider_app = typer.Typer(
     name="provider",
@@ -447,7 +448,7 @@ def provider_keygen_command(
     """Create an ES256 key pair in a file readable only by you (mode 0600)."""
 
     def body() -> int:
-        from authmd_cli.sandbox.commands import keygen_command
+        from authmd_cli.provider_commands import keygen_command
 
         return keygen_command(key=Path(key), force=force, echo=typer.echo)
 
@@ -459,7 +460,7 @@ def provider_jwks_command(key: Annotated[str, _KEY_OPTION] = "provider-key.pem")
     """Print the public JWK Set (kid = RFC 7638 thumbprint)."""
 
     def body() -> int:
-        from authmd_cli.sandbox.commands import jwks_command
+        from authmd_cli.provider_commands import jwks_command
 
         return jwks_command(key=Path(key), echo=typer.echo)
 
@@ -493,7 +494,7 @@ def provider_mint_command(  # noqa: PLR0917 - typer maps parameters to options
     """Print an ID-JAG (typ oauth-id-jag+jwt) carrying every claim of SPEC §8.2."""
 
     def body() -> int:
-        from authmd_cli.sandbox.commands import mint_command
+        from authmd_cli.provider_commands import mint_command
 
         return mint_command(key=Path(key), issuer=issuer, aud=aud, sub=sub, email=email, client_id=client_id,
                             resource=resource, auth_age=auth_age, ttl=ttl, omit=_split_list(omit),
@@ -516,7 +517,7 @@ def provider_serve_cli_command(
     """
 
     def body() -> int:
-        from authmd_cli.sandbox.commands import provider_serve_command
+        from authmd_cli.provider_commands import provider_serve_command
 
         return provider_serve_command(key=Path(key), host=host, port=port, issuer=issuer, echo=typer.echo)
 
@@ -537,7 +538,7 @@ def provider_revoke_command(
     """
 
     def body() -> int:
-        from authmd_cli.sandbox.commands import revoke_command
+        from authmd_cli.provider_commands import revoke_command
 
         return revoke_command(key=Path(key), issuer=issuer, aud=aud, sub=sub, events_url=events_url,
                               echo=typer.echo)

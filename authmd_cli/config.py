@@ -4,10 +4,11 @@ Discovery walks up from a directory the caller passes in (never `os.getcwd()` he
 directory `.authmd.yaml`, then `.authmd.yml`, then a `pyproject.toml` that has a `[tool.authmd]`
 table; the nearest directory wins. `--config PATH` replaces discovery, `--no-config` skips it.
 
-The file is validated by the bundled `schemas/lint-config.schema.json`, then semantically (rule
-codes and names exist). Every problem is ONE `ConfigError` whose text is `path:line:col: message`:
-YAML positions come from PyYAML's node marks, TOML positions from a best-effort search of the
-key path in the text (tomllib keeps none).
+The file is validated against the bundled schema `lint-config` (through config_errors, which
+words schema errors the same way for authmd.yaml), then semantically (rule codes and names
+exist). Every problem is ONE `ConfigError` whose text is `path:line:col: message`: YAML positions
+come from PyYAML's node marks (yamlsafe.YamlDoc), TOML positions from a best-effort search of the
+key path in the text (TomlPositions; tomllib keeps none).
 
 Merge order is defaults < file < command-line flags:
 - `profile`, `strict`, `format`: a flag replaces the file's value;
@@ -18,13 +19,13 @@ Merge order is defaults < file < command-line flags:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from authmd_cli.config_errors import KeyPath, Locator, Position, check_schema, mapping_problem, problem
 from authmd_cli.diagnostics import Severity
 from authmd_cli.errors import ConfigError, UsageError
 from authmd_cli.lint import LintOptions
@@ -34,9 +35,6 @@ CONFIG_NAMES = (".authmd.yaml", ".authmd.yml")
 PYPROJECT = "pyproject.toml"
 FORMATS = ("text", "json", "sarif", "github")
 SCHEMA_FILE = "lint-config.schema.json"
-
-KeyPath = tuple[str | int, ...]
-Position = tuple[int, int]  # 1-based line, column
 
 
 # ------------------------------------------------------------------ rule references
@@ -94,12 +92,12 @@ class Overrides:
 
 @dataclass(frozen=True)
 class LoadedConfig:
-    """A validated configuration file (values as written, with their positions)."""
+    """A configuration file's values as written, and where each one is (None: not from a file)."""
 
     path: Path | None
     data: Mapping[str, Any]
-    positions: Mapping[KeyPath, Position] = field(default_factory=dict)  # of values
-    key_positions: Mapping[KeyPath, Position] = field(default_factory=dict)  # of member names
+    where: Locator | None = None  # a YamlDoc, or TomlPositions
+    root: str = ""  # how key paths are named in messages: `tool.authmd` for a pyproject table
 
 
 @dataclass(frozen=True)
@@ -157,16 +155,6 @@ def _display(path: Path | str, cwd: Path | None) -> str:
     return str(path)
 
 
-def _fmt_path(path: KeyPath, root: str = "") -> str:
-    out = root
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 def parse_yaml(text: str, source: str) -> LoadedConfig:
     """Parse YAML config text (bounded, alias-safe; see yamlsafe). Errors carry line:col."""
     from authmd_cli.yamlsafe import load_yaml
@@ -176,7 +164,7 @@ def parse_yaml(text: str, source: str) -> LoadedConfig:
     if isinstance(data, dict) and isinstance(data.get("severity"), dict):
         # YAML 1.1 reads a bare `off` (and `no`) as false; the user meant the severity "off".
         data["severity"] = {k: "off" if v is False else v for k, v in data["severity"].items()}
-    return LoadedConfig(None, data, doc.positions, doc.key_positions)
+    return LoadedConfig(None, data, doc)
 
 
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
@@ -216,6 +204,25 @@ def _toml_locate(text: str, table: tuple[str, ...], path: KeyPath, value: Any) -
     return line_no + 1, col
 
 
+@dataclass(frozen=True)
+class TomlPositions:
+    """Best-effort positions in TOML text (tomllib keeps none): a Locator for config_errors."""
+
+    text: str
+    table: tuple[str, ...]
+    data: Any
+
+    def position(self, path: KeyPath, *, key: bool = False) -> Position | None:
+        value: Any = self.data
+        for part in path:
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                value = None
+                break
+        return _toml_locate(self.text, self.table, path, value)
+
+
 def parse_toml(text: str, source: str, *, table: tuple[str, ...] = ("tool", "authmd")) -> LoadedConfig:
     """Parse TOML text and take `table` from it (pyproject: `[tool.authmd]`)."""
     import tomllib
@@ -233,146 +240,57 @@ def parse_toml(text: str, source: str, *, table: tuple[str, ...] = ("tool", "aut
         if not isinstance(data, dict) or part not in data:
             raise ConfigError(f"no [{'.'.join(table)}] table", source=source)
         data = data[part]
-    return LoadedConfig(None, data, {})
-
-
-class _Locator:
-    """Where a key path of a loaded config is, for error messages."""
-
-    def __init__(self, loaded: LoadedConfig, text: str, toml_table: tuple[str, ...] | None) -> None:
-        self.loaded, self.text, self.toml_table = loaded, text, toml_table
-
-    def _value(self, path: KeyPath) -> Any:
-        cur: Any = self.loaded.data
-        for part in path:
-            try:
-                cur = cur[part]
-            except (KeyError, IndexError, TypeError):
-                return None
-        return cur
-
-    def at(self, path: KeyPath, *, key: bool = False) -> Position | None:
-        if self.toml_table is not None:
-            return _toml_locate(self.text, self.toml_table, path, self._value(path))
-        pos = self.loaded.positions
-        if key and path in self.loaded.key_positions:
-            return self.loaded.key_positions[path]
-        p = path
-        while True:
-            if p in pos:
-                return pos[p]
-            if not p:
-                return None
-            p = p[:-1]
-
-    def label(self, path: KeyPath) -> str:
-        return _fmt_path(path, ".".join(self.toml_table) if self.toml_table else "")
-
-    def error(self, path: KeyPath, message: str, source: str, *, key: bool = False) -> ConfigError:
-        pos = self.at(path, key=key)
-        where = self.label(path)
-        text = f"{where}: {message}" if where else message
-        return ConfigError(text, source=source, line=pos[0] if pos else None,
-                           column=pos[1] if pos else None)
+    return LoadedConfig(None, data, TomlPositions(text, table, data), ".".join(table))
 
 
 # ------------------------------------------------------------------ validation
 
 
 def schema_path() -> Path:
-    """The bundled config schema (installed package or source tree, see resources.py)."""
+    """Where the bundled lint-config schema file is (validation loads it through schemas.py)."""
     from authmd_cli.resources import schemas_dir
 
-    path = schemas_dir() / SCHEMA_FILE
-    if not path.is_file():
-        raise ConfigError(f"bundled schema {SCHEMA_FILE} is missing (broken installation)")
-    return path
+    return schemas_dir() / SCHEMA_FILE
 
 
-def load_config_schema() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
-    return data
+def _check_rules(loaded: LoadedConfig, source: str) -> None:
+    """Every rule reference names a registered rule (the schema checks only their shape)."""
+    data = loaded.data
 
+    def check(path: KeyPath, ref: str, *, allow_prefix: bool = True, at_key: bool = False) -> None:
+        try:
+            resolve_rule_ref(ref, allow_prefix=allow_prefix)
+        except UnknownRuleError as err:
+            raise problem(path, str(err), root=loaded.root, at_key=at_key).error(source, loaded.where) from None
 
-def _schema_error(data: Mapping[str, Any], schema: Mapping[str, Any]) -> tuple[KeyPath, str, bool] | None:
-    """The most relevant schema violation as (path, message, point-at-key), or None."""
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
-    from jsonschema.exceptions import best_match  # type: ignore[import-untyped, unused-ignore]
-
-    validator = Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-    if not errors:
-        return None
-    err = best_match(errors)
-    path: KeyPath = tuple(err.absolute_path)
-    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-        known = list(err.schema.get("properties", {}))
-        extra = [k for k in err.instance if k not in known]
-        if extra and known:
-            return (*path, extra[0]), f"unknown key {extra[0]!r}{did_you_mean(extra[0], known)}", True
-    if err.validator == "enum":
-        allowed = [str(v) for v in err.validator_value]
-        shown = err.instance if not isinstance(err.instance, str) else repr(err.instance)
-        what = "profile" if path == ("profile",) else "value"
-        hint = did_you_mean(str(err.instance), allowed) if isinstance(err.instance, str) else ""
-        return path, f"unknown {what} {shown}{hint}; expected one of: {', '.join(allowed)}", False
-    if err.validator == "pattern":
-        if "propertyNames" in err.relative_schema_path:
-            message = f"invalid key {err.instance!r}: expected a rule code or name"
-            return (*path, str(err.instance)), message, True
-        if path[:1] == ("extension-keys",):
-            return path, (f"invalid extension key {err.instance!r}: expected a member name, optionally "
-                          "prefixed by agent_auth., prm. or as."), False
-        return path, f"{err.instance!r} is not a rule code, name or prefix", False
-    return path, err.message, False
-
-
-def _check_rules(data: Mapping[str, Any], loc: _Locator, source: str) -> None:
     for key in ("select", "ignore"):
         for i, ref in enumerate(data.get(key, ())):
-            try:
-                resolve_rule_ref(ref, allow_prefix=True)
-            except UnknownRuleError as err:
-                raise loc.error((key, i), str(err), source) from None
+            check((key, i), ref)
     for ref in data.get("severity", {}):
-        try:
-            resolve_rule_ref(ref)
-        except UnknownRuleError as err:
-            raise loc.error(("severity", ref), str(err), source, key=True) from None
+        check(("severity", ref), ref, allow_prefix=False, at_key=True)
     for glob, refs in data.get("per-file-ignores", {}).items():
         for i, ref in enumerate(refs):
-            try:
-                resolve_rule_ref(ref, allow_prefix=True)
-            except UnknownRuleError as err:
-                raise loc.error(("per-file-ignores", glob, i), str(err), source) from None
+            check(("per-file-ignores", glob, i), ref)
 
 
-def validate_config(loaded: LoadedConfig, text: str, source: str, *,
-                    toml_table: tuple[str, ...] | None = None,
-                    schema: Mapping[str, Any] | None = None) -> None:
+def validate_config(loaded: LoadedConfig, source: str) -> None:
     """Raise ConfigError for the first schema or semantic problem."""
-    loc = _Locator(loaded, text, toml_table)
-    if not isinstance(loaded.data, dict):
-        raise loc.error((), f"config must be a mapping of keys, not {type(loaded.data).__name__}", source)
-    found = _schema_error(loaded.data, schema if schema is not None else load_config_schema())
-    if found is not None:
-        path, message, key = found
-        raise loc.error(path, message, source, key=key)
-    _check_rules(loaded.data, loc, source)
+    bad_root = mapping_problem(loaded.data, root=loaded.root)
+    if bad_root is not None:
+        raise bad_root.error(source, loaded.where)
+    check_schema(loaded.data, "lint-config", source, loaded.where, root=loaded.root)
+    _check_rules(loaded, source)
 
 
 def parse_config(text: str, source: str, *, kind: str) -> LoadedConfig:
     """Parse and validate config text. `kind`: "yaml", "pyproject" ([tool.authmd]) or "toml"
     (a standalone TOML file: its top level, or its [tool.authmd] table when it has one)."""
-    toml_table: tuple[str, ...] | None = None
     if kind == "yaml":
         loaded = parse_yaml(text, source)
     else:
-        toml_table = ("tool", "authmd")
-        if kind == "toml" and "[tool.authmd" not in text:
-            toml_table = ()
-        loaded = parse_toml(text, source, table=toml_table)
-    validate_config(loaded, text, source, toml_table=toml_table)
+        table = ("tool", "authmd") if kind == "pyproject" or "[tool.authmd" in text else ()
+        loaded = parse_toml(text, source, table=table)
+    validate_config(loaded, source)
     return loaded
 
 

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from authmd_cli.profiles import REVOKED_EVENT_URI
 from authmd_cli.tokens import (
+    ALG,
     ID_JAG_TYP,
     SET_TYP,
     SigningKey,
-    b64url,
     generate_signing_key,
     jwks,
     mint,
+    sign,
     write_private_key,
 )
 
@@ -122,22 +123,8 @@ def _corrupt(token: str) -> str:
     return f"{head}.{payload}.{sig[:mid]}{flipped}{sig[mid + 1:]}"
 
 
-def sign_compact(key: SigningKey, header: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
-    """Compact JWS with exactly the header given (pyjwt's encoder would add `typ`)."""
-    import json
-
-    import jwt
-
-    def part(value: Mapping[str, Any]) -> str:
-        return b64url(json.dumps(value, separators=(",", ":")).encode("utf-8"))
-
-    signing_input = part(header) + "." + part(payload)
-    signature = jwt.get_algorithm_by_name("ES256").sign(signing_input.encode("ascii"), key.private_key)
-    return signing_input + "." + b64url(signature)
-
-
 def mint_id_jag(key: SigningKey, req: IdJagRequest, now: float) -> str:
-    header: dict[str, Any] = {"alg": "ES256", "typ": ID_JAG_TYP, "kid": key.kid}
+    header: dict[str, Any] = {"alg": ALG, "typ": ID_JAG_TYP, "kid": key.kid}
     if "typ" in req.spoil:
         header["typ"] = "JWT"
     if "kid" in req.spoil:
@@ -145,7 +132,7 @@ def mint_id_jag(key: SigningKey, req: IdJagRequest, now: float) -> str:
     for name in ("typ", "kid"):
         if name in req.omit:
             header.pop(name)
-    token = sign_compact(key, header, id_jag_claims(req, now))
+    token = sign(key, header, id_jag_claims(req, now))  # the header as built, spoils included
     return _corrupt(token) if "signature" in req.spoil else token
 
 
@@ -175,11 +162,13 @@ class Delivery:
 
 
 def post_set(url: str, token: str, *, timeout: float = 10.0) -> Delivery:
-    """RFC 8935 §2: POST the SET as `application/secevent+jwt`; 202 means accepted."""
-    import httpx
+    """RFC 8935 §2: POST the SET as `application/secevent+jwt`; 202 means accepted.
+    Raises `net.HTTPError` when the receiver cannot be reached (or answers too much)."""
+    from authmd_cli import net
 
-    resp = httpx.post(url, content=token.encode("ascii"), timeout=timeout, follow_redirects=False,
-                      headers={"Content-Type": SET_MEDIA_TYPE, "Accept": "application/json"})
+    with net.client(timeout=timeout) as http:
+        resp = http.post(url, content=token.encode("ascii"),
+                         headers={"Content-Type": SET_MEDIA_TYPE, "Accept": "application/json"})
     return Delivery(resp.status_code, resp.text[:2000], resp.headers.get("content-type", ""))
 
 

@@ -350,6 +350,12 @@ def _validator_for(name: str, profile: str | None) -> Any:
     return _validator(resolve_name(name, profile))
 
 
+def validator(name: str, profile: str | None = None) -> Any:
+    """The cached Draft 2020-12 validator of schema `name` (a name or kind; bundled registry, stdlib
+    formats), for callers that map errors to their own positions (config_errors). KeyError if unknown."""
+    return _validator_for(name, profile)
+
+
 # ---------------------------------------------------------------- validation
 
 

@@ -1,15 +1,13 @@
 """The `authmd.yaml` service description: typed, frozen, every default filled (SPEC §13.6).
 
 `load_config(text, source)` is the only way in: safe YAML (authmd_cli.yamlsafe) → JSON Schema
-(`schemas/config.schema.json`, draft 2020-12) with errors mapped back to `file:line:col` →
+`config` (draft 2020-12; errors worded and mapped back to `file:line:col` by config_errors) →
 semantic checks the schema cannot express (URL rules, scope subsets, endpoint clashes) →
 `ServiceConfig`. Everything raises `ConfigError` with one line; nothing here writes files.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -18,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from authmd_cli import profiles
+from authmd_cli.config_errors import check_schema, mapping_problem, one_of, problem
 from authmd_cli.errors import ConfigError
 from authmd_cli.suggest import did_you_mean
 from authmd_cli.urls import is_loopback_host
@@ -186,134 +185,6 @@ class ServiceConfig:
         )
 
 
-# ---------------------------------------------------------------------------- schema files
-
-
-@functools.lru_cache(maxsize=1)
-def config_schema() -> dict[str, Any]:
-    from authmd_cli.resources import schemas_dir
-
-    path = schemas_dir() / "config.schema.json"
-    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return schema
-
-
-# ---------------------------------------------------------------------------- errors → positions
-
-
-def _dotted(path: Sequence[str | int]) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "(top level)"
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    # dates and the like, from YAML's implicit types: say how to get the string that was meant
-    return f"a YAML {type(value).__name__} (put it in quotes to make it a string)"
-
-
-_TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
-               "boolean": "true or false", "number": "a number", "null": "null"}
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _describe(err: Any, doc: YamlDoc, defs: Mapping[str, Any]) -> list[tuple[int, int, str]]:
-    """One jsonschema error → (line, column, message) items (unknown keys give one each)."""
-    path = tuple(err.absolute_path)
-    where = _dotted(path)
-    v = err.validator
-    if v == "oneOf" and err.context:
-        types = [e.validator_value for e in err.context if e.validator == "type" and not e.relative_path]
-        if len(types) == len(err.context):
-            words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in types)
-            line, col = doc.position(path)
-            return [(line, col, f"{where}: expected {words}, got {_type_name(err.instance)}")]
-        from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
-
-        inner = best_match(e for e in err.context if e.validator != "type" or e.relative_path)
-        return _describe(inner, doc, defs) if inner is not None else []
-    if v == "additionalProperties":
-        allowed = list((err.schema.get("properties") or {}).keys())
-        out = []
-        for key in err.instance:
-            if key not in allowed:
-                line, col = doc.position((*path, str(key)), key=True)
-                scope = f" in {where}" if path else ""
-                out.append((line, col, f"unknown key {key!r}{scope}{did_you_mean(str(key), allowed)}"))
-        return out
-    line, col = doc.position(path)
-    if v == "required":
-        missing = [r for r in err.validator_value if r not in err.instance]
-        scope = f" in {where}" if path else ""
-        return [(line, col, f"missing required key {missing[0]!r}{scope}")]
-    if v == "type":
-        want = err.validator_value
-        words = " or ".join(_TYPE_WORDS.get(str(t), str(t)) for t in (want if isinstance(want, list) else [want]))
-        got = _type_name(err.instance)
-        if err.instance is not None and not got.startswith("a YAML "):
-            got += f" {_short(err.instance)}"
-        return [(line, col, f"{where}: expected {words}, got {got}")]
-    if v == "enum":
-        opts = [str(o) for o in err.validator_value]
-        hint = did_you_mean(str(err.instance), opts) if isinstance(err.instance, str) else ""
-        return [(line, col, f"{where}: {_short(err.instance)} is not one of {', '.join(opts)}{hint}")]
-    if v == "pattern" or v in ("minLength", "maxLength"):
-        if err.schema is defs.get("url"):
-            return [(line, col, f"{where}: {_short(err.instance)} is not an absolute URL (https://host/path)")]
-        if err.schema is defs.get("endpoint"):
-            return [(line, col, f"{where}: {_short(err.instance)} is neither a path starting with '/' nor "
-                                "an absolute URL")]
-        if err.schema is defs.get("line"):
-            return [(line, col, f"{where}: must be one non-empty line of at most 300 characters")]
-        if path and path[-1] == "name" and "scopes" in path:
-            return [(line, col, f"{where}: {_short(err.instance)} is not a valid scope token (RFC 6749 §3.3: "
-                                "no spaces, quotes or backslashes)")]
-        if path and path[-1] == "example_path":
-            return [(line, col, f"{where}: {_short(err.instance)} must be a path starting with '/' "
-                                "(no spaces or fragment)")]
-        return [(line, col, f"{where}: {_short(err.instance)} is too short, too long or malformed")]
-    if v == "uniqueItems":
-        return [(line, col, f"{where}: contains a duplicate entry")]
-    if v in ("minimum", "maximum"):
-        return [(line, col, f"{where}: {_short(err.instance)} must be {'at least' if v == 'minimum' else 'at most'} "
-                            f"{err.validator_value}")]
-    if v == "minItems":
-        return [(line, col, f"{where}: must not be empty")]
-    return [(line, col, f"{where}: {err.message}")]
-
-
-def _schema_check(doc: YamlDoc, source: str) -> None:
-    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-
-    schema = config_schema()
-    validator = Draft202012Validator(schema)
-    items: list[tuple[int, int, str]] = []
-    for err in validator.iter_errors(doc.value):
-        items.extend(_describe(err, doc, schema["$defs"]))
-    if items:
-        items.sort()
-        line, col, msg = items[0]
-        more = f" (and {len(items) - 1} more problem{'s' if len(items) > 2 else ''})" if len(items) > 1 else ""
-        raise ConfigError(msg + more, source=source, line=line, column=col)
-
-
 # ---------------------------------------------------------------------------- semantic checks
 
 
@@ -323,9 +194,7 @@ class _Checker:
         self.source = source
 
     def fail(self, path: PathKey, message: str, *, key: bool = False) -> ConfigError:
-        line, col = self.doc.position(path, key=key)
-        return ConfigError(f"{_dotted(path)}: {message}" if path else message, source=self.source,
-                           line=line, column=col)
+        return problem(path, message, at_key=key).error(self.source, self.doc)
 
     def url(self, value: str, path: PathKey, *, query: bool = True) -> str:
         problem = url_problem(value, query=query)
@@ -366,15 +235,6 @@ def url_problem(value: str, *, query: bool = True) -> str | None:
         # Paths become file names in the site layout (RFC 9728 §3.1 insertion): keep them plain.
         return f"{value!r} has an empty, dot, escaped or backslash path segment"
     return None
-
-
-def _get(data: Mapping[str, Any], *keys: str) -> Any:
-    cur: Any = data
-    for k in keys:
-        if not isinstance(cur, Mapping) or k not in cur:
-            return None
-        cur = cur[k]
-    return cur
 
 
 def _origin(url: str) -> str:
@@ -537,39 +397,41 @@ def _check_endpoint_clashes(cfg: ServiceConfig, data: Mapping[str, Any], c: _Che
         seen[url] = key
 
 
+def _profile_problem(written: str) -> str | None:
+    """Why init cannot write profile `written`, or None (authmd.yaml `profile` and `--profile`)."""
+    try:
+        label: str | None = profiles.resolve(written).label
+    except KeyError:
+        label = None
+    if label in INIT_PROFILES:
+        return None
+    options = [*INIT_PROFILES, "latest"]
+    if label is None:
+        return one_of(written, options)
+    return f"init does not generate {written!r}; expected one of: {', '.join(options)}"
+
+
 def load_config(text: str, source: str, *, profile: str | None = None) -> ServiceConfig:
     """Parse and validate `authmd.yaml` text. Raises ConfigError (`file:line:col: message`).
     `profile` (a label or alias) replaces the file's `profile` before validation."""
     doc = load_yaml(text, source)
     if doc.value is None:
         raise ConfigError("the config is empty; see examples/authmd.yaml", source=source, line=1, column=1)
-    if not isinstance(doc.value, dict):
-        raise ConfigError(f"the config must be a mapping, got {_type_name(doc.value)}", source=source,
-                          line=1, column=1)
+    bad_root = mapping_problem(doc.value)
+    if bad_root is not None:
+        raise bad_root.error(source, doc)
     if profile is not None:
-        try:
-            label = profiles.resolve(profile).label
-        except KeyError:
-            label = None
-        if label not in INIT_PROFILES:
+        why = _profile_problem(profile)
+        if why is not None:
             from authmd_cli.errors import UsageError
 
-            raise UsageError(f"--profile {profile!r}: expected one of {', '.join(INIT_PROFILES)}, latest"
-                             f"{did_you_mean(profile, INIT_PROFILES)}")
-        doc = YamlDoc({**doc.value, "profile": label}, doc.positions, doc.key_positions)
-    profile = doc.value.get("profile")
-    if isinstance(profile, str):
-        try:
-            label = profiles.resolve(profile).label
-        except KeyError:
-            label = None
-        if label not in INIT_PROFILES:
-            line, col = doc.position(("profile",))
-            known = ", ".join(INIT_PROFILES)
-            why = "init does not generate it" if label else "unknown profile"
-            raise ConfigError(f"profile: {profile!r}: {why} (expected one of {known}, latest)"
-                              f"{did_you_mean(profile, INIT_PROFILES)}", source=source, line=line, column=col)
-    _schema_check(doc, source)
+            raise UsageError(f"--profile: {why}")
+        doc = YamlDoc({**doc.value, "profile": profiles.resolve(profile).label}, doc.positions, doc.key_positions)
+    written = doc.value.get("profile")
+    why = _profile_problem(written) if isinstance(written, str) else None  # other types: the schema says
+    if why is not None:  # before the schema: a known profile init does not write deserves its own words
+        raise problem(("profile",), why).error(source, doc)
+    check_schema(doc.value, "config", source, doc)
     return _build(doc.value, _Checker(doc, source))
 
 

@@ -155,14 +155,28 @@ def jwks(keys: Sequence[SigningKey]) -> dict[str, Any]:
     return {"keys": [dict(k.public_jwk) for k in keys]}
 
 
-def mint(key: SigningKey, claims: Mapping[str, Any], *, typ: str,
-         extra_headers: Mapping[str, Any] | None = None) -> str:
+def sign(key: SigningKey, header: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
+    """The one place a JWS is signed: compact serialisation with exactly the header given.
+
+    pyjwt's encoder would add `typ: JWT` and take the signing algorithm from the header, so a
+    negative test could not omit `typ` or lie about `kid`/`alg`. Here the header is serialised
+    verbatim (member order kept) and the signature is always ES256 (`ALG`) by this key, using
+    pyjwt's algorithm object; `verify_signature` checks the result with pyjwt's decoder.
+    """
     import jwt
 
-    headers: dict[str, Any] = {"typ": typ, "kid": key.kid, "alg": ALG}
-    if extra_headers:
-        headers.update(extra_headers)
-    return jwt.encode(dict(claims), key.private_key, algorithm=ALG, headers=headers)
+    def part(value: Mapping[str, Any]) -> str:
+        return b64url(json.dumps(dict(value), separators=(",", ":")).encode("utf-8"))
+
+    signing_input = part(header) + "." + part(payload)
+    signature = jwt.get_algorithm_by_name(ALG).sign(signing_input.encode("ascii"), key.private_key)
+    return signing_input + "." + b64url(signature)
+
+
+def mint(key: SigningKey, claims: Mapping[str, Any], *, typ: str,
+         extra_headers: Mapping[str, Any] | None = None) -> str:
+    """A well-formed token: header `alg` ES256, `typ`, `kid` (plus `extra_headers`)."""
+    return sign(key, {"alg": ALG, "typ": typ, "kid": key.kid, **(extra_headers or {})}, claims)
 
 
 def peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:

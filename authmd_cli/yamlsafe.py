@@ -57,15 +57,12 @@ def decode_config_bytes(data: bytes, source: str) -> str:
                           "as UTF-8", source=source, line=line, column=col) from None
 
 
-def _mark(err: Any) -> tuple[int | None, int | None]:
-    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    if mark is None:
-        return None, None
-    return mark.line + 1, mark.column + 1
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
+def _yaml_error(exc: Exception, source: str) -> ConfigError:
+    """PyYAML's error as one line, at its mark when it has one (MarkedYAMLError)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    text = getattr(exc, "problem", None) or str(exc)
+    return ConfigError(f"invalid YAML: {' '.join(text.split())}", source=source,
+                       line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None)
 
 
 def _event_pos(event: Any) -> tuple[int | None, int | None]:
@@ -128,12 +125,8 @@ def _precheck_events(text: str, source: str) -> None:
                 if depth + height > MAX_DEPTH:
                     raise fail(event, f"nesting deeper than {MAX_DEPTH} levels through aliases")
                 add(count, height)
-    except yaml.MarkedYAMLError as exc:
-        line, col = _mark(exc)
-        raise ConfigError(f"invalid YAML: {_one_line(exc.problem or str(exc))}", source=source,
-                          line=line, column=col) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {_one_line(str(exc))}", source=source) from None
+        raise _yaml_error(exc, source) from None
 
 
 def _record(node: Any, path: PathKey, pos: dict[PathKey, tuple[int, int]],
@@ -174,12 +167,8 @@ def load_yaml(text: str, source: str) -> YamlDoc:
         kpos: dict[PathKey, tuple[int, int]] = {}
         _record(node, (), pos, kpos, source)
         value = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        line, col = _mark(exc)
-        raise ConfigError(f"invalid YAML: {_one_line(exc.problem or str(exc))}", source=source,
-                          line=line, column=col) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {_one_line(str(exc))}", source=source) from None
+        raise _yaml_error(exc, source) from None
     finally:
         loader.dispose()
     return YamlDoc(value, pos, kpos)

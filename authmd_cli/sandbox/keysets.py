@@ -62,14 +62,14 @@ class KeySets:
     async def _fetch(self, url: str) -> Mapping[str, Any] | None:
         import json
 
-        import httpx
+        from authmd_cli import net
 
-        try:
-            async with httpx.AsyncClient(timeout=self._timeout, follow_redirects=False) as client:
+        try:  # net bounds the body: a larger JWKS fails while it is read, as ResponseTooLarge
+            async with net.async_client(timeout=self._timeout, max_bytes=MAX_JWKS_BYTES) as client:
                 resp = await client.get(url, headers={"Accept": "application/json"})
-        except httpx.HTTPError:
+        except net.HTTPError:
             return None
-        if resp.status_code != 200 or len(resp.content) > MAX_JWKS_BYTES:
+        if resp.status_code != 200:
             return None
         try:
             data = json.loads(resp.content)

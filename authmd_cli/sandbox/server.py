@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,23 +95,50 @@ def serve_until_signal(server: Any, sock: socket.socket) -> str | None:
     return signal.Signals(caught[0]).name if caught else None
 
 
+STARTUP_TIMEOUT = 10.0  # seconds for uvicorn to start serving a socket that is already listening
+
+
+class ServerStartError(RuntimeError):
+    """A background server did not start; the caller must not go on as if it had."""
+
+
+def wait_started(server: Any, thread: threading.Thread, timeout: float = STARTUP_TIMEOUT,
+                 failure: Sequence[BaseException] = ()) -> None:
+    """Block until `server.started`; raise `ServerStartError` if the thread ended first (with
+    the exception it recorded in `failure`, if any) or time ran out."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive():
+            why = f": {type(failure[0]).__name__}: {failure[0]}" if failure else ""
+            raise ServerStartError(f"the server stopped before it started serving{why}")
+        if time.monotonic() >= deadline:
+            raise ServerStartError(f"the server did not start serving within {timeout:g} s")
+        thread.join(0.01)  # sleeps, and wakes at once if the thread ends
+
+
 @contextmanager
-def in_thread(app: Any, sock: socket.socket) -> Iterator[None]:
-    """Run any ASGI app on a bound socket in a daemon thread (tests, `simulate`, the bench)."""
+def in_thread(app: Any, sock: socket.socket, *, startup_timeout: float = STARTUP_TIMEOUT) -> Iterator[None]:
+    """Run any ASGI app on a bound socket in a daemon thread (tests, `simulate`, the bench).
+    Raises `ServerStartError` (after stopping the thread) if it does not start serving."""
     import uvicorn
 
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False,
                             limit_concurrency=4096, timeout_keep_alive=30)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    failure: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except BaseException as exc:  # reported by wait_started, not lost inside the thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        for _ in range(1000):
-            if server.started:
-                break
-            if not thread.is_alive():
-                raise RuntimeError("the server did not start")
-            threading.Event().wait(0.01)
+        wait_started(server, thread, startup_timeout, failure)
         yield
     finally:
         server.should_exit = True
@@ -192,6 +219,9 @@ class Sandbox:
         the server stopped by itself). Either way the database is closed."""
         server = self._server(log_level=log_level)
         if on_ready is not None:
+            # Announcing before uvicorn runs is safe: `bind()` already called listen(), so the
+            # kernel queues any connection made after the banner (backlog 2048) and uvicorn
+            # accepts it once it runs; nobody who read the banner gets "connection refused".
             on_ready()
         try:
             return serve_until_signal(server, self.sock)

@@ -10,6 +10,7 @@ import pytest
 from authmd_cli import profiles
 from authmd_cli.config import parse_config, schema_path
 from authmd_cli.errors import ConfigError
+from authmd_cli.schemas import load_schema
 
 
 def _error(text: str, kind: str = "yaml") -> ConfigError:
@@ -43,7 +44,7 @@ def test_unknown_key_points_at_the_key_with_suggestion() -> None:
 def test_bad_severity_value_points_at_the_value() -> None:
     err = _error("severity:\n  TL003: fatal\n")
     assert (err.line, err.column) == (2, 10)
-    assert "'fatal'" in str(err)
+    assert '"fatal"' in str(err)  # values are quoted as JSON (display.show_value), as in authmd.yaml errors
 
 
 def test_unknown_rule_name_in_select_suggests_the_real_one() -> None:
@@ -159,24 +160,25 @@ def test_valid_pyproject_table() -> None:
 def test_schema_is_draft_2020_12_with_id() -> None:
     from jsonschema import Draft202012Validator
 
-    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    schema = load_schema("lint-config")
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] == "https://authmd.dev/schemas/lint-config.schema.json"
 
 
 def test_schema_profile_enum_matches_the_profile_table() -> None:
-    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    schema = load_schema("lint-config")
     assert set(schema["properties"]["profile"]["enum"]) == {*profiles.ALL_LABELS, "latest"}
 
 
 def test_schema_format_enum_matches_the_renderers() -> None:
     from authmd_cli.render import FORMATS
 
-    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    schema = load_schema("lint-config")
     assert tuple(schema["properties"]["format"]["enum"]) == FORMATS
 
 
 def test_schema_lives_in_the_top_level_schemas_dir() -> None:
     assert schema_path().parent.name == "schemas"
     assert Path(schema_path()).is_file()
+    assert json.loads(schema_path().read_text(encoding="utf-8")) == load_schema("lint-config")

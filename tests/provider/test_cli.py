@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
+import socket
 import stat
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,15 @@ from authmd_cli.sandbox.server import start
 from authmd_cli.tokens import peek
 
 runner = CliRunner()
+READ_TIMEOUT = 20.0  # seconds a `serve` subprocess may take to print its next line
+
+
+def unused_port() -> int:
+    """A port nothing listens on: bound ephemerally, then released (the kernel hands ephemeral
+    ports out in turn, so it is not reused at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def test_keygen_jwks_mint(tmp_path: Path) -> None:
@@ -53,90 +64,99 @@ def test_revoke_posts_a_set_and_reports(tmp_path: Path) -> None:
                                       "--events-url", f"{origin}/agent/event/notify"])
         assert refused.exit_code == 1 and "invalid_issuer" in refused.stdout
     gone = runner.invoke(app, ["provider", "revoke", "--key", str(key), "--aud", "http://x", "--sub", "u",
-                               "--events-url", "http://127.0.0.1:9/agent/event/notify"])
+                               "--events-url", f"http://127.0.0.1:{unused_port()}/agent/event/notify"])
     assert gone.exit_code == 3
+
+
+class ServeProcess:
+    """`python -m authmd_cli serve …` in a subprocess. A thread reads stdout into a queue, so
+    every read has a deadline (a silent server fails the test instead of hanging the suite:
+    there is no pytest-timeout), and leaving the `with` block always ends the process."""
+
+    def __init__(self, cwd: Path, *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "authmd_cli", "serve", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, cwd=cwd, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line)
+        self._lines.put(None)  # end of output: the process closed stdout (it exited)
+
+    def readline(self, timeout: float = READ_TIMEOUT) -> str:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"`authmd serve` printed nothing for {timeout:g} s") from None
+        assert line is not None, f"`authmd serve` exited early: {self.stop(signal.SIGKILL)[1]}"
+        return line
+
+    def origin(self) -> str:
+        """Read the banner's first line; the socket is listening before it is printed."""
+        first = self.readline()
+        assert first.startswith("authmd sandbox (") and " at http://127.0.0.1:" in first, first
+        return first.split(" at ")[1].strip()
+
+    def stop(self, signum: int) -> tuple[int, str]:
+        """Send `signum`, wait (killing after a deadline); return the exit code and stderr."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signum)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"`authmd serve` ignored signal {signum}") from None
+        err = self.proc.stderr.read() if self.proc.stderr is not None else ""
+        return self.proc.returncode, err
+
+    def __enter__(self) -> ServeProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._pump_thread.join(timeout=10)  # it sees end-of-file once the process is gone
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
 
 
 @pytest.mark.e2e
 def test_serve_command_prints_urls_and_serves(tmp_path: Path) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "authmd_cli", "serve", "--port", "0", "--profile", "v0.7-A"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        assert first.startswith("authmd sandbox (v0.7-A) at http://127.0.0.1:")
-        origin = first.split(" at ")[1].strip()
-        lines = [proc.stdout.readline() for _ in range(6)]
+    with ServeProcess(tmp_path, "--port", "0", "--profile", "v0.7-A") as serve:
+        origin = serve.origin()
+        lines = [serve.readline() for _ in range(6)]
         assert any("auth.md" in line for line in lines)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                r = httpx.get(f"{origin}/auth.md")
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+        r = httpx.get(f"{origin}/auth.md", timeout=10)  # no retry: bound and listening before the banner
         assert r.status_code == 200 and origin.split("//")[1] in r.text
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)
-        err = proc.stderr.read() if proc.stderr is not None else ""
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        code, err = serve.stop(signal.SIGINT)
     # Ctrl-C is the documented way to stop: exit 0 (not 130), one line, no traceback
-    assert proc.returncode == 0 and err.strip() == "authmd: stopped (SIGINT)"
-
-
-def _serve_proc(cwd: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "authmd_cli", "serve", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
-    assert proc.stdout is not None
-    origin = proc.stdout.readline().split(" at ")[1].strip()
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            httpx.get(f"{origin}/auth.md")
-            return proc, origin
-        except httpx.ConnectError:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+    assert code == 0 and err.strip() == "authmd: stopped (SIGINT)"
 
 
 @pytest.mark.e2e
 def test_sigterm_stops_cleanly_and_db_persists(tmp_path: Path) -> None:
     """Regression: SIGTERM killed the process (exit 143) before the database was closed.
     Now it is a clean stop (exit 0), and `--db` state (keys, registrations) survives it."""
-    import socket
-
     db = tmp_path / "state.db"
-    with socket.socket() as probe:  # the same origin both times: assertions name it as iss/aud
-        probe.bind(("127.0.0.1", 0))
-        port = str(probe.getsockname()[1])
-    proc, origin = _serve_proc(tmp_path, "--port", port, "--db", str(db))
-    try:
-        reg = httpx.post(f"{origin}/agent/identity", json={"type": "anonymous"}).json()
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
-        err = proc.stderr.read() if proc.stderr is not None else ""
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
-    assert proc.returncode == 0 and err.strip() == "authmd: stopped (SIGTERM)"
-    proc, origin = _serve_proc(tmp_path, "--port", port, "--db", str(db))
-    try:
-        token = httpx.post(f"{origin}/oauth2/token", data={
+    port = str(unused_port())  # the same origin both times: assertions name it as iss/aud
+    with ServeProcess(tmp_path, "--port", port, "--db", str(db)) as serve:
+        origin = serve.origin()
+        reg = httpx.post(f"{origin}/agent/identity", json={"type": "anonymous"}, timeout=10).json()
+        code, err = serve.stop(signal.SIGTERM)
+    assert code == 0 and err.strip() == "authmd: stopped (SIGTERM)"
+    with ServeProcess(tmp_path, "--port", port, "--db", str(db)) as serve:
+        origin = serve.origin()
+        token = httpx.post(f"{origin}/oauth2/token", timeout=10, data={
             "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": reg["identity"]["assertion"]})
         assert token.status_code == 200 and token.json()["scope"]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
+        assert serve.stop(signal.SIGTERM)[0] == 0
 
 
 def test_serve_refuses_other_profiles() -> None:

@@ -25,7 +25,7 @@ from authmd_cli.provider import (
 from authmd_cli.sandbox.defaults import default_config
 from authmd_cli.sandbox.server import bind, in_thread, origin_of, start
 from authmd_cli.sandbox.settings import TrustedProvider
-from authmd_cli.tokens import peek, read_private_key, system_clock, verify_signature
+from authmd_cli.tokens import ALG, SET_TYP, mint, peek, read_private_key, sign, system_clock, verify_signature
 
 
 def test_keygen_writes_0600_and_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -121,3 +121,17 @@ def test_db_file_keeps_state_and_keys_across_restarts(tmp_path: Path) -> None:
                                                                 "claim_token": reg["claim"]["token"],
                                                                 "login_hint": "db@example.com"})
         assert r.status_code == 200 and r.json()["id"] == reg["id"]
+
+
+def test_sign_keeps_the_exact_header_and_verifies(tmp_path: Path) -> None:
+    """One signing function (tokens.sign) for well-formed tokens and deliberately spoiled ones."""
+    key = keygen(tmp_path / "k.pem")
+    token = sign(key, {"alg": ALG, "kid": key.kid}, {"sub": "u"})  # no typ: pyjwt's encoder would add one
+    head_b64 = token.split(".")[0]
+    assert base64.urlsafe_b64decode(head_b64 + "=" * (-len(head_b64) % 4)) == (
+        b'{"alg":"ES256","kid":"' + key.kid.encode() + b'"}')
+    assert verify_signature(token, provider_jwks(key)) == ({"alg": ALG, "kid": key.kid}, {"sub": "u"})
+    lying = sign(key, {"alg": "none", "typ": "JWT"}, {"sub": "u"})  # the header may lie; ES256 signs anyway
+    assert peek(lying)[0] == {"alg": "none", "typ": "JWT"} and lying.split(".")[2]
+    minted = mint(key, {"sub": "u"}, typ=SET_TYP)
+    assert verify_signature(minted, provider_jwks(key))[0] == {"alg": ALG, "typ": SET_TYP, "kid": key.kid}

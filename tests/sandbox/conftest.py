@@ -1,4 +1,8 @@
-"""Real sandbox servers on 127.0.0.1 (ephemeral ports), one per test, with a clock the test can move."""
+"""Real sandbox servers on 127.0.0.1 (ephemeral ports), one per test, with a clock the test can move.
+
+The clock stands still at `sandbox_harness.BASE_TIME` and moves only through
+`Harness.clock.advance`, so what a test expects (a `slow_down`, an expiry) never depends on how
+long the machine took between two requests. Only the clock is injected; the server, HTTP and the database are real."""
 
 from __future__ import annotations
 
@@ -7,11 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_harness import Harness
+from sandbox_harness import Harness, fixed_clock
 
 from authmd_cli.sandbox.defaults import default_config
 from authmd_cli.sandbox.server import start
-from authmd_cli.tokens import OffsetClock
 
 
 @pytest.fixture
@@ -19,7 +22,7 @@ def serve() -> Iterator[Callable[..., Harness]]:
     stack: list[tuple[Any, Harness]] = []
 
     def factory(profile: str = "v0.7-B", **kw: Any) -> Harness:
-        clock = OffsetClock()
+        clock = fixed_clock()
         sandbox = start(kw.pop("cfg", None) or default_config(profile), host="127.0.0.1", port=0, clock=clock,
                         **kw)
         ctx = sandbox.background()

@@ -13,8 +13,14 @@ from authmd_cli.provider import IdJagRequest, mint_id_jag
 from authmd_cli.sandbox.server import Sandbox
 from authmd_cli.tokens import OffsetClock
 
+BASE_TIME = 1_800_000_000.0  # a fixed instant (2027-01-15): wall time never reaches a test sandbox
 CODE_RE = re.compile(r'<div class="code">(\d{6})</div>')
 CVT_RE = re.compile(r'name="claim_attempt_token" value="([^"]+)"')
+
+
+def fixed_clock() -> OffsetClock:
+    """A clock that stands still at BASE_TIME until a test calls `advance`."""
+    return OffsetClock(lambda: BASE_TIME)
 
 
 @dataclass

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sandbox_harness import fixed_clock
 
 from authmd_cli.profiles import CLAIM_GRANT_URN, ID_JAG_URN, JWT_BEARER_URN
 from authmd_cli.sandbox.defaults import default_config
@@ -48,7 +49,7 @@ BODIES = st.one_of(st.binary(max_size=300), JSON_BODIES, FORM_BODIES,
 
 @pytest.fixture(scope="module", params=["v0.7-B", "v0.7-A"])
 def origin(request: pytest.FixtureRequest) -> Iterator[str]:
-    sandbox = start(default_config(request.param), port=0, test_hooks=True)
+    sandbox = start(default_config(request.param), port=0, test_hooks=True, clock=fixed_clock())
     with sandbox.background() as url:
         yield url
 

@@ -1,0 +1,53 @@
+"""Starting servers in a thread: a server that never starts is an error, never a silent go-ahead."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sandbox_harness import fixed_clock
+
+from authmd_cli.provider import provider_app
+from authmd_cli.sandbox.defaults import default_config
+from authmd_cli.sandbox.server import ServerStartError, bind, in_thread, start, wait_started
+from authmd_cli.tokens import generate_signing_key
+
+
+class NeverStarts:
+    started = False
+
+
+def test_wait_started_times_out_instead_of_going_on() -> None:
+    stop = threading.Event()
+    alive = threading.Thread(target=stop.wait, daemon=True)
+    alive.start()
+    try:
+        with pytest.raises(ServerStartError, match=r"did not start serving within 0\.2 s"):
+            wait_started(NeverStarts(), alive, timeout=0.2)
+    finally:
+        stop.set()
+        alive.join()
+
+
+def test_in_thread_reports_why_the_server_died() -> None:
+    sock = bind("127.0.0.1", 0)
+    sock.close()  # uvicorn cannot serve a closed socket: its thread ends before `started`
+    app = provider_app(generate_signing_key(), "http://127.0.0.1:1")
+    with pytest.raises(ServerStartError, match="stopped before it started serving: OSError"), in_thread(app, sock):
+        pytest.fail("the body must not run when the server did not start")
+
+
+@pytest.mark.e2e
+def test_sandbox_accepts_connections_before_uvicorn_runs() -> None:
+    """Why `Sandbox.run` may print its banner before uvicorn starts: the socket already listens,
+    so a connection made at once is queued by the kernel, then served."""
+    import socket
+
+    sandbox = start(default_config(), port=0, clock=fixed_clock())
+    early = socket.create_connection(sandbox.sock.getsockname()[:2], timeout=10)  # no server loop yet
+    try:
+        with sandbox.background():
+            early.sendall(b"GET /auth.md HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert early.recv(12) == b"HTTP/1.1 200"
+    finally:
+        early.close()
