@@ -45,14 +45,17 @@ app = typer.Typer(
     no_args_is_help=True,
     context_settings=_SETTINGS,
 )
-schema_app = typer.Typer(
-    name="schema",
-    help="Print the bundled JSON Schemas (for editors and other tools).",
-    rich_markup_mode=None,
-    no_args_is_help=True,
-    context_settings=_SETTINGS,
-)
-app.add_typer(schema_app, name="schema")
+
+
+def _sub_app(name: str, help_text: str) -> typer.Typer:
+    """A command group (`authmd schema …`, `authmd provider …`) with the root's settings."""
+    sub = typer.Typer(name=name, help=help_text, rich_markup_mode=None, no_args_is_help=True,
+                      context_settings=_SETTINGS)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+schema_app = _sub_app("schema", "Print the bundled JSON Schemas (for editors and other tools).")
 
 
 # ================================================================== error mapping (the one place)
@@ -428,14 +431,7 @@ def serve_cli_command(  # noqa: PLR0917 - typer maps parameters to options
 # ================================================================== provider (added by its owner)
 # Bodies live in authmd_cli/provider_commands.py; jwt/httpx/starlette load only inside them.
 
-provider_app = typer.Typer(
-    name="provider",
-    help="A test identity provider: keys, JWKS, ID-JAG minting and revocation SETs.",
-    rich_markup_mode=None,
-    no_args_is_help=True,
-    context_settings=_SETTINGS,
-)
-app.add_typer(provider_app, name="provider")
+provider_app = _sub_app("provider", "A test identity provider: keys, JWKS, ID-JAG minting and revocation SETs.")
 _KEY_OPTION = typer.Option("--key", "-k", metavar="PATH", help="The provider's ES256 private key (PEM).")
 _DEFAULT_PROVIDER_ISSUER = "http://127.0.0.1:4000"
 

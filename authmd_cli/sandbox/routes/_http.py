@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from authmd_cli.sandbox.core import Core, Reply
-from authmd_cli.sandbox.wire import ProtocolError, error_body
+from authmd_cli.sandbox.wire import ProtocolError, error_body, parse_form, parse_json_object
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -65,6 +65,16 @@ def json_response(status: int, body: Mapping[str, Any] | None, headers: Mapping[
 
 def reply_response(reply: Reply, extra_headers: Mapping[str, str] | None = None) -> Response:
     return json_response(reply.status, reply.body, {**(extra_headers or {}), **reply.headers})
+
+
+async def read_json(request: Request, limit: int) -> dict[str, object]:
+    """A profile endpoint's JSON object body (SPEC §6: `application/json`)."""
+    return parse_json_object(await read_body(request, limit), request.headers.get("content-type"))
+
+
+async def read_form(request: Request, limit: int) -> dict[str, str]:
+    """An OAuth endpoint's form body (RFC 6749 §3.2: `application/x-www-form-urlencoded`)."""
+    return parse_form(await read_body(request, limit), request.headers.get("content-type"))
 
 
 async def read_body(request: Request, limit: int) -> bytes:

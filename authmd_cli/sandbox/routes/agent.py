@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authmd_cli.sandbox import ceremony, registration
-from authmd_cli.sandbox.routes._http import AppContext, guarded, read_body, reply_response
-from authmd_cli.sandbox.wire import parse_json_object
+from authmd_cli.sandbox.routes._http import AppContext, guarded, read_json, reply_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -21,8 +20,7 @@ def routes(ctx: AppContext) -> list[Route]:
     core, s = ctx.core, ctx.settings
 
     async def body_of(request: Request) -> dict[str, object]:
-        raw = await read_body(request, s.max_body)
-        return parse_json_object(raw, request.headers.get("content-type"))
+        return await read_json(request, s.max_body)
 
     async def identity(request: Request) -> Response:
         body = await body_of(request)

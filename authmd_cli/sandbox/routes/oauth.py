@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authmd_cli.sandbox import oauth
-from authmd_cli.sandbox.routes._http import AppContext, guarded, read_body, reply_response
-from authmd_cli.sandbox.wire import parse_form
+from authmd_cli.sandbox.routes._http import AppContext, guarded, read_form, reply_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -21,8 +20,7 @@ def routes(ctx: AppContext) -> list[Route]:
     core, s = ctx.core, ctx.settings
 
     async def form_of(request: Request) -> dict[str, str]:
-        raw = await read_body(request, s.max_body)
-        return parse_form(raw, request.headers.get("content-type"))
+        return await read_form(request, s.max_body)
 
     async def token(request: Request) -> Response:
         return reply_response(oauth.token(core, await form_of(request)))
