@@ -2,9 +2,9 @@
 
 Flow (DESIGN "Data flows one way"): loaders build immutable `Document`s and `Site`s; every
 selected rule whose scope matches runs against them with a `RuleContext` carrying the
-effective profile (pinned > detected > site-detected > latest, SPEC §14 D1-D2); the engine
-stamps code, name and configured severity on each `Finding`; inline directives are applied
-last, per auth.md file. A rule that raises becomes TL006 (never a traceback, never a silent
+effective profile (pinned > the newest generation in its site > its own detection > latest,
+SPEC §14 D1-D3); the engine stamps code, name and configured severity on each `Finding`;
+inline directives are applied last, per auth.md file. A rule that raises becomes TL006 (never a traceback, never a silent
 pass).
 """
 

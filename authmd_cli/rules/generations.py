@@ -2,7 +2,7 @@
 
 Severity decisions (documented in each rule):
 - GN001 `legacy-profile`: each construct older than the *effective* profile (pinned, else
-  detected, else the site's, else latest) is a **warning** with its SPEC §1.2 replacement
+  the newest in its site, else detected, else latest) is a **warning** with its SPEC §1.2 replacement
   (D3; never an error, never applied silently). When nothing is pinned and the document's own
   detected profile is older than latest, ONE **info** names it ("follows v0.4; latest is
   v0.7-B: ...") with a migration summary: following an old profile is a fact about the
