@@ -222,6 +222,13 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
     )
     report = lint_paths(list(paths) or ["."], settings.options, read_stdin=_read_stdin)
     _emit(report, settings.format or default_format(os.environ), output=output, color=color)
+    internal = [d for d in report.diagnostics if d.code == "TL006"]
+    if internal:
+        # Exit 2 is not silent: the report carries the TL006 diagnostic(s), and stderr says why in
+        # one line even when stdout is a JSON/SARIF report a CI job never prints.
+        more = f" (+{len(internal) - 1} more)" if len(internal) > 1 else ""
+        typer.echo(f"authmd: internal error: {_one_line(internal[0].message)}{more} (please report; "
+                   "TL006 in the report)", err=True)
     return report.exit_code(strict=settings.strict)
 
 

@@ -4,8 +4,8 @@ Flow (DESIGN "Data flows one way"): loaders build immutable `Document`s and `Sit
 selected rule whose scope matches runs against them with a `RuleContext` carrying the
 effective profile (pinned > the newest generation in its site > its own detection > latest,
 SPEC §14 D1-D3); the engine stamps code, name and configured severity on each `Finding`;
-inline directives are applied last, per auth.md file. A rule that raises becomes TL006 (never a traceback, never a silent
-pass).
+inline directives are applied last, per auth.md file. A rule that raises becomes TL006 (never a
+traceback, never a silent pass).
 """
 
 from __future__ import annotations

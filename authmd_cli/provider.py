@@ -124,6 +124,12 @@ def _corrupt(token: str) -> str:
 
 
 def mint_id_jag(key: SigningKey, req: IdJagRequest, now: float) -> str:
+    return mint_id_jag_with_claims(key, req, now)[0]
+
+
+def mint_id_jag_with_claims(key: SigningKey, req: IdJagRequest, now: float) -> tuple[str, dict[str, Any]]:
+    """The ID-JAG and the exact claim set it carries (one `jti`, so a printed claim set is the
+    token's own)."""
     header: dict[str, Any] = {"alg": ALG, "typ": ID_JAG_TYP, "kid": key.kid}
     if "typ" in req.spoil:
         header["typ"] = "JWT"
@@ -132,8 +138,9 @@ def mint_id_jag(key: SigningKey, req: IdJagRequest, now: float) -> str:
     for name in ("typ", "kid"):
         if name in req.omit:
             header.pop(name)
-    token = sign(key, header, id_jag_claims(req, now))  # the header as built, spoils included
-    return _corrupt(token) if "signature" in req.spoil else token
+    claims = id_jag_claims(req, now)
+    token = sign(key, header, claims)  # the header as built, spoils included
+    return (_corrupt(token) if "signature" in req.spoil else token), claims
 
 
 def build_set(key: SigningKey, *, issuer: str, aud: str, sub: str, now: float, jti: str | None = None,

@@ -64,7 +64,7 @@ def jwks_command(*, key: Path, echo: Echo) -> int:
 def mint_command(*, key: Path, issuer: str, aud: str, sub: str, email: str | None, client_id: str | None,
                  resource: str | None, auth_age: int, ttl: int, omit: Sequence[str], spoil: Sequence[str],
                  as_json: bool, echo: Echo) -> int:
-    from authmd_cli.provider import IdJagRequest, check_switches, id_jag_claims, mint_id_jag
+    from authmd_cli.provider import IdJagRequest, check_switches, mint_id_jag_with_claims
     from authmd_cli.tokens import system_clock
 
     try:
@@ -79,10 +79,10 @@ def mint_command(*, key: Path, issuer: str, aud: str, sub: str, email: str | Non
     req = IdJagRequest(issuer=issuer, aud=aud, sub=sub, email=email, client_id=client_id, resource=resource,
                        auth_age=auth_age, ttl=ttl, omit=o, spoil=s)
     now = system_clock()
-    token = mint_id_jag(_key(key), req, now)
+    token, claims = mint_id_jag_with_claims(_key(key), req, now)
     if as_json:
         echo(json.dumps({"assertion_type": "urn:ietf:params:oauth:token-type:id-jag", "assertion": token,
-                         "expires_in": ttl, "claims": id_jag_claims(req, now)}, indent=2))
+                         "expires_in": ttl, "claims": claims}, indent=2))
     else:
         echo(token)
     return ExitCode.OK

@@ -22,13 +22,13 @@ def _grant_error(code: str, message: str) -> ProtocolError:
 
 def token(core: Core, form: dict[str, str]) -> Reply:
     grant = form.get("grant_type")
-    if not grant:
-        raise invalid_request("missing grant_type")
     if grant == JWT_BEARER_URN:
         return jwt_bearer(core, form)
     if grant == CLAIM_GRANT_URN and CLAIM_GRANT_URN in core.settings.profile.grant_types:
         return claim_grant(core, form)
-    raise ProtocolError("unsupported_grant_type", 400, "this grant type is not supported")
+    # SPEC §6.7: a missing grant_type is `unsupported_grant_type` too (the reference's dispatch).
+    raise ProtocolError("unsupported_grant_type", 400, "missing grant_type" if not grant
+                        else "this grant type is not supported")
 
 
 def jwt_bearer(core: Core, form: dict[str, str]) -> Reply:
@@ -54,14 +54,15 @@ def jwt_bearer(core: Core, form: dict[str, str]) -> Reply:
 
 
 def claim_grant(core: Core, form: dict[str, str]) -> Reply:
-    """v0.7-A polling (SPEC §6.7, §14 D23). Unlike the reference: `slow_down` is sent, and a
-    claim token delivers the claimed identity once (later polls are `invalid_grant`)."""
+    """v0.7-A polling (SPEC §6.7, §14 D23). As the reference: an unknown claim token (or one a
+    SET dropped, SPEC §10) is `expired_token`. Unlike it: `slow_down` is sent, and a claim token
+    delivers the claimed identity once (later polls are `invalid_grant`)."""
     claim_token = form.get("claim_token")
     if not claim_token:
         raise invalid_request("missing claim_token")
     reg = core.store.registration_by_claim(ids.digest(claim_token))
-    if reg is None:
-        raise _grant_error("invalid_grant", "unknown claim_token")
+    if reg is None:  # SPEC §6.7, §10: unknown (or dropped by a SET) claim_token → expired_token
+        raise _grant_error("expired_token", "unknown claim_token; call the claim endpoint or register again")
     _pace(core, reg)
     now = core.now()
     if reg.expired(now):

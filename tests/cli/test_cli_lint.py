@@ -266,3 +266,35 @@ def test_explain_unknown_suggests(runner: CliRunner) -> None:
     result = runner.invoke(app, ["lint", "--explain", "invalid-directiv"])
     assert result.exit_code == 2
     assert "did you mean 'invalid-directive'" in result.stderr
+
+
+def test_tl006_rule_crash_is_a_diagnostic_exit_2_and_one_stderr_line(
+        runner: CliRunner, site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 2: "an internal failure is a diagnostic plus exit 2 with a one-line message", also
+    # when stdout is a machine report (json/sarif) that a CI log never shows.
+    from collections.abc import Iterator
+
+    from authmd_cli.diagnostics import Severity
+    from authmd_cli.model import Document
+    from authmd_cli.rules import REGISTRY
+    from authmd_cli.rules.base import Finding, Rule, RuleContext
+
+    def crashing(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+        """Crashes on purpose.
+
+        Why: tests the CLI's handling of the engine's guard.
+        Bad/Good: n/a
+        """
+        raise RuntimeError("boom")
+        yield
+
+    monkeypatch.setitem(REGISTRY, "MD999", Rule("MD999", "crash-test", Severity.INFO, "auth.md", "structure",
+                                                "test", crashing))
+    result = runner.invoke(app, ["lint", "clean.md", "--select=MD999", "--format=json"])
+    assert result.exit_code == 2
+    assert [(d[0], d[1]) for d in _diags(result.stdout)] == [("TL006", "clean.md")]
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("authmd: internal error: rule MD999 crash-test failed: ")
+    assert "Traceback" not in result.output
+    clean = runner.invoke(app, ["lint", "clean.md", DIRECTIVES])
+    assert clean.exit_code == 0 and clean.stderr == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -49,6 +50,21 @@ def test_keygen_jwks_mint(tmp_path: Path) -> None:
     assert bad.exit_code == 2
     missing = runner.invoke(app, ["provider", "jwks", "--key", str(tmp_path / "none.pem")])
     assert missing.exit_code == 2
+
+
+def test_mint_json_prints_the_claims_the_token_carries(tmp_path: Path) -> None:
+    # Regression: --json printed a second, freshly built claim set (another jti) beside the token.
+    key = tmp_path / "p.pem"
+    assert runner.invoke(app, ["provider", "keygen", "--key", str(key)]).exit_code == 0
+    out = runner.invoke(app, ["provider", "mint", "--key", str(key), "--aud", "http://as", "--sub", "u1",
+                              "--email", "u@example.com", "--spoil", "exp", "--json"])
+    assert out.exit_code == 0
+    printed = json.loads(out.stdout)
+    header, claims = peek(printed["assertion"])
+    assert header["typ"] == "oauth-id-jag+jwt"
+    assert printed["claims"] == claims and claims["jti"].startswith("jti_")
+    assert set(claims) >= {"iss", "sub", "aud", "client_id", "jti", "iat", "exp", "auth_time", "email",
+                           "email_verified"}
 
 
 @pytest.mark.e2e

@@ -8,6 +8,7 @@ import pytest
 from sandbox_harness import Harness
 
 from authmd_cli.profiles import CLAIM_GRANT_URN, ID_JAG_URN
+from authmd_cli.provider import build_set, post_set
 
 pytestmark = pytest.mark.e2e
 
@@ -132,4 +133,66 @@ def test_profile_a_codes(a: Harness) -> None:
                                                          "login_hint": "v@example.com"})
     assert b_body.json()["error"] == "invalid_request"  # v0.7-B's claim body is not v0.7-A's
     unknown = a.agent.post("/oauth2/token", data={"grant_type": CLAIM_GRANT_URN, "claim_token": "clm_nope"})
-    assert unknown.json()["error"] == "invalid_grant"
+    assert unknown.json()["error"] == "expired_token"  # SPEC §6.7: unknown claim_token → expired_token
+
+
+# ---------------------------------------------------------------- the flows under v0.7-A too
+
+
+def test_anonymous_exchange_api_claim_and_post_claim_token(a: Harness) -> None:
+    reg = a.register(type="anonymous").json()
+    pre = a.exchange(str(reg["identity_assertion"])).json()
+    assert pre["scope"] == "api.read"
+    assert a.api(pre["access_token"]).status_code == 200
+    assert a.api(pre["access_token"], "POST").status_code == 403  # a post-claim scope is needed
+    start = a.agent.post("/agent/identity/claim", json={"type": "login_hint", "claim_token": reg["claim_token"],
+                                                        "login_hint": "uli@example.com"})
+    assert start.status_code == 200
+    att = start.json()["claim_attempt"]
+    assert a.type_code(att["verification_uri"], "uli@example.com", att["user_code"]).status_code == 200
+    a.clock.advance(att["interval"])
+    status, ok = poll(a, reg["claim_token"])
+    assert status == 200 and ok["scope"] == "api.read api.write"
+    assert a.api(str(ok["access_token"]), "POST").status_code == 200
+    assert a.api(pre["access_token"]).status_code == 401  # pre-claim tokens revoked (SPEC §7.4)
+    assert a.exchange(str(reg["identity_assertion"])).json()["error"] == "invalid_grant"
+    # RFC 7009 at the credential layer: the token dies, the assertion survives (SPEC §9.5)
+    revoked = a.agent.post("/oauth2/revoke", data={"token": ok["access_token"], "token_type_hint": "other"})
+    assert revoked.status_code == 200 and revoked.content == b""
+    assert a.api(str(ok["access_token"])).status_code == 401
+    assert a.exchange(str(ok["identity_assertion"])).status_code == 200
+
+
+def test_id_jag_clean_match_replay_and_login_required(a: Harness) -> None:
+    jag = a.id_jag("vic", "vic@example.com")
+    r = a.register_id_jag(jag)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["registration_type"] == "identity_assertion" and body["scopes"] == ["api.read", "api.write"]
+    assert set(body) >= {"registration_id", "identity_assertion", "assertion_expires"}
+    assert a.exchange(body["identity_assertion"]).json()["scope"] == "api.read api.write"
+    replay = a.register_id_jag(jag)
+    assert replay.status_code == 400 and replay.json()["error"] == "replay_detected"
+    stale = a.register_id_jag(a.id_jag("vic", "vic@example.com", auth_age=7200))
+    assert stale.status_code == 401 and stale.json()["error"] == "login_required"
+    assert stale.json()["max_age"] == 3600
+    assert stale.headers["www-authenticate"].startswith('AgentAuth error="login_required", max_age="3600"')
+
+
+def test_set_revocation_kills_tokens_and_the_claim_handle(a: Harness) -> None:
+    key, iss = a.sandbox.provider_key, a.sandbox.provider_issuer
+    assert key is not None and iss is not None
+    reg = a.register(type="anonymous").json()
+    claimed = a.agent.post("/agent/identity/claim", json={
+        "type": "identity_assertion", "claim_token": reg["claim_token"],
+        "assertion": a.id_jag("wes", "wes@example.com")}).json()
+    assert claimed["status"] == "claimed"
+    token = a.exchange(claimed["identity_assertion"]).json()["access_token"]
+    sent = post_set(f"{a.origin}/agent/event/notify", build_set(key, issuer=iss, aud=a.origin, sub="wes",
+                                                                now=a.clock()))
+    assert sent.status == 202
+    assert a.api(token).status_code == 401
+    assert a.exchange(claimed["identity_assertion"]).json()["error"] == "invalid_grant"
+    a.clock.advance(10)
+    # SPEC §10: the dropped claim handle stops resolving at the claim grant
+    assert poll(a, reg["claim_token"])[1]["error"] == "expired_token"

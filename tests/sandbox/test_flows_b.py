@@ -3,11 +3,15 @@ revocation and the ceremony's guard rails (SPEC §6-§9, §14 D23)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import httpx
 import pytest
 from sandbox_harness import Harness
 
 from authmd_cli.generate import render_as_metadata, render_prm
 from authmd_cli.sandbox.defaults import default_config
+from authmd_cli.sandbox.routes.hooks import attempt_token_from
 from authmd_cli.tokens import verify_signature
 
 pytestmark = pytest.mark.e2e
@@ -181,6 +185,9 @@ def test_token_endpoint_errors(b: Harness) -> None:
     assert r.status_code == 400 and r.json()["error"] == "unsupported_grant_type"  # no claim grant in B
     assert r.headers["cache-control"] == "no-store"
     assert b.agent.post("/oauth2/token", data={}).json()["error"] == "invalid_request"
+    # SPEC §6.7: dispatch on grant_type; missing or other → unsupported_grant_type
+    missing = b.agent.post("/oauth2/token", data={"assertion": "x"})
+    assert (missing.status_code, missing.json()["error"]) == (400, "unsupported_grant_type")
     dup = b.agent.post("/oauth2/token", content=b"grant_type=a&grant_type=b",
                        headers={"content-type": "application/x-www-form-urlencoded"})
     assert dup.json()["error"] == "invalid_request"
@@ -241,3 +248,25 @@ def test_login_return_to_is_same_origin_only(b: Harness) -> None:
     foreign = br.post(f"{b.origin}/claim/confirm", data={"claim_attempt_token": "cvt_x"},
                       headers={"origin": "https://evil.example"})
     assert foreign.status_code == 403
+
+
+@pytest.mark.parametrize("profile", ["v0.7-B", "v0.7-A"])
+def test_signed_out_form_post_returns_to_the_claim_page(serve: Callable[..., Harness], profile: str) -> None:
+    # A user whose session ended between opening the claim page and submitting it signs in again
+    # and lands on that attempt's page (it used to send them to a GET of the form's POST action).
+    h = serve(profile)
+    reg = h.register(type="service_auth", login_hint="ned@example.com").json()
+    if profile == "v0.7-B":
+        vu, action = reg["claim"]["attempt"]["verification_uri"], "/claim/confirm"
+    else:
+        vu, action = reg["claim"]["verification_uri"], "/agent/identity/claim/complete"
+    cvt = attempt_token_from(vu)
+    assert cvt is not None
+    br = h.browser()
+    r = br.post(f"{h.origin}{action}", data={"claim_attempt_token": cvt, "user_code": "123456"},
+                follow_redirects=False)
+    assert r.status_code == 302
+    return_to = httpx.URL(r.headers["location"]).params["return_to"]
+    assert return_to == f"/claim?claim_attempt_token={cvt}"
+    page = br.post(f"{h.origin}/login", data={"email": "ned@example.com", "return_to": return_to})
+    assert page.status_code == 200 and f'value="{cvt}"' in page.text

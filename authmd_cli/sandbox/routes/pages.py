@@ -47,8 +47,8 @@ def routes(ctx: AppContext) -> list[Route]:
             return None
         return core.store.session_user(ids.digest(sid), core.now())
 
-    def to_login(request: Request) -> Response:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    def to_login(request: Request, target: str | None = None) -> Response:
+        target = target or request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/login?return_to=" + quote(target, safe=""), status_code=302)
 
     def guard(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
@@ -122,10 +122,12 @@ def routes(ctx: AppContext) -> list[Route]:
 
     async def claim_post(request: Request) -> Response:
         user = current_user(request)
-        if user is None:
-            return to_login(request)
         form = await form_of(request)
         token = form.get("claim_attempt_token", "")
+        if user is None:  # signed out meanwhile: back to this attempt's page after sign-in (a GET
+            # of the form's own action would be a dead end)
+            page = "/claim?claim_attempt_token=" + quote(token, safe="") if 0 < len(token) <= 256 else None
+            return to_login(request, page)
         if not token or len(token) > 256:
             return HTMLResponse(html.message("Bad request", "Missing claim_attempt_token."), status_code=400)
         if s.nested:
