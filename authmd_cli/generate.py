@@ -23,6 +23,7 @@ from authmd_cli.service_config import (
     ServiceConfig,
     load_config,
 )
+from authmd_cli.urls import AS_SUFFIX, PRM_SUFFIX, insert_well_known
 
 if TYPE_CHECKING:
     import jinja2
@@ -40,11 +41,8 @@ __all__ = [
     "render_prm",
     "render_site",
     "site_paths",
-    "well_known_url",
 ]
 
-PRM_SUFFIX = "/.well-known/oauth-protected-resource"
-AS_SUFFIX = "/.well-known/oauth-authorization-server"
 # Example timestamps are computed from one fixed instant so the output is deterministic and
 # the lifetimes shown equal the configured ones (SPEC §14 D28: ISO-8601 UTC with milliseconds).
 EXAMPLE_NOW = datetime(2026, 7, 1, 12, 0, 0, tzinfo=UTC)
@@ -55,21 +53,14 @@ EXAMPLE_EMAIL = "<the user's email>"
 # ---------------------------------------------------------------------------- URLs
 
 
-def well_known_url(identifier: str, suffix: str) -> str:
-    """RFC 9728 §3.1 / RFC 8414 §3.1: insert the well-known suffix between host and path
-    (a terminating '/' is dropped first), never append (SPEC §14 D4)."""
-    u = urlsplit(identifier)
-    path = u.path.rstrip("/")
-    return urlunsplit((u.scheme, u.netloc, suffix + path, u.query, ""))
-
-
 def prm_url(cfg: ServiceConfig) -> str:
-    return well_known_url(cfg.resource_server.resource, PRM_SUFFIX)
+    # RFC 9728 §3.1 / RFC 8414 §3.1: inserted between host and path, never appended (SPEC §14 D4).
+    return insert_well_known(cfg.resource_server.resource, PRM_SUFFIX)
 
 
 def as_metadata_url(cfg: ServiceConfig) -> str:
     asrv = _as(cfg)
-    return well_known_url(asrv.issuer, AS_SUFFIX)
+    return insert_well_known(asrv.issuer, AS_SUFFIX)
 
 
 def site_paths(cfg: ServiceConfig) -> dict[str, str]:

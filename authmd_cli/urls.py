@@ -69,11 +69,6 @@ def scheme_problem(url: str) -> str | None:
     return f"uses the {parts.scheme!r} scheme (https is required)"
 
 
-def has_fragment(url: str) -> bool:
-    parts = split(url)
-    return bool(parts and parts.fragment)
-
-
 def has_template(url: str) -> bool:
     """RFC 6570 variables such as `{agent_id}` (IN-THE-WILD P12)."""
     return bool(_TEMPLATE_RE.search(url))
@@ -122,11 +117,6 @@ def insert_well_known(identifier: str, suffix: str) -> str:
     if path == "/":
         path = ""
     return urlunsplit((parts.scheme, parts.netloc, suffix + path, parts.query, ""))
-
-
-def is_well_known_metadata_url(url: str) -> bool:
-    parts = split(url)
-    return bool(parts and "/.well-known/" in parts.path)
 
 
 def is_placeholder_host(hostname: str | None) -> bool:

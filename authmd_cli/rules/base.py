@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from authmd_cli.diagnostics import Finding, Location, Severity
-from authmd_cli.model import Document, Site
+from authmd_cli.model import Document
 from authmd_cli.pointer import escape_token
 from authmd_cli.profiles import Profile
 
@@ -132,10 +132,6 @@ def key_at(doc: Document, pointer: str) -> Location:
         if pos:
             return Location(doc.source, pos[0], pos[1], pointer)
     return Location(doc.source, None, None, pointer)
-
-
-def site_docs(site: Site) -> list[Document]:
-    return [d for d in (site.auth_md, site.prm, site.as_metadata) if d is not None]
 
 
 def escape_pointer_token(token: str) -> str:

@@ -18,9 +18,9 @@ from authmd_cli.generate import (
     render_prm,
     render_site,
     site_paths,
-    well_known_url,
 )
 from authmd_cli.service_config import ServiceConfig, load_config, load_config_file
+from authmd_cli.urls import insert_well_known
 
 PROFILES = ("v0.7-B", "v0.7-A", "v0.6")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```$", re.S | re.M)
@@ -164,8 +164,8 @@ def test_no_registration_is_honest() -> None:
 
 
 def test_well_known_urls_are_inserted_not_appended() -> None:
-    assert well_known_url("https://h.io/api", "/.well-known/x") == "https://h.io/.well-known/x/api"
-    assert well_known_url("https://h.io/", "/.well-known/x") == "https://h.io/.well-known/x"
+    assert insert_well_known("https://h.io/api", "/.well-known/x") == "https://h.io/.well-known/x/api"
+    assert insert_well_known("https://h.io/", "/.well-known/x") == "https://h.io/.well-known/x"
     text = MINIMAL.replace("https://api.fernpost.net", "https://fernpost.net/api").replace(
         "https://auth.fernpost.net", "https://fernpost.net/auth")
     cfg = load_config(text, "a.yaml")

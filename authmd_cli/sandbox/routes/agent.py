@@ -19,23 +19,20 @@ def routes(ctx: AppContext) -> list[Route]:
 
     core, s = ctx.core, ctx.settings
 
-    async def body_of(request: Request) -> dict[str, object]:
-        return await read_json(request, s.max_body)
-
     async def identity(request: Request) -> Response:
-        body = await body_of(request)
+        body = await read_json(request, s.max_body)
         if body.get("type") == "identity_assertion":
             await core.keysets.prepare(body.get("assertion"))
         return reply_response(registration.register(core, body))
 
     async def claim(request: Request) -> Response:
-        body = await body_of(request)
+        body = await read_json(request, s.max_body)
         if body.get("type") == "identity_assertion":
             await core.keysets.prepare(body.get("assertion"))
         return reply_response(ceremony.start(core, body))
 
     async def complete(request: Request) -> Response:
-        return reply_response(ceremony.complete_agent(core, await body_of(request)))
+        return reply_response(ceremony.complete_agent(core, await read_json(request, s.max_body)))
 
     out = [Route(s.paths.identity, guarded("profile", identity), methods=["POST"]),
            Route(s.paths.claim, guarded("profile", claim), methods=["POST"])]

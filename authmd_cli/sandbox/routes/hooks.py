@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from authmd_cli.provider import IdJagRequest, build_set, check_switches, mint_id_jag
 from authmd_cli.sandbox import ceremony
-from authmd_cli.sandbox.routes._http import AppContext, guarded, json_response, read_body
-from authmd_cli.sandbox.wire import ProtocolError, invalid_request, optional_string, parse_json_object
+from authmd_cli.sandbox.routes._http import AppContext, guarded, json_response, read_json
+from authmd_cli.sandbox.wire import ProtocolError, invalid_request, optional_string
 from authmd_cli.tokens import is_number
 
 if TYPE_CHECKING:
@@ -44,11 +44,8 @@ def routes(ctx: AppContext) -> list[Route]:
 
     core, s = ctx.core, ctx.settings
 
-    async def body_of(request: Request) -> dict[str, Any]:
-        return parse_json_object(await read_body(request, s.max_body), request.headers.get("content-type"))
-
     async def claim(request: Request) -> Response:
-        body = await body_of(request)
+        body = await read_json(request, s.max_body)
         token = optional_string(body, "claim_attempt_token")
         uri = optional_string(body, "verification_uri")
         if token is None and uri is not None:
@@ -60,7 +57,7 @@ def routes(ctx: AppContext) -> list[Route]:
         return json_response(200, result)
 
     async def clock(request: Request) -> Response:
-        body = await body_of(request)
+        body = await read_json(request, s.max_body)
         seconds = body.get("advance")
         if not is_number(seconds) or not 0 <= float(seconds) <= 10 * 365 * 86400:
             raise invalid_request("advance must be a number of seconds >= 0")
@@ -72,7 +69,7 @@ def routes(ctx: AppContext) -> list[Route]:
     async def id_jag(request: Request) -> Response:
         if ctx.builtin is None:
             raise ProtocolError("not_supported", 409, "the built-in test provider is off")
-        body = await body_of(request)
+        body = await read_json(request, s.max_body)
         try:
             omit, spoil = check_switches(_strings(body, "omit"), _strings(body, "spoil"))
         except ValueError as exc:
@@ -89,7 +86,7 @@ def routes(ctx: AppContext) -> list[Route]:
     async def set_token(request: Request) -> Response:
         if ctx.builtin is None:
             raise ProtocolError("not_supported", 409, "the built-in test provider is off")
-        body = await body_of(request)
+        body = await read_json(request, s.max_body)
         sub = optional_string(body, "sub") or "user-1"
         token = build_set(ctx.builtin.key, issuer=ctx.builtin.issuer, aud=optional_string(body, "aud") or s.issuer,
                           sub=sub, now=core.now(), jti=optional_string(body, "jti"))

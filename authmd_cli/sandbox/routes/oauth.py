@@ -19,14 +19,11 @@ def routes(ctx: AppContext) -> list[Route]:
 
     core, s = ctx.core, ctx.settings
 
-    async def form_of(request: Request) -> dict[str, str]:
-        return await read_form(request, s.max_body)
-
     async def token(request: Request) -> Response:
-        return reply_response(oauth.token(core, await form_of(request)))
+        return reply_response(oauth.token(core, await read_form(request, s.max_body)))
 
     async def revoke(request: Request) -> Response:
-        return reply_response(oauth.revoke(core, await form_of(request)))
+        return reply_response(oauth.revoke(core, await read_form(request, s.max_body)))
 
     return [Route(s.paths.token, guarded("oauth", token), methods=["POST"]),
             Route(s.paths.revoke, guarded("oauth", revoke), methods=["POST"])]

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from authmd_cli.sandbox import ceremony, html, ids
-from authmd_cli.sandbox.routes._http import AppContext, log, read_body
+from authmd_cli.sandbox.routes._http import AppContext, log, read_form
 from authmd_cli.sandbox.store import User
-from authmd_cli.sandbox.wire import ProtocolError, is_email, parse_form
+from authmd_cli.sandbox.wire import ProtocolError, is_email
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -68,9 +68,6 @@ def routes(ctx: AppContext) -> list[Route]:
                 return HTMLResponse(html.message("Error", "Something went wrong."), status_code=500)
         return endpoint
 
-    async def form_of(request: Request) -> dict[str, str]:
-        return parse_form(await read_body(request, s.max_body), request.headers.get("content-type"))
-
     async def home(request: Request) -> Response:
         user = current_user(request)
         links = [("auth.md", s.paths.auth_md), ("Protected resource metadata", s.paths.prm),
@@ -84,7 +81,7 @@ def routes(ctx: AppContext) -> list[Route]:
         return HTMLResponse(html.login_form(s.service_name, return_to))
 
     async def login_post(request: Request) -> Response:
-        form = await form_of(request)
+        form = await read_form(request, s.max_body)
         return_to = safe_return_to(form.get("return_to"))
         email = form.get("email", "").strip()
         if not is_email(email):
@@ -122,7 +119,7 @@ def routes(ctx: AppContext) -> list[Route]:
 
     async def claim_post(request: Request) -> Response:
         user = current_user(request)
-        form = await form_of(request)
+        form = await read_form(request, s.max_body)
         token = form.get("claim_attempt_token", "")
         if user is None:  # signed out meanwhile: back to this attempt's page after sign-in (a GET
             # of the form's own action would be a dead end)
