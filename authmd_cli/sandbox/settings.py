@@ -9,7 +9,7 @@ the reference's (SPEC §13.2).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from authmd_cli.service_config import ServiceConfig
 
 SUPPORTED_PROFILES = ("v0.7-B", "v0.7-A")
-ALL_METHODS = frozenset({"anonymous", "service_auth", "identity_assertion"})
 BUILTIN_PROVIDER_PATH = "/test-provider"  # its issuer is <origin>/test-provider
 
 
@@ -40,16 +39,19 @@ class TrustedProvider:
 
 @dataclass(frozen=True)
 class Paths:
-    prm: str = "/.well-known/oauth-protected-resource"
-    as_metadata: str = "/.well-known/oauth-authorization-server"
-    auth_md: str = "/auth.md"
-    jwks: str = "/.well-known/jwks.json"
-    identity: str = "/agent/identity"
-    claim: str = "/agent/identity/claim"
-    events: str = "/agent/event/notify"
-    token: str = "/oauth2/token"
-    revoke: str = "/oauth2/revoke"
-    api: str = "/api/resource"
+    """Served paths, all taken from the config's URLs (`settings_from_config`): the config holds the
+    protocol's default paths, so there is no second copy of them here."""
+
+    prm: str
+    as_metadata: str
+    auth_md: str
+    identity: str
+    claim: str
+    events: str
+    token: str
+    revoke: str
+    api: str
+    jwks: str = "/.well-known/jwks.json"  # the service's own JWKS (SPEC §12-A item 6): not in the config
 
     @property
     def complete(self) -> str:
@@ -58,25 +60,30 @@ class Paths:
 
 @dataclass(frozen=True)
 class SandboxSettings:
+    """What the sandbox plays. The service's facts (scopes, methods, paths, the SPEC §13.2 timings)
+    come from the config through `settings_from_config`, whose defaults are the protocol's; only
+    the sandbox's own knobs below `skew` have defaults here."""
+
     profile: Profile
     issuer: str  # AS issuer = the served origin (no trailing slash), also the assertion iss/aud
     resource: str  # PRM `resource`
-    service_name: str = "Sandbox service"
-    scopes_supported: tuple[str, ...] = ("api.read", "api.write")
-    pre_claim_scopes: tuple[str, ...] = ("api.read",)
-    post_claim_scopes: tuple[str, ...] = ("api.read", "api.write")
-    methods: frozenset[str] = ALL_METHODS
-    trusted: Mapping[str, TrustedProvider] = field(default_factory=dict)
-    paths: Paths = field(default_factory=Paths)
-    # SPEC §13.2 reference defaults
-    access_token_ttl: int = 3600
-    assertion_ttl: int = 3600
-    claim_window: int = 86400
-    attempt_ttl: int = 600
-    user_code_ttl: int = 600
-    interval: int = 5
-    refresh_ttl: int = 2_592_000
-    max_auth_age: int = 3600
+    service_name: str
+    scopes_supported: tuple[str, ...]
+    pre_claim_scopes: tuple[str, ...]
+    post_claim_scopes: tuple[str, ...]
+    methods: frozenset[str]
+    trusted: Mapping[str, TrustedProvider]
+    paths: Paths
+    access_token_ttl: int
+    assertion_ttl: int
+    claim_window: int
+    attempt_ttl: int
+    user_code_ttl: int
+    interval: int
+    refresh_ttl: int
+    max_auth_age: int
+    step_up: bool  # SPEC §8.5: a verified-email match needs a ceremony; off → refuse
+    events: bool  # serve the RFC 8935 SET receiver
     skew: int = 60
     session_ttl: int = 86400
     # SPEC §14 D23: lock an attempt after a few wrong codes; cap re-mints per registration
@@ -84,8 +91,6 @@ class SandboxSettings:
     max_attempts: int = 20
     poll_grace: float = 0.5  # jitter allowance before `slow_down` (seconds)
     max_body: int = 64 * 1024
-    step_up: bool = True  # SPEC §8.5: a verified-email match needs a ceremony; off → refuse
-    events: bool = True  # serve the RFC 8935 SET receiver
 
     @property
     def nested(self) -> bool:
