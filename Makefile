@@ -1,5 +1,5 @@
 # Quick start (README): `make demo` runs the main job end to end on the shipped example,
-# `make test` runs the whole test suite (ruff, mypy --strict, pytest). Both create .venv first.
+# `make test` runs the whole test suite (ruff, mypy --strict, lint-imports, pytest). Both create .venv first.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -24,6 +24,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check authmd_cli tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

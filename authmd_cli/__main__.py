@@ -1,6 +1,6 @@
 """`python -m authmd_cli` runs the same command line as `authmd`."""
 
-from authmd_cli.entry import main
+from authmd_cli.cli.entry import main
 
 if __name__ == "__main__":
     main()

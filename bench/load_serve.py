@@ -18,7 +18,7 @@ import time
 
 import httpx
 
-from authmd_cli.profiles import JWT_BEARER_URN
+from authmd_cli.protocol.profiles import JWT_BEARER_URN
 from authmd_cli.sandbox.defaults import default_config
 from authmd_cli.sandbox.server import start
 

@@ -126,7 +126,7 @@ def main() -> None:
         }, args.runs, base, env)
         files = _corpus(base, args.corpus, site)
         sys.path.insert(0, str(root))
-        from authmd_cli.lint import LintOptions, lint_paths
+        from authmd_cli.lint.engine import LintOptions, lint_paths
 
         lint_paths(files[:3], LintOptions())  # warm imports and caches: we measure steady state
         t0 = time.perf_counter()

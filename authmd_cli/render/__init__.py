@@ -14,16 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from authmd_cli.errors import UsageError
+from authmd_cli.core.errors import UsageError
 
 if TYPE_CHECKING:
-    from authmd_cli.diagnostics import Report
-    from authmd_cli.rules.base import Rule
+    from authmd_cli.core.diagnostics import Report, RuleInfo
 
 
 class Renderer(Protocol):
     def __call__(self, report: Report, *, stream: TextIO, color: bool | None,
-                 rules: Mapping[str, Rule] | None, tool_version: str,
+                 rules: Mapping[str, RuleInfo] | None, tool_version: str,
                  environ: Mapping[str, str]) -> None: ...
 
 
@@ -36,7 +35,7 @@ class LazyRenderer:
     description: str
 
     def __call__(self, report: Report, *, stream: TextIO, color: bool | None,
-                 rules: Mapping[str, Rule] | None, tool_version: str,
+                 rules: Mapping[str, RuleInfo] | None, tool_version: str,
                  environ: Mapping[str, str]) -> None:
         mod = importlib.import_module(f"{__name__}.{self.module}")
         fn: Renderer = mod.render
@@ -58,13 +57,13 @@ def default_format(environ: Mapping[str, str]) -> str:
 
 
 def render(report: Report, fmt: str, *, stream: TextIO, color: bool | None = None,
-           rules: Mapping[str, Rule] | None = None, tool_version: str,
+           rules: Mapping[str, RuleInfo] | None = None, tool_version: str,
            environ: Mapping[str, str] | None = None) -> None:
     """Write `report` to `stream` in format `fmt`.
 
     `color` forces colour on/off (text only); None decides from `environ` (NO_COLOR,
     FORCE_COLOR, TERM) and whether `stream` is a TTY. `rules` is the rule set SARIF describes
-    (default: the full registry). `environ` defaults to `os.environ`.
+    (the caller passes the registry: render sits below lint). `environ` defaults to `os.environ`.
     """
     try:
         renderer = RENDERERS[fmt]

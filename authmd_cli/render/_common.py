@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from authmd_cli.diagnostics import Diagnostic, Location
+from authmd_cli.core.diagnostics import Diagnostic, Location
 
 # A source with a URI scheme and authority ("https://…", "file://…") is a URL, not a path.
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

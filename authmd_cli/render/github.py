@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
-from authmd_cli.diagnostics import Diagnostic, Report, Severity
+from authmd_cli.core.diagnostics import Diagnostic, Report, Severity
 from authmd_cli.render._common import is_file_path, pointer_note, title
 
 if TYPE_CHECKING:
-    from authmd_cli.rules.base import Rule
+    from authmd_cli.core.diagnostics import RuleInfo
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -51,7 +51,7 @@ def annotation(diag: Diagnostic) -> str:
     return f"::{COMMANDS[diag.severity]} {rendered}::{escape_data(message)}"
 
 
-def render(report: Report, *, stream: TextIO, color: bool | None, rules: Mapping[str, Rule] | None,
+def render(report: Report, *, stream: TextIO, color: bool | None, rules: Mapping[str, RuleInfo] | None,
            tool_version: str, environ: Mapping[str, str]) -> None:
     for diag in report.diagnostics:
         stream.write(annotation(diag) + "\n")

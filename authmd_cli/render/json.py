@@ -12,10 +12,10 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 
-from authmd_cli.diagnostics import Report
+from authmd_cli.core.diagnostics import Report
 
 if TYPE_CHECKING:
-    from authmd_cli.rules.base import Rule
+    from authmd_cli.core.diagnostics import RuleInfo
 
 TOOL_NAME = "authmd"
 
@@ -28,7 +28,7 @@ def report_document(report: Report, tool_version: str) -> dict[str, Any]:
     return out
 
 
-def render(report: Report, *, stream: TextIO, color: bool | None, rules: Mapping[str, Rule] | None,
+def render(report: Report, *, stream: TextIO, color: bool | None, rules: Mapping[str, RuleInfo] | None,
            tool_version: str, environ: Mapping[str, str]) -> None:
     stream.write(json.dumps(report_document(report, tool_version), indent=2, ensure_ascii=True))
     stream.write("\n")

@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
-from authmd_cli.diagnostics import DOCS_BASE, Diagnostic, Location, Report, Severity, rule_doc_url
+from authmd_cli.core.diagnostics import DOCS_BASE, Diagnostic, Location, Report, Severity, rule_doc_url
 from authmd_cli.render._common import is_url
 
 if TYPE_CHECKING:
-    from authmd_cli.rules.base import Rule
+    from authmd_cli.core.diagnostics import RuleInfo
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -62,7 +62,7 @@ def _text(value: str, fallback: str) -> dict[str, str]:
     return {"text": value or fallback}
 
 
-def rule_descriptor(rule: Rule) -> dict[str, Any]:
+def rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
     """A reportingDescriptor (§3.49) for one registered rule."""
     url = rule_doc_url(rule.code, rule.name)
     doc = rule.doc or rule.summary or rule.name
@@ -144,7 +144,7 @@ def _artifact(doc_source: str, kind: str, props: dict[str, Any]) -> dict[str, An
     return out
 
 
-def sarif_log(report: Report, rules: Mapping[str, Rule], tool_version: str) -> dict[str, Any]:
+def sarif_log(report: Report, rules: Mapping[str, RuleInfo], tool_version: str) -> dict[str, Any]:
     ordered = sorted(rules.values(), key=lambda r: r.code)
     rule_index = {r.code: i for i, r in enumerate(ordered)}
     artifacts: list[dict[str, Any]] = []
@@ -172,11 +172,9 @@ def sarif_log(report: Report, rules: Mapping[str, Rule], tool_version: str) -> d
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render(report: Report, *, stream: TextIO, color: bool | None, rules: Mapping[str, Rule] | None,
+def render(report: Report, *, stream: TextIO, color: bool | None, rules: Mapping[str, RuleInfo] | None,
            tool_version: str, environ: Mapping[str, str]) -> None:
-    if rules is None:
-        from authmd_cli.rules import REGISTRY  # the package import registers every family
-
-        rules = REGISTRY
-    stream.write(json.dumps(sarif_log(report, rules, tool_version), indent=2, ensure_ascii=True))
+    # `rules` is the catalogue the run describes (the command line passes the registry); without
+    # one, results still name their rule by id and carry its doc URL (SARIF §3.27.5).
+    stream.write(json.dumps(sarif_log(report, rules or {}, tool_version), indent=2, ensure_ascii=True))
     stream.write("\n")

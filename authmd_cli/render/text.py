@@ -23,13 +23,13 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
-from authmd_cli.diagnostics import Diagnostic, DocumentInfo, Report, Severity
+from authmd_cli.core.diagnostics import Diagnostic, DocumentInfo, Report, Severity
 from authmd_cli.render._common import plural, pointer_note
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from authmd_cli.rules.base import Rule
+    from authmd_cli.core.diagnostics import RuleInfo
 
 # Findings quote values from documents we did not write (probe fetches them from the network):
 # show control characters instead of letting an ESC sequence drive the user's terminal.
@@ -139,7 +139,7 @@ def summary_line(report: Report) -> str:
             f"{plural(s['infos'], 'info')} in {plural(s['documents'], 'document')}")
 
 
-def render(report: Report, *, stream: TextIO, color: bool | None, rules: Mapping[str, Rule] | None,
+def render(report: Report, *, stream: TextIO, color: bool | None, rules: Mapping[str, RuleInfo] | None,
            tool_version: str, environ: Mapping[str, str]) -> None:
     use_color = should_color(stream, environ, color)
     runs = _runs(report, use_color)

@@ -6,18 +6,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from authmd_cli.core.tokens import Clock, OffsetClock, SigningKey, jwks
 from authmd_cli.sandbox.core import Core
 from authmd_cli.sandbox.keysets import KeySets
 from authmd_cli.sandbox.routes import agent, api, events, hooks, oauth, pages, wellknown
 from authmd_cli.sandbox.routes._http import AppContext, BuiltinProvider, Documents
 from authmd_cli.sandbox.settings import BUILTIN_PROVIDER_PATH, TrustedProvider, settings_from_config
 from authmd_cli.sandbox.store import Store
-from authmd_cli.tokens import Clock, OffsetClock, SigningKey, jwks
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-    from authmd_cli.service_config import ServiceConfig
+    from authmd_cli.site.config import ServiceConfig
 
 BUILTIN_PROVIDER_NAME = "authmd test provider"
 
@@ -35,7 +35,7 @@ def create_app(cfg: ServiceConfig, *, origin: str, store: Store, clock: Clock, k
     `OffsetClock` when `test_hooks` is on, so `/_test/clock` can move it."""
     from starlette.applications import Starlette
 
-    from authmd_cli.generate import render_as_metadata, render_auth_md, render_prm
+    from authmd_cli.site.generate import render_as_metadata, render_auth_md, render_prm
 
     served = cfg.with_origin(origin)
     trust: dict[str, TrustedProvider] = dict(trusted or {})

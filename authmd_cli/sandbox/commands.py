@@ -1,8 +1,8 @@
-"""The body of `authmd serve` (cli.py only parses options and calls it; `authmd provider …`
-lives in authmd_cli/provider_commands.py).
+"""The body of `authmd serve` (`cli/serve.py` only parses options and calls it; `authmd provider …`
+lives in authmd_cli/provider/commands.py).
 
 Output goes through the `echo` callable passed in; nothing here exits. Errors are
-`AuthmdError`s, mapped to exit codes by cli.py.
+`AuthmdError`s, mapped to exit codes by `cli/runner.py`.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from authmd_cli.errors import ConfigError, UsageError
-from authmd_cli.exit_codes import ExitCode
+from authmd_cli.core.errors import ConfigError, UsageError
+from authmd_cli.core.exit_codes import ExitCode
 from authmd_cli.sandbox.settings import SUPPORTED_PROFILES, TrustedProvider
 
 if TYPE_CHECKING:
-    from authmd_cli.service_config import ServiceConfig
+    from authmd_cli.site.config import ServiceConfig
 
 Echo = Callable[[str], None]
 DEFAULT_CONFIG_FILE = Path("authmd.yaml")
@@ -38,9 +38,9 @@ def parse_trust(values: Sequence[str]) -> dict[str, TrustedProvider]:
 def _load_config(config: Path | None, profile: str | None) -> tuple[ServiceConfig, str]:
     from dataclasses import replace
 
-    from authmd_cli.profiles import resolve
+    from authmd_cli.protocol.profiles import resolve
     from authmd_cli.sandbox.defaults import default_config
-    from authmd_cli.service_config import load_config_file
+    from authmd_cli.site.config import load_config_file
 
     label = None
     if profile is not None:

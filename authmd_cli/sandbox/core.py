@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from authmd_cli.core.tokens import ID_JAG_TYP, Clock, SigningKey, TokenError, is_number, jwks, mint, verify_signature
 from authmd_cli.sandbox import ids
 from authmd_cli.sandbox.keysets import KeySets
 from authmd_cli.sandbox.settings import SandboxSettings
 from authmd_cli.sandbox.shapes import AttemptMaterials, ClaimMaterials, Identity
 from authmd_cli.sandbox.store import AccessToken, Attempt, RefreshToken, Registration, Store
-from authmd_cli.tokens import ID_JAG_TYP, Clock, SigningKey, TokenError, is_number, jwks, mint, verify_signature
 
 
 @dataclass(frozen=True)

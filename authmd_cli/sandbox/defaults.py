@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from authmd_cli.service_config import ServiceConfig
+    from authmd_cli.site.config import ServiceConfig
 
 DEFAULT_CONFIG_YAML = """\
 profile: {profile}
@@ -33,6 +33,6 @@ methods:
 
 
 def default_config(profile: str = "v0.7-B") -> ServiceConfig:
-    from authmd_cli.service_config import load_config
+    from authmd_cli.site.config import load_config
 
     return load_config(DEFAULT_CONFIG_YAML.format(profile=profile), "<built-in sandbox config>")

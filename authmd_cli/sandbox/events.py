@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from authmd_cli.profiles import REVOKED_EVENT_URI
+from authmd_cli.core.tokens import SET_TYP, TokenError, audience_matches, is_number, peek, verify_signature
+from authmd_cli.protocol.profiles import REVOKED_EVENT_URI
 from authmd_cli.sandbox.core import Core, Reply
 from authmd_cli.sandbox.wire import ProtocolError
-from authmd_cli.tokens import SET_TYP, TokenError, audience_matches, is_number, peek, verify_signature
 
 SET_MEDIA_TYPE = "application/secevent+jwt"
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from authmd_cli.core.tokens import ID_JAG_TYP, audience_matches, is_number
 from authmd_cli.sandbox.settings import SandboxSettings, TrustedProvider
 from authmd_cli.sandbox.wire import ProtocolError, www_authenticate_agent
-from authmd_cli.tokens import ID_JAG_TYP, audience_matches, is_number
 
 FUTURE_IAT_ALLOWANCE = 120  # SPEC §8.3 guidance: accept `iat` up to 1-2 min in the future
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from authmd_cli.core.tokens import Clock, TokenError, peek
 from authmd_cli.sandbox.settings import SandboxSettings
-from authmd_cli.tokens import Clock, TokenError, peek
 
 MAX_JWKS_BYTES = 64 * 1024
 
@@ -62,7 +62,7 @@ class KeySets:
     async def _fetch(self, url: str) -> Mapping[str, Any] | None:
         import json
 
-        from authmd_cli import net
+        from authmd_cli.core import net
 
         try:  # net bounds the body: a larger JWKS fails while it is read, as ResponseTooLarge
             async with net.async_client(timeout=self._timeout, max_bytes=MAX_JWKS_BYTES) as client:

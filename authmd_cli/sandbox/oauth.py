@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from authmd_cli.profiles import CLAIM_GRANT_URN, JWT_BEARER_URN
+from authmd_cli.protocol.profiles import CLAIM_GRANT_URN, JWT_BEARER_URN
 from authmd_cli.sandbox import ids, shapes
 from authmd_cli.sandbox.core import Core, Reply
 from authmd_cli.sandbox.ids import iso

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from authmd_cli.profiles import ID_JAG_URN
+from authmd_cli.core.tokens import TokenError, peek, verify_signature
+from authmd_cli.protocol.profiles import ID_JAG_URN
 from authmd_cli.sandbox import ids, shapes
 from authmd_cli.sandbox.core import Core, Reply
 from authmd_cli.sandbox.idjag import IdJag, check_claims, check_header, check_identity, fail, trusted_issuer
@@ -17,7 +18,6 @@ from authmd_cli.sandbox.wire import (
     string_member,
     www_authenticate_agent,
 )
-from authmd_cli.tokens import TokenError, peek, verify_signature
 
 
 def disabled(core: Core, method: str) -> ProtocolError:

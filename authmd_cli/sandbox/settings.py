@@ -13,10 +13,10 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from authmd_cli.profiles import PROFILES, Profile
+from authmd_cli.protocol.profiles import PROFILES, Profile
 
 if TYPE_CHECKING:
-    from authmd_cli.service_config import ServiceConfig
+    from authmd_cli.site.config import ServiceConfig
 
 SUPPORTED_PROFILES = ("v0.7-B", "v0.7-A")
 BUILTIN_PROVIDER_PATH = "/test-provider"  # its issuer is <origin>/test-provider
@@ -130,7 +130,7 @@ def settings_from_config(cfg: ServiceConfig, *, trusted: Mapping[str, TrustedPro
                          **overrides: Any) -> SandboxSettings:
     """Settings for a config already re-based on the served origin (`cfg.with_origin`). Every
     served path is taken from the same URLs `generate` publishes, so routes and documents agree."""
-    from authmd_cli.generate import as_metadata_url, prm_url
+    from authmd_cli.site.generate import as_metadata_url, prm_url
 
     profile = check_profile(cfg.profile)
     asrv = cfg.authorization_server

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import typer
 
-from authmd_cli.cli import _run
-from authmd_cli.errors import ConfigError, InputError, UnreachableError
+from authmd_cli.cli.runner import run
+from authmd_cli.core.errors import ConfigError, InputError, UnreachableError
 
 
 def _exit_code(body: object, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     with pytest.raises(typer.Exit) as info:
-        _run(body)  # type: ignore[arg-type]
+        run(body)  # type: ignore[arg-type]
     return info.value.exit_code, capsys.readouterr().err
 
 
@@ -78,7 +78,7 @@ def test_debug_env_reraises(monkeypatch: pytest.MonkeyPatch) -> None:
         raise RuntimeError("for developers")
 
     with pytest.raises(RuntimeError, match="for developers"):
-        _run(body)
+        run(body)
 
 
 def test_nonzero_result_becomes_the_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,7 +87,7 @@ def test_nonzero_result_becomes_the_exit_code(capsys: pytest.CaptureFixture[str]
 
 def test_zero_result_returns_normally(capsys: pytest.CaptureFixture[str]) -> None:
     # Exit 0 is a plain return (no typer.Exit raised, nothing printed); 1 is raised.
-    assert _run(lambda: 0) is None  # type: ignore[func-returns-value]
-    assert _run(lambda: None) is None  # type: ignore[func-returns-value]
+    assert run(lambda: 0) is None  # type: ignore[func-returns-value]
+    assert run(lambda: None) is None  # type: ignore[func-returns-value]
     assert capsys.readouterr() == ("", "")
     assert _exit_code(lambda: 1, capsys) == (1, "")

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from authmd_cli import __version__
-from authmd_cli.cli import app
+from authmd_cli.cli.app import app
 
 CLEAN = "# auth.md\n\nHello.\n"
 ERROR = "# auth.md\n\n<!-- authmd-disable TL999 -->\n\nHello.\n"  # TL004 (error) at 3:1
@@ -233,7 +233,7 @@ def test_list_rules_text(runner: CliRunner) -> None:
 
 
 def test_list_rules_json(runner: CliRunner) -> None:
-    from authmd_cli.rules import REGISTRY
+    from authmd_cli.lint.rules import REGISTRY
 
     result = runner.invoke(app, ["lint", "--list-rules", "--format", "json"])
     assert result.exit_code == 0
@@ -274,10 +274,10 @@ def test_tl006_rule_crash_is_a_diagnostic_exit_2_and_one_stderr_line(
     # when stdout is a machine report (json/sarif) that a CI log never shows.
     from collections.abc import Iterator
 
-    from authmd_cli.diagnostics import Severity
-    from authmd_cli.model import Document
-    from authmd_cli.rules import REGISTRY
-    from authmd_cli.rules.base import Finding, Rule, RuleContext
+    from authmd_cli.core.diagnostics import Severity
+    from authmd_cli.lint.rules import REGISTRY
+    from authmd_cli.lint.rules.base import Finding, Rule, RuleContext
+    from authmd_cli.protocol.model import Document
 
     def crashing(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         """Crashes on purpose.

@@ -6,8 +6,8 @@ import json
 
 from typer.testing import CliRunner
 
-from authmd_cli.cli import app
-from authmd_cli.config import schema_path
+from authmd_cli.cli.app import app
+from authmd_cli.lint.config import schema_path
 
 
 def test_list_text_has_the_lint_config_schema(runner: CliRunner) -> None:

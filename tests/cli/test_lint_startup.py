@@ -52,7 +52,7 @@ _OPENED = """
 import json, sys
 opened = []
 sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == "open" else None)
-from authmd_cli.lint import LintOptions, lint_paths
+from authmd_cli.lint.engine import LintOptions, lint_paths
 report = lint_paths([sys.argv[1]], LintOptions())
 print(json.dumps({"codes": [d.code for d in report.diagnostics],
                   "schemas": sorted({p.replace("\\\\", "/").rsplit("/", 1)[-1] for p in opened
@@ -74,7 +74,7 @@ def test_version_answers_without_importing_typer() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; sys.argv = ['authmd', '--version']; from authmd_cli.entry import main; main(); "
+    code = ("import sys; sys.argv = ['authmd', '--version']; from authmd_cli.cli.entry import main; main(); "
             "print('typer' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     from authmd_cli import __version__

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from authmd_cli.cli import app
+from authmd_cli.cli.app import app
+from authmd_cli.core.tokens import peek
 from authmd_cli.sandbox.defaults import default_config
 from authmd_cli.sandbox.server import start
-from authmd_cli.tokens import peek
 
 runner = CliRunner()
 READ_TIMEOUT = 20.0  # seconds a `serve` subprocess may take to print its next line

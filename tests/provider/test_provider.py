@@ -12,8 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from authmd_cli.profiles import ID_JAG_URN, REVOKED_EVENT_URI
-from authmd_cli.provider import (
+from authmd_cli.core.server import bind, in_thread, origin_of
+from authmd_cli.core.tokens import ALG, SET_TYP, mint, peek, read_private_key, sign, system_clock, verify_signature
+from authmd_cli.protocol.profiles import ID_JAG_URN, REVOKED_EVENT_URI
+from authmd_cli.provider.issuer import (
     IdJagRequest,
     build_set,
     check_switches,
@@ -23,9 +25,8 @@ from authmd_cli.provider import (
     provider_jwks,
 )
 from authmd_cli.sandbox.defaults import default_config
-from authmd_cli.sandbox.server import bind, in_thread, origin_of, start
+from authmd_cli.sandbox.server import start
 from authmd_cli.sandbox.settings import TrustedProvider
-from authmd_cli.tokens import ALG, SET_TYP, mint, peek, read_private_key, sign, system_clock, verify_signature
 
 
 def test_keygen_writes_0600_and_refuses_to_overwrite(tmp_path: Path) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from authmd_cli.diagnostics import Diagnostic, DocumentInfo, Finding, Location, Report, Severity
-from authmd_cli.rules.base import Rule
+from authmd_cli.core.diagnostics import Diagnostic, DocumentInfo, Finding, Location, Report, Severity
+from authmd_cli.lint.rules.base import Rule
 
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden" / "render"
 UPDATE_ENV = "AUTHMD_UPDATE_GOLDENS"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from authmd_cli.diagnostics import Diagnostic, Location, Report, Severity
+from authmd_cli.core.diagnostics import Diagnostic, Location, Report, Severity
 from authmd_cli.render import render
 from authmd_cli.render.github import annotation, escape_data, escape_property
 

@@ -6,7 +6,7 @@ import io
 import json
 from collections.abc import Callable
 
-from authmd_cli.diagnostics import REPORT_VERSION, Report
+from authmd_cli.core.diagnostics import REPORT_VERSION, Report
 from authmd_cli.render import render
 
 VERSION = "9.8.7"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from authmd_cli.diagnostics import Report
-from authmd_cli.errors import UsageError
+from authmd_cli.core.diagnostics import Report
+from authmd_cli.core.errors import UsageError
 from authmd_cli.render import FORMATS, RENDERERS, default_format, render
 
 # A fresh interpreter run from the repository root imports this checkout's authmd_cli.
@@ -50,12 +50,12 @@ def test_every_format_renders_an_empty_report(fmt: str) -> None:
 
 _PROBE = """
 import io, sys
-from authmd_cli.diagnostics import Report
+from authmd_cli.core.diagnostics import Report
 from authmd_cli.render import render
 before = set(sys.modules)
 render(Report(), sys.argv[1], stream=io.StringIO(), color=False, tool_version="0", environ={{}})
 new = sorted(m for m in set(sys.modules) - before
-             if m.startswith("authmd_cli.render.") or m == "rich" or m == "authmd_cli.rules")
+             if m.startswith("authmd_cli.render.") or m == "rich" or m == "authmd_cli.lint.rules")
 print(",".join(new))
 """
 
@@ -65,8 +65,8 @@ print(",".join(new))
     ("github", ["authmd_cli.render._common", "authmd_cli.render.github"]),
     # Uncoloured text is plain string formatting: rich is imported only to colour.
     ("text", ["authmd_cli.render._common", "authmd_cli.render.text"]),
-    # SARIF with no rule set describes the whole registry, so it loads the rule families.
-    ("sarif", ["authmd_cli.render._common", "authmd_cli.render.sarif", "authmd_cli.rules"]),
+    # The renderers sit below lint: even SARIF never loads the rule registry (the CLI passes it in).
+    ("sarif", ["authmd_cli.render._common", "authmd_cli.render.sarif"]),
 ])
 def test_only_the_chosen_renderer_is_imported(fmt: str, expected: list[str]) -> None:
     proc = subprocess.run([sys.executable, "-c", _PROBE.format(), fmt], capture_output=True, text=True,

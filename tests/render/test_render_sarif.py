@@ -11,16 +11,17 @@ import importlib.resources
 import io
 import json
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from jsonschema import Draft4Validator  # type: ignore[import-untyped]
 
-from authmd_cli.diagnostics import Diagnostic, Location, Report, Severity
+from authmd_cli.core.diagnostics import Diagnostic, Location, Report, Severity
+from authmd_cli.lint.rules.base import Rule
 from authmd_cli.render import render
 from authmd_cli.render.sarif import INFORMATION_URI, SARIF_SCHEMA, artifact_uri
-from authmd_cli.rules.base import Rule
 
 VERSION = "9.8.7"
 
@@ -59,13 +60,32 @@ def test_valid_against_schema(report: Report, rules: dict[str, Rule]) -> None:
 
 
 def test_valid_with_the_full_registry(report: Report) -> None:
-    from authmd_cli.rules import REGISTRY
+    from authmd_cli.lint.rules import REGISTRY
 
-    log = json.loads(sarif_of(report, None))  # None: the whole registry
+    log = json.loads(sarif_of(report, REGISTRY))
     assert_valid(log)
     described = [r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]]
     assert described == sorted(REGISTRY)
     assert len(described) > 0
+
+
+def test_without_a_catalogue_results_still_name_their_rule(report: Report) -> None:
+    """The renderer sits below lint and never loads the registry itself (the CLI passes it)."""
+    log = json.loads(sarif_of(report, None))
+    assert_valid(log)
+    run = log["runs"][0]
+    assert "rules" not in run["tool"]["driver"] or run["tool"]["driver"]["rules"] == []
+    assert run["results"] and all("ruleIndex" not in r and r["ruleId"] for r in run["results"])
+
+
+def test_cli_sarif_describes_the_whole_registry(tmp_path: Path) -> None:
+    from authmd_cli.cli.runner import emit
+    from authmd_cli.lint.rules import REGISTRY
+
+    out = tmp_path / "out.sarif"
+    emit(Report(), "sarif", output=str(out), color=False)
+    described = [r["id"] for r in json.loads(out.read_text())["runs"][0]["tool"]["driver"]["rules"]]
+    assert described == sorted(REGISTRY)
 
 
 def test_schema_catches_what_we_must_not_emit(report: Report, rules: dict[str, Rule]) -> None:

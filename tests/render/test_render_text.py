@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from authmd_cli.diagnostics import PROFILE_ORIGINS, Diagnostic, DocumentInfo, Location, Report, Severity
+from authmd_cli.core.diagnostics import PROFILE_ORIGINS, Diagnostic, DocumentInfo, Location, Report, Severity
 from authmd_cli.render import render
 from authmd_cli.render.text import document_line, should_color
 

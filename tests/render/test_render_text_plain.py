@@ -8,7 +8,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from authmd_cli.diagnostics import Diagnostic, DocumentInfo, Location, Report, Severity
+from authmd_cli.core.diagnostics import Diagnostic, DocumentInfo, Location, Report, Severity
 from authmd_cli.render import text as text_renderer
 
 # Values from documents we did not write: control characters, wide and combining characters,

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 
-from authmd_cli.profiles import ID_JAG_URN, JWT_BEARER_URN
-from authmd_cli.provider import IdJagRequest, mint_id_jag
+from authmd_cli.core.tokens import OffsetClock
+from authmd_cli.protocol.profiles import ID_JAG_URN, JWT_BEARER_URN
+from authmd_cli.provider.issuer import IdJagRequest, mint_id_jag
 from authmd_cli.sandbox.server import Sandbox
-from authmd_cli.tokens import OffsetClock
 
 BASE_TIME = 1_800_000_000.0  # a fixed instant (2027-01-15): wall time never reaches a test sandbox
 CODE_RE = re.compile(r'<div class="code">(\d{6})</div>')

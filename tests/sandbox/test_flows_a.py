@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sandbox_harness import Harness
 
-from authmd_cli.profiles import CLAIM_GRANT_URN, ID_JAG_URN
-from authmd_cli.provider import build_set, post_set
+from authmd_cli.protocol.profiles import CLAIM_GRANT_URN, ID_JAG_URN
+from authmd_cli.provider.issuer import build_set, post_set
 
 pytestmark = pytest.mark.e2e
 

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sandbox_harness import Harness
 
-from authmd_cli.generate import render_as_metadata, render_prm
+from authmd_cli.core.tokens import verify_signature
 from authmd_cli.sandbox.defaults import default_config
 from authmd_cli.sandbox.routes.hooks import attempt_token_from
-from authmd_cli.tokens import verify_signature
+from authmd_cli.site.generate import render_as_metadata, render_prm
 
 pytestmark = pytest.mark.e2e
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sandbox_harness import Harness
 
-from authmd_cli.provider import build_set, post_set
+from authmd_cli.provider.issuer import build_set, post_set
 
 pytestmark = pytest.mark.e2e
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from authmd_cli.core.tokens import OffsetClock, generate_signing_key
 from authmd_cli.sandbox import ceremony, ids, oauth, registration
 from authmd_cli.sandbox.core import Core
 from authmd_cli.sandbox.defaults import default_config
@@ -17,7 +18,6 @@ from authmd_cli.sandbox.routes.pages import safe_return_to
 from authmd_cli.sandbox.settings import SandboxSettings, settings_from_config
 from authmd_cli.sandbox.store import Store
 from authmd_cli.sandbox.wire import ProtocolError, parse_form, parse_json_object, www_authenticate_agent
-from authmd_cli.tokens import OffsetClock, generate_signing_key
 
 ORIGIN = "http://127.0.0.1:9"
 NOW = 1_800_000_000.0

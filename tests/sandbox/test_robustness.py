@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sandbox_harness import fixed_clock
 
-from authmd_cli.profiles import CLAIM_GRANT_URN, ID_JAG_URN, JWT_BEARER_URN
+from authmd_cli.protocol.profiles import CLAIM_GRANT_URN, ID_JAG_URN, JWT_BEARER_URN
 from authmd_cli.sandbox.defaults import default_config
 from authmd_cli.sandbox.server import start
 

@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from authmd_cli.lint import LintOptions, lint_paths
+from authmd_cli.lint.engine import LintOptions, lint_paths
 from authmd_cli.sandbox.defaults import default_config
 from authmd_cli.sandbox.server import start
-from authmd_cli.service_config import ServiceConfig, load_config_file
+from authmd_cli.site.config import ServiceConfig, load_config_file
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "authmd.yaml"
 

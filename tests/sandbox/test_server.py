@@ -7,10 +7,11 @@ import threading
 import pytest
 from sandbox_harness import fixed_clock
 
-from authmd_cli.provider import provider_app
+from authmd_cli.core.server import ServerStartError, bind, in_thread, wait_started
+from authmd_cli.core.tokens import generate_signing_key
+from authmd_cli.provider.issuer import provider_app
 from authmd_cli.sandbox.defaults import default_config
-from authmd_cli.sandbox.server import ServerStartError, bind, in_thread, start, wait_started
-from authmd_cli.tokens import generate_signing_key
+from authmd_cli.sandbox.server import start
 
 
 class NeverStarts:

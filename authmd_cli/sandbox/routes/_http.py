@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
+    from authmd_cli.core.tokens import Clock, OffsetClock, SigningKey
     from authmd_cli.sandbox.settings import SandboxSettings
-    from authmd_cli.tokens import Clock, OffsetClock, SigningKey
 
 log = logging.getLogger("authmd.serve")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1

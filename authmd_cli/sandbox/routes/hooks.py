@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from authmd_cli.provider import IdJagRequest, build_set, check_switches, mint_id_jag
+from authmd_cli.core.tokens import is_number
+from authmd_cli.provider.issuer import IdJagRequest, build_set, check_switches, mint_id_jag
 from authmd_cli.sandbox import ceremony
 from authmd_cli.sandbox.routes._http import AppContext, guarded, json_response, read_json
 from authmd_cli.sandbox.wire import ProtocolError, invalid_request, optional_string
-from authmd_cli.tokens import is_number
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from authmd_cli.core.tokens import jwks
 from authmd_cli.sandbox.routes._http import AppContext, json_response
 from authmd_cli.sandbox.settings import BUILTIN_PROVIDER_PATH
-from authmd_cli.tokens import jwks
 
 if TYPE_CHECKING:
     from starlette.requests import Request

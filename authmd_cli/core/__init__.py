@@ -1,0 +1,1 @@
+"""Shared plumbing: diagnostics, errors, exit codes, redaction, URLs, safe YAML, HTTP client, JWTs, files."""

@@ -1,0 +1,139 @@
+"""Rule registry and the context rules receive.
+
+A rule is a function decorated with `@rule(...)`; its docstring is its documentation
+(`authmd lint --explain CODE`). Rules only yield `Finding`s: the engine stamps code, name and
+(configured) severity. Registration is explicit: `authmd_cli.lint.rules` imports every family
+module (no directory scanning). Codes are never reused or renumbered: a retired rule keeps
+its entry with `retired=True`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from authmd_cli.core.diagnostics import Finding, Location, Severity
+from authmd_cli.core.pointer import escape_token
+from authmd_cli.protocol.model import Document
+from authmd_cli.protocol.profiles import Profile
+
+# What a rule looks at:
+#   "auth.md"  one auth.md Document (doc.auth is set)
+#   "json"     one PRM or AS-metadata Document (doc.json is set)
+#   "prm"      one PRM Document;  "as" one AS-metadata Document
+#   "any"      every Document (tool rules: unreadable, unparseable)
+#   "site"     a Site (cross-document rules), only when two or more artefacts are known
+Scope = Literal["auth.md", "json", "prm", "as", "any", "site"]
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Immutable inputs besides the document: effective profile, dialect, options."""
+
+    profile: Profile  # effective profile (pinned, else detected, else latest)
+    pinned: bool  # the user pinned the profile (--profile / config)
+    dialect: str | None = None
+    allowed_extension_keys: frozenset[str] = frozenset()
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+Check = Callable[..., Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    scope: Scope
+    family: str
+    spec: str  # SPEC / RFC reference
+    check: Check
+    aliases: tuple[str, ...] = ()
+    retired: bool = False
+    # Runs under the no-registration profile too (SPEC §14 D13: only Markdown, H1, JSON validity
+    # and declaration rules apply there, plus the stub checks that hold under every profile).
+    no_registration: bool = False
+
+    @property
+    def doc(self) -> str:
+        return inspect.cleandoc(self.check.__doc__ or "")
+
+    @property
+    def summary(self) -> str:
+        return self.doc.splitlines()[0] if self.doc else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "scope": self.scope,
+            "family": self.family,
+            "spec": self.spec,
+            "summary": self.summary,
+            "aliases": list(self.aliases),
+        }
+
+
+REGISTRY: dict[str, Rule] = {}
+_BY_NAME: dict[str, str] = {}
+_CODE_RE = re.compile(r"^[A-Z]{2}\d{3}$")
+_NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def rule(code: str, name: str, severity: Severity, *, scope: Scope, spec: str,
+         aliases: tuple[str, ...] = (), no_registration: bool = False) -> Callable[[Check], Check]:
+    """Register a rule. Family = the module's last dotted component."""
+
+    def deco(fn: Check) -> Check:
+        if not _CODE_RE.match(code):
+            raise ValueError(f"bad rule code {code!r}")
+        if not _NAME_RE.match(name):
+            raise ValueError(f"bad rule name {name!r}")
+        if code in REGISTRY or name in _BY_NAME:
+            raise ValueError(f"duplicate rule {code} / {name}")
+        family = fn.__module__.rsplit(".", 1)[-1]
+        REGISTRY[code] = Rule(code, name, severity, scope, family, spec, fn, aliases,
+                              no_registration=no_registration or family == "tool")
+        _BY_NAME[name] = code
+        for alias in aliases:
+            _BY_NAME[alias] = code
+        return fn
+
+    return deco
+
+
+def lookup(code_or_name: str) -> Rule | None:
+    key = code_or_name.strip()
+    if key.upper() in REGISTRY:
+        return REGISTRY[key.upper()]
+    code = _BY_NAME.get(key.lower())
+    return REGISTRY[code] if code else None
+
+
+def at(doc: Document, line: int | None = None, column: int | None = None,
+       pointer: str | None = None) -> Location:
+    """A location in `doc`; for JSON documents a pointer is turned into line/column."""
+    if pointer is not None and line is None and doc.json is not None:
+        pos = doc.json.position(pointer)
+        if pos:
+            line, column = pos
+    return Location(doc.source, line, column, pointer)
+
+
+def key_at(doc: Document, pointer: str) -> Location:
+    """Location of a member's *key* (for unknown or misplaced members)."""
+    if doc.json is not None:
+        pos = doc.json.position(pointer, key=True)
+        if pos:
+            return Location(doc.source, pos[0], pos[1], pointer)
+    return Location(doc.source, None, None, pointer)
+
+
+def escape_pointer_token(token: str) -> str:
+    """RFC 6901 §3 escaping of one reference token (kept for the rule modules)."""
+    return escape_token(token)

@@ -1,0 +1,1 @@
+"""The test identity provider: keys, JWKS, ID-JAG and SET minting, and its commands."""

@@ -1,0 +1,129 @@
+"""Bodies of `authmd provider …` (keygen, jwks, mint, serve, revoke): `cli/provider.py` only parses options
+and calls these. The provider's logic is in provider.py; this module reads key files, checks
+options and reports.
+
+Output goes through the `echo` callable passed in; nothing here exits. Errors are
+`AuthmdError`s, mapped to exit codes by `cli/runner.py`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from authmd_cli.core.errors import InputError, OutputError, UnreachableError, UsageError
+from authmd_cli.core.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from authmd_cli.core.tokens import SigningKey
+
+Echo = Callable[[str], None]
+
+
+def _check_url(value: str, option: str) -> None:
+    from urllib.parse import urlsplit
+
+    u = urlsplit(value)
+    if u.scheme not in ("http", "https") or not u.netloc:
+        raise UsageError(f"{option} {value!r}: expected an absolute http(s) URL")
+
+
+def _key(path: Path) -> SigningKey:
+    from authmd_cli.core.tokens import read_private_key
+
+    try:
+        return read_private_key(path)
+    except FileNotFoundError:
+        raise InputError("no such key file (create one with `authmd provider keygen`)", source=str(path)) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"not a usable ES256 private key: {exc}", source=str(path)) from None
+
+
+def keygen_command(*, key: Path, force: bool, echo: Echo) -> int:
+    from authmd_cli.provider.issuer import keygen
+
+    if key.exists() and not force:
+        raise OutputError("exists; pass --force to replace the key", source=str(key))
+    try:
+        made = keygen(key, overwrite=force)
+    except OSError as exc:
+        raise OutputError(f"cannot write the key: {exc.strerror or exc}", source=str(key)) from None
+    echo(f"wrote {key} (ES256, mode 0600), kid {made.kid}")
+    return ExitCode.OK
+
+
+def jwks_command(*, key: Path, echo: Echo) -> int:
+    from authmd_cli.provider.issuer import provider_jwks
+
+    echo(json.dumps(provider_jwks(_key(key)), indent=2))
+    return ExitCode.OK
+
+
+def mint_command(*, key: Path, issuer: str, aud: str, sub: str, email: str | None, client_id: str | None,
+                 resource: str | None, auth_age: int, ttl: int, omit: Sequence[str], spoil: Sequence[str],
+                 as_json: bool, echo: Echo) -> int:
+    from authmd_cli.core.tokens import system_clock
+    from authmd_cli.provider.issuer import IdJagRequest, check_switches, mint_id_jag_with_claims
+
+    try:
+        o, s = check_switches(omit, spoil)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if email is None and "email" not in o:
+        # SPEC §8.2/§14 D21: an ID-JAG without a verified email is refused (missing_verified_email);
+        # leaving it out must be a deliberate negative test, not a forgotten flag.
+        raise UsageError("--email is required (an ID-JAG carries the user's verified email, SPEC §8.2); "
+                         "pass --omit email to mint one without it")
+    req = IdJagRequest(issuer=issuer, aud=aud, sub=sub, email=email, client_id=client_id, resource=resource,
+                       auth_age=auth_age, ttl=ttl, omit=o, spoil=s)
+    now = system_clock()
+    token, claims = mint_id_jag_with_claims(_key(key), req, now)
+    if as_json:
+        echo(json.dumps({"assertion_type": "urn:ietf:params:oauth:token-type:id-jag", "assertion": token,
+                         "expires_in": ttl, "claims": claims}, indent=2))
+    else:
+        echo(token)
+    return ExitCode.OK
+
+
+def provider_serve_command(*, key: Path, host: str, port: int, issuer: str | None, echo: Echo) -> int:
+    from authmd_cli.core.server import bind, origin_of, serve_until_signal
+    from authmd_cli.provider.issuer import provider_app
+
+    if issuer is not None:
+        _check_url(issuer, "--issuer")
+
+    signing = _key(key)
+    sock = bind(host, port)
+    iss = (issuer or origin_of(sock, host)).rstrip("/")
+    app = provider_app(signing, iss)
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", server_header=False))
+    echo(f"authmd test provider {iss}: JWKS at {iss}/.well-known/jwks.json (kid {signing.kid})")
+    echo("Press Ctrl-C to stop.")
+    try:
+        serve_until_signal(server, sock)
+    finally:
+        sock.close()
+    return ExitCode.OK
+
+
+def revoke_command(*, key: Path, issuer: str, aud: str, sub: str, events_url: str, echo: Echo) -> int:
+    """Sign a revocation SET and POST it (RFC 8935); report the receiver's answer."""
+    from authmd_cli.core import net
+    from authmd_cli.core.tokens import system_clock
+    from authmd_cli.provider.issuer import build_set, post_set
+
+    _check_url(events_url, "--events-url")
+    token = build_set(_key(key), issuer=issuer, aud=aud, sub=sub, now=system_clock())
+    try:
+        result = post_set(events_url, token)
+    except net.HTTPError as exc:
+        raise UnreachableError(f"cannot deliver the SET: {type(exc).__name__}", source=events_url) from None
+    echo(f"{events_url}: HTTP {result.status}" + (" (accepted)" if result.status == 202 else ""))
+    if result.body:
+        echo(result.body)
+    return ExitCode.OK if result.status == 202 else ExitCode.FINDINGS

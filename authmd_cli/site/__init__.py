@@ -1,0 +1,1 @@
+"""`authmd init`: the service config (authmd.yaml), the generators, safe file writing and the wizard."""
