@@ -462,7 +462,7 @@ class _Walk:
                 if fetchable(url) and url not in seen:
                     seen.add(str(url))
                     served_jobs.append((role, asyncio.ensure_future(
-                        f.fetch(f"endpoint:{role}", str(url), after=after, note="is it served? (GET)"))))
+                        f.fetch(f"endpoint:{role}", str(url), after=after, note="served? read-only GET"))))
         await asyncio.gather(*jobs, *(j for _, j in served_jobs))
         skill = skill_job.result() if skill_job else None
         if skill is not None:
