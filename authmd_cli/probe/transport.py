@@ -83,6 +83,8 @@ def _failure(ex: Exchange) -> Iterator[Found]:
 def _redirects(ex: Exchange) -> Iterator[Found]:
     if not ex.redirects or ex.step == "openid-configuration":
         return
+    if ex.failure is not None and ex.failure.kind in _LOOPS:
+        return  # PR005 says it
     chain = [h.url for h in ex.hops]
     downgrade = any(urlsplit(a).scheme == "https" and urlsplit(b).scheme == "http" for a, b in pairwise(chain))
     cross = {origin(u) for u in chain} != {origin(chain[0])}
@@ -148,31 +150,36 @@ def _rate_limited(ex: Exchange) -> Iterator[Found]:
 
 
 def _documents(d: Discovery) -> Iterator[Found]:
-    skip = {id(e) for e in d.exchanges if e.status in (429,) or e.failure is not None}
+    # Failures and rate limits are reported per exchange (PR001/PR011/PR005/PR021, PR016).
+    skip = {id(e) for e in d.exchanges
+            if e.failure is not None or e.status == 429 or (e.status == 503 and e.header("retry-after"))}
     auth = d.auth_md
     if auth is not None and id(auth) not in skip and not auth.ok:
         yield "PR002", Finding(f"auth.md answered {_status_text(auth)} at {inline(auth.url, width=100)}", _at(auth),
                                hint="publish the auth.md at the service root, `/auth.md`")
-    for ex in d.prm_attempts:
-        if id(ex) not in skip and ex.status is not None and ex.status >= 500:
-            yield "PR002", Finding(f"the PRM URL answered {ex.status}", _at(ex), hint="serve the PRM with 200")
-    if d.prm is None and not d.no_registration and d.prm_attempts and not any(id(e) in skip for e in d.prm_attempts):
+    # A 5xx is the cause and is reported as such; "not found anywhere" only when every location
+    # answered (404s): one finding for one fact.
+    prm_5xx = [e for e in d.prm_attempts if id(e) not in skip and e.status is not None and e.status >= 500]
+    for ex in prm_5xx:
+        yield "PR002", Finding(f"the PRM URL answered {ex.status}", _at(ex), hint="serve the PRM with 200")
+    if d.prm is None and not d.no_registration and d.prm_attempts and not prm_5xx and not any(
+            id(e) in skip for e in d.prm_attempts):
         tried = ", ".join(f"{inline(e.url, width=90)} ({_status_text(e)})" for e in d.prm_attempts)
         yield "PR002", Finding(f"no Protected Resource Metadata found; tried {tried}", _at(d.prm_attempts[-1]),
                                hint="serve it at the RFC 9728 well-known URL of the API and name it in the 401 "
                                     "challenge")
     elif d.prm is not None and d.prm_via != VIA_CHALLENGE and d.resource_metadata:
         bad = next((e for e in d.prm_attempts if e.url == d.resource_metadata and not e.ok), None)
-        if bad is not None and id(bad) not in skip:
+        if bad is not None and id(bad) not in skip and bad not in prm_5xx:
             yield "PR002", Finding(f"the PRM URL the 401 challenge names answered {_status_text(bad)}; found it at "
                                    f"{inline(d.prm.url, width=90)} instead", _at(bad),
                                    hint="make `resource_metadata` the URL that serves the PRM")
     for server in d.servers:
-        for ex in server.attempts:
-            if id(ex) not in skip and ex.status is not None and ex.status >= 500:
-                yield "PR002", Finding(f"the AS metadata URL answered {ex.status}", _at(ex),
-                                       hint="serve the metadata with 200")
-        if server.document is None and not d.no_registration and server.attempts and not any(
+        as_5xx = [e for e in server.attempts if id(e) not in skip and e.status is not None and e.status >= 500]
+        for ex in as_5xx:
+            yield "PR002", Finding(f"the AS metadata URL answered {ex.status}", _at(ex),
+                                   hint="serve the metadata with 200")
+        if server.document is None and not d.no_registration and server.attempts and not as_5xx and not any(
                 id(e) in skip for e in server.attempts):
             tried = ", ".join(f"{inline(e.url, width=90)} ({_status_text(e)})" for e in server.attempts)
             yield "PR002", Finding(f"no AS metadata for {inline(server.identifier)}; tried {tried}",
@@ -209,8 +216,9 @@ def _challenge(d: Discovery) -> Iterator[Found]:
     elif not urlsplit(rm).scheme:
         problem = f"names a relative resource_metadata {inline(rm)}"
     else:
-        if d.resource_metadata and urlsplit(d.resource_metadata).scheme == "http" and not is_loopback_host(
-                urlsplit(d.resource_metadata).hostname):
+        rm_parts = urlsplit(d.resource_metadata or "")
+        if rm_parts.scheme == "http" and not is_loopback_host(rm_parts.hostname) and (
+                origin(d.resource_metadata or "") != d.target.origin):  # a plain-http target is one finding
             yield "PR006", Finding(f"the 401 challenge names a plain-http PRM URL {inline(d.resource_metadata)}",
                                    _at(ex), hint="use the https URL of the PRM")
         return

@@ -7,13 +7,14 @@ binding): path -> `Answer` (status, headers, body) or a `Behaviour` name for the
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -29,6 +30,7 @@ class Answer:
     body: bytes | str | dict[str, Any] | list[Any] = b""
     headers: dict[str, str] = field(default_factory=dict)
     behaviour: str | None = None  # "drip", "endless", "reset", "gzip-bomb", "hang"
+    first: Answer | None = None  # answered once, before this one (e.g. a 429 then the document)
 
     def payload(self) -> bytes:
         if isinstance(self.body, dict | list):
@@ -55,7 +57,11 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         self.server.requests.append((self.command, self.path))
-        answer = self.server.routes.get(self.path.split("?", 1)[0])
+        key = self.path.split("?", 1)[0]
+        answer = self.server.routes.get(key)
+        if answer is not None and answer.first is not None:
+            self.server.routes[key] = replace(answer, first=None)
+            answer = answer.first
         if answer is None:
             answer = Answer(404, "not found", {"Content-Type": "text/plain"})
         if answer.behaviour is not None:
@@ -117,13 +123,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _gzip_bomb(self, answer: Answer) -> None:
-        body = gzip.compress(b" " * (50 * 1024 * 1024), compresslevel=9)  # ~50 KB on the wire
+        body = gzip_bomb()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """~50 KB of gzip that inflates to 50 MB."""
+    return gzip.compress(b" " * (50 * 1024 * 1024), compresslevel=9)
 
 
 class _Site(ThreadingHTTPServer):
@@ -145,6 +157,21 @@ class Site:
     @property
     def port(self) -> int:
         return int(self.server.server_address[1])
+
+
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _local_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if host not in ("127.0.0.1", "localhost", "::1", b"127.0.0.1", None):
+        raise socket.gaierror(socket.EAI_NONAME, f"tests/probe resolve only loopback names, not {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A probe test that followed a URL off 127.0.0.1 fails here instead of sending traffic out."""
+    monkeypatch.setattr(socket, "getaddrinfo", _local_only)
 
 
 @pytest.fixture
@@ -184,3 +211,52 @@ def sandbox() -> Iterator[Callable[[str], str]]:
     yield factory
     for ctx in reversed(contexts):
         ctx.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------------------- a clean site, and probing it
+
+CACHED = {"Cache-Control": "public, max-age=300"}
+ENDPOINT_PATHS = ("/agent/identity", "/agent/identity/claim", "/agent/event/notify", "/oauth2/token", "/oauth2/revoke")
+
+
+def clean_routes(origin: str, profile: str = "v0.7-B") -> Routes:
+    """What a correct service serves (the generator's documents for `origin`), with the API at
+    /api answering 401 + challenge and POST-only endpoints answering 405 to a GET."""
+    from authmd_cli.site.generate import render_site
+
+    cfg = default_config(profile).with_origin(origin)
+    routes: Routes = {}
+    for path, text in render_site(cfg).items():
+        ctype = "text/markdown; charset=utf-8" if path.endswith(".md") else "application/json"
+        routes["/" + path] = Answer(200, text, {"Content-Type": ctype, **CACHED})
+    challenge = f'Bearer resource_metadata="{origin}/.well-known/oauth-protected-resource/api"'
+    routes["/api"] = Answer(401, '{"error": "unauthorized", "message": "token required"}',
+                            {"Content-Type": "application/json", "WWW-Authenticate": challenge})
+    for path in ENDPOINT_PATHS:
+        routes[path] = Answer(405, "", {"Allow": "POST"})
+    return routes
+
+
+def json_of(routes: Routes, path: str) -> dict[str, Any]:
+    body = routes[path].body
+    value = json.loads(body if isinstance(body, str | bytes) else json.dumps(body))
+    assert isinstance(value, dict)
+    return value
+
+
+def probe(target: str, *, timeout: float = 5.0, deadline: float = 20.0, max_bytes: int = 1024 * 1024,
+          allow_private: bool = True, **kw: Any) -> Any:
+    """One live probe of `target` (a ProbeReport)."""
+    from authmd_cli.core.net import FetchLimits
+    from authmd_cli.probe.run import ProbeOptions, probe_targets
+    from authmd_cli.probe.target import parse_target
+
+    opts = ProbeOptions(limits=FetchLimits(allow_private=allow_private, timeout=timeout, max_bytes=max_bytes,
+                                           retry_after_max=kw.pop("retry_after_max", 10.0)),
+                        deadline_s=deadline, **kw)
+    return probe_targets([parse_target(target)], opts)[0]
+
+
+def findings(report: Any) -> list[tuple[str, str, str, int | None]]:
+    """(code, severity, source, line) of every diagnostic, in report order."""
+    return [(d.code, d.severity.value, d.location.source, d.location.line) for d in report.report.diagnostics]
