@@ -32,14 +32,23 @@ class Fetcher(Protocol):
 
 @dataclass
 class _Recorder:
-    exchanges: list[Exchange] = field(default_factory=list)
+    """Numbers each request when it is *sent* and keeps `exchanges` in that order, so the trace
+    (and a replay of it) does not depend on which concurrent answer came first."""
 
-    def _record(self, step: str, method: str, url: str, hops: Sequence[Hop], *, side_effect: bool,
+    exchanges: list[Exchange] = field(default_factory=list)
+    _sent: int = 0
+
+    def _reserve(self) -> int:
+        self._sent += 1
+        return self._sent - 1
+
+    def _record(self, index: int, step: str, method: str, url: str, hops: Sequence[Hop], *, side_effect: bool,
                 after: Exchange | None, note: str, headers: Mapping[str, str] | None) -> Exchange:
-        ex = Exchange(len(self.exchanges), step, method, url, tuple(hops), side_effect,
+        ex = Exchange(index, step, method, url, tuple(hops), side_effect,
                       after.index if after is not None else None, note,
                       tuple((headers or {}).items()))
         self.exchanges.append(ex)
+        self.exchanges.sort(key=lambda e: e.index)
         return ex
 
 
@@ -66,8 +75,10 @@ class LiveFetcher(_Recorder):
         if method == "GET" and not headers:
             pending = asyncio.get_running_loop().create_future()
             self._gets[url] = pending
+        index = self._reserve()
         hops = await self._hops(method, url, headers, content)
-        ex = self._record(step, method, url, hops, side_effect=side_effect, after=after, note=note, headers=headers)
+        ex = self._record(index, step, method, url, hops, side_effect=side_effect, after=after, note=note,
+                          headers=headers)
         if pending is not None:
             pending.set_result(ex)
         return ex
@@ -98,19 +109,29 @@ class ReplayFetcher(_Recorder):
     def __init__(self, recorded: Sequence[Exchange]) -> None:
         super().__init__()
         self._left: list[Exchange] = list(recorded)
+        self._gets: dict[str, Exchange] = {}
 
     async def fetch(self, step: str, url: str, *, method: str = "GET", headers: Mapping[str, str] | None = None,
                     content: bytes | None = None, side_effect: bool = False, after: Exchange | None = None,
                     note: str = "") -> Exchange:
+        shared = method == "GET" and not headers
+        if shared and url in self._gets:  # a GET made once live and shared: shared again
+            return self._gets[url]
+        index = self._reserve()
+        hops: tuple[Hop, ...] | None = None
         for i, ex in enumerate(self._left):
             if ex.method == method and ex.url == url:
+                hops = ex.hops
                 del self._left[i]
-                return self._record(step, method, url, ex.hops, side_effect=side_effect, after=after, note=note,
-                                    headers=headers)
-        done = next((ex for ex in self.exchanges if ex.method == method and ex.url == url and method == "GET"),
-                    None)
-        if done is not None:  # a GET made once live and shared: shared again
-            return done
-        hop = Hop(method, url, failure=Failure("not-in-snapshot", f"the snapshot holds no {method} {url}"))
-        return self._record(step, method, url, [hop], side_effect=side_effect, after=after, note=note,
-                            headers=headers)
+                break
+        if hops is None:
+            hops = (Hop(method, url, failure=Failure("not-in-snapshot", f"the snapshot holds no {method} {url}")),)
+        answer = Exchange(index, step, method, url, hops, side_effect, after.index if after is not None else None,
+                          note, tuple((headers or {}).items()))
+        if shared:
+            self._gets[url] = answer
+        # Yield once, as a live request does, so concurrent requests are numbered in the same order.
+        await asyncio.sleep(0)
+        self.exchanges.append(answer)
+        self.exchanges.sort(key=lambda e: e.index)
+        return answer

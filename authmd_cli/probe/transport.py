@@ -219,7 +219,7 @@ def _challenge(d: Discovery) -> Iterator[Found]:
         rm_parts = urlsplit(d.resource_metadata or "")
         if rm_parts.scheme == "http" and not is_loopback_host(rm_parts.hostname) and (
                 origin(d.resource_metadata or "") != d.target.origin):  # a plain-http target is one finding
-            yield "PR006", Finding(f"the 401 challenge names a plain-http PRM URL {inline(d.resource_metadata)}",
+            yield "PR006", Finding(f"the 401 challenge names a plain-http PRM URL {inline(rm)}",
                                    _at(ex), hint="use the https URL of the PRM")
         return
     yield "PR008", Finding(f"the 401 from {inline(ex.url, width=100)} {problem}{fallback}", _at(ex),
