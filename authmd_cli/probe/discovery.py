@@ -297,6 +297,9 @@ class _Walk:
 
         if ex is None or not ex.ok:
             return None
+        known = self.docs.get(role)
+        if known is not None and known.source == ex.url:
+            return known  # parsed once (the auth.md is parsed as soon as it arrives)
         kind = {"prm": DocKind.PRM, "as": DocKind.AS_METADATA, "auth.md": DocKind.AUTH_MD,
                 "skill": DocKind.AUTH_MD}.get(role.split(":", 1)[0], DocKind.JSON)
         doc = load_document(ex.url, ex.body, kind=kind)
@@ -346,7 +349,12 @@ class _Walk:
 
     async def run(self) -> Discovery:
         t, f = self.t, self.f
-        auth_task = asyncio.ensure_future(f.fetch("auth.md", t.auth_md_url, note="the service root"))
+        async def fetch_auth_md() -> Exchange:
+            ex = await f.fetch("auth.md", t.auth_md_url, note="the service root")
+            self.load("auth.md", ex)  # parsed while the other requests are in flight
+            return ex
+
+        auth_task = asyncio.ensure_future(fetch_auth_md())
         api = self.o.api or t.api
         challenge: Exchange | None = None
         rm: str | None = None

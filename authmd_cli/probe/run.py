@@ -66,22 +66,24 @@ async def probe_targets_async(targets: Sequence[Target], options: ProbeOptions, 
     gate = asyncio.Semaphore(max(1, options.concurrency))
     results: list[ProbeReport | None] = [None] * len(targets)
 
-    async with net.async_client(timeout=options.limits.timeout, max_bytes=options.limits.max_bytes,
-                                transport=transport) as client:
-        async def one(i: int, target: Target) -> None:
-            async with gate:
+    async def one(i: int, target: Target) -> None:
+        async with gate:
+            # A client (connection pool) per walk: targets are different hosts, and one shared pool
+            # of hundreds of connections costs httpcore more bookkeeping than the requests.
+            async with net.async_client(timeout=options.limits.timeout, max_bytes=options.limits.max_bytes,
+                                        transport=transport, max_connections=16) as client:
                 fetcher = LiveFetcher(client, options.limits, deadline=time.monotonic() + options.deadline_s)
                 report = await probe_one(target, fetcher, options)
-                if options.save is not None:
-                    from authmd_cli.probe.snapshot import save
+            if options.save is not None:
+                from authmd_cli.probe.snapshot import save
 
-                    where = options.save if len(targets) == 1 else options.save / f"{i:03d}-{target.key}"
-                    save(where, target, report.discovery.exchanges)
-                results[i] = report
-                if on_done is not None:
-                    on_done(i, report)
+                where = options.save if len(targets) == 1 else options.save / f"{i:03d}-{target.key}"
+                save(where, target, report.discovery.exchanges)
+            results[i] = report
+            if on_done is not None:
+                on_done(i, report)
 
-        await asyncio.gather(*(one(i, t) for i, t in enumerate(targets)))
+    await asyncio.gather(*(one(i, t) for i, t in enumerate(targets)))
     return [r for r in results if r is not None]
 
 
