@@ -58,7 +58,7 @@ def _explain(ref: str, fmt: str) -> int:
 
 def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, ...],
                ignore: tuple[str, ...], strict: bool | None, fmt: str | None, config: str | None,
-               no_config: bool, output: str | None, color: bool | None) -> int:
+               no_config: bool, output: str | None, color: bool | None, snapshot: str | None = None) -> int:
     from authmd_cli.lint.config import Overrides, resolve_settings
     from authmd_cli.lint.engine import lint_paths
     from authmd_cli.render import default_format
@@ -69,7 +69,14 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
         isolated=no_config,
         overrides=Overrides(profile=profile, select=select, ignore=ignore, strict=strict, format=fmt),
     )
-    report = lint_paths(list(paths) or ["."], settings.options, read_stdin=read_stdin)
+    if snapshot is not None:
+        if paths:
+            raise UsageError("--snapshot DIR lints a saved probe; give no paths with it")
+        from authmd_cli.probe.run import replay_report
+
+        report = replay_report(Path(snapshot), settings.options)
+    else:
+        report = lint_paths(list(paths) or ["."], settings.options, read_stdin=read_stdin)
     emit(report, settings.format or default_format(os.environ), output=output, color=color)
     internal = [d for d in report.diagnostics if d.code == "TL006"]
     if internal:
@@ -119,6 +126,9 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
     explain: Annotated[str | None, typer.Option(
         "--explain", metavar="CODE|NAME", help="Print a rule's documentation and exit.",
         show_default=False)] = None,
+    snapshot: Annotated[str | None, typer.Option(
+        "--snapshot", metavar="DIR", help="Lint what `authmd probe --save DIR` fetched, offline (with the "
+                                          "probe's transport findings).", show_default=False)] = None,
 ) -> None:
     """Check auth.md files and their discovery documents.
 
@@ -134,7 +144,7 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
             return _explain(explain, chosen or "text")
         return _lint_body(paths or [], profile=profile, select=split_list(select),
                           ignore=split_list(ignore), strict=strict, fmt=chosen, config=config,
-                          no_config=no_config, output=output, color=color)
+                          no_config=no_config, output=output, color=color, snapshot=snapshot)
 
     run(body)
 

@@ -19,6 +19,7 @@ from authmd_cli.probe.target import Target
 if TYPE_CHECKING:
     import httpx
 
+    from authmd_cli.core.diagnostics import Report
     from authmd_cli.core.net import FetchLimits
     from authmd_cli.probe.fetch import Fetcher
 
@@ -109,3 +110,15 @@ def replay(directory: Path, options: ProbeOptions) -> list[ProbeReport]:
         return out
 
     return asyncio.run(go())
+
+
+def replay_report(directory: Path, lint: LintOptions) -> Report:
+    """`authmd lint --snapshot DIR`: the findings of every saved target as one lint report."""
+    from authmd_cli.core.diagnostics import Report
+    from authmd_cli.core.net import FetchLimits
+
+    merged = Report()
+    for report in replay(directory, ProbeOptions(limits=FetchLimits(), lint=lint)):
+        merged.documents.extend(report.report.documents)
+        merged.extend(report.report.diagnostics)
+    return merged.sorted()

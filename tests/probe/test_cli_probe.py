@@ -138,3 +138,14 @@ def test_lint_explains_and_lists_probe_rules() -> None:
     assert explained.output.startswith("PR009 resource-identity\nseverity: error\nscope: probe\n")
     listed = runner.invoke(app, ["lint", "--list-rules"])
     assert "PR013  endpoint-not-served" in listed.output.replace("   ", "  ")
+
+
+def test_lint_snapshot_lints_what_the_probe_saved(site: SiteFactory, tmp_path: Path) -> None:
+    s = site(lambda o: {**clean_routes(o), "/oauth2/revoke": Answer(404, "x", {"Content-Type": "text/plain"})})
+    invoke(*LOCAL, "--save", str(tmp_path / "snap"), f"{s.origin}/api")
+    result = CliRunner().invoke(app, ["lint", "--no-config", "-f", "json", "--snapshot", str(tmp_path / "snap")])
+    doc = json.loads(result.output)
+    assert result.exit_code == 1
+    assert [(d["code"], d["location"]["source"]) for d in doc["diagnostics"]] == [
+        ("PR013", f"{s.origin}/oauth2/revoke")]
+    assert len(doc["documents"]) == 3

@@ -396,3 +396,30 @@ def test_pr021_redirect_to_a_private_address_is_refused_no_line() -> None:
                       failures={f"{origin}/auth.md": ("private-address", "169.254.169.254 resolves to "
                                                       "169.254.169.254, a link-local address; refused")})
     assert [f for f in findings(report) if f[0].startswith("PR")] == [("PR021", "error", f"{origin}/auth.md", None)]
+
+
+def test_documents_that_disagree_are_lints_cross_document_findings_at_their_line(site: SiteFactory) -> None:
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)
+        as_meta = json_of(routes, AS)
+        as_meta["token_endpoint"] = f"{o}/oauth/token"  # the auth.md still shows /oauth2/token
+        routes[AS] = json_answer(as_meta, **CACHED)
+        routes["/oauth/token"] = Answer(405, "", {"Allow": "POST"})
+        return routes
+    s = site(build)
+    got = findings(probe(f"{s.origin}/api"))
+    assert got and {f[0] for f in got} == {"XD005"} and all(f[2] == f"{s.origin}/auth.md" and f[3] for f in got)
+
+
+def test_a_vendor_dialect_is_named_in_the_report(site: SiteFactory) -> None:
+    def build(o: str) -> Routes:
+        meta = {"issuer": o, "agent_auth": {
+            "skill": "Register with our agent API", "register_uri": f"{o}/agents/register",
+            "claim_uri": f"{o}/agents/claim", "complete_uri": f"{o}/agents/complete",
+            "identity_types_supported": ["user_claimed", "agent_verified"],
+            "user_claimed_supported": ["anonymous", "email_required"]}}
+        return {AS: json_answer(meta, **CACHED)}
+    s = site(build)
+    report = probe(s.origin)
+    assert report.discovery.dialect == "noform"
+    assert report.to_dict("x")["generation"]["dialect"] == "noform"
