@@ -180,7 +180,8 @@ def async_client(*, timeout: float = DEFAULT_TIMEOUT, follow_redirects: bool = F
 
 
 class FetchError(Exception):
-    """Why a fetch produced no usable response. `kind` is stable (reports and tests name it):
+    """Why a fetch produced no usable response (the message does not repeat the URL, which the
+    hop carries). `kind` is stable (reports and tests name it):
     "invalid-url", "credentials-in-url", "scheme", "private-address", "dns", "connect", "tls",
     "timeout", "reset", "protocol", "too-large", "encoding", "redirect-loop", "too-many-redirects",
     "redirect-location"."""
@@ -292,7 +293,7 @@ class _Decoder:
     def __init__(self, encoding: str, max_bytes: int, url: str) -> None:
         codings = [c.strip().lower() for c in encoding.split(",") if c.strip() and c.strip().lower() != "identity"]
         if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
-            raise FetchError("encoding", f"unsupported Content-Encoding {encoding!r} from {url}")
+            raise FetchError("encoding", f"unsupported Content-Encoding {encoding!r}")
         self._coding = codings[0] if codings else None
         self._z = zlib.decompressobj(16 + zlib.MAX_WBITS) if self._coding in ("gzip", "x-gzip") else (
             zlib.decompressobj() if self._coding == "deflate" else None)
@@ -301,7 +302,7 @@ class _Decoder:
         self.out = bytearray()
 
     def _too_large(self) -> FetchError:
-        return FetchError("too-large", f"the body of {self._url} is larger than {self._max} bytes"
+        return FetchError("too-large", f"the body is larger than {self._max} bytes"
                           + (" once decompressed" if self._coding else ""))
 
     def feed(self, chunk: bytes) -> None:
@@ -320,7 +321,7 @@ class _Decoder:
                 self._z = zlib.decompressobj(-zlib.MAX_WBITS)
                 self.feed(chunk)
                 return
-            raise FetchError("encoding", f"the {self._coding} body of {self._url} is corrupt") from None
+            raise FetchError("encoding", f"the {self._coding} body is corrupt") from None
         if len(data) > room:  # output stopped at max_length: there is more than the cap allows
             raise self._too_large()
         self.out += data
@@ -338,23 +339,23 @@ def _classify(exc: BaseException, url: str) -> FetchError:
     if isinstance(exc, FetchError):
         return exc
     if isinstance(exc, ResponseTooLarge):
-        return FetchError("too-large", str(exc))
+        return FetchError("too-large", f"the body is larger than {exc.max_bytes} bytes")
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
-        return FetchError("timeout", f"no complete answer from {url} in time")
+        return FetchError("timeout", "no complete answer in time")
     if isinstance(exc, httpx.ConnectError):
         text = str(exc)
         low = text.lower()
         if "ssl" in low or "certificate" in low or "tls" in low:
-            return FetchError("tls", f"TLS failure with {url}: {text}")
+            return FetchError("tls", f"TLS failure: {text}")
         if "name or service" in low or "nodename" in low or "getaddrinfo" in low or "resolv" in low:
-            return FetchError("dns", f"cannot resolve the host of {url}")
-        return FetchError("connect", f"cannot connect to {url}: {text or 'connection refused'}")
+            return FetchError("dns", "cannot resolve the host name")
+        return FetchError("connect", f"cannot connect: {text or 'connection refused'}")
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError | ConnectionError):
-        return FetchError("reset", f"the connection to {url} was closed or reset mid-answer")
+        return FetchError("reset", "the connection was closed or reset mid-answer")
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return FetchError("invalid-url", f"cannot request {url}: {exc}")
+        return FetchError("invalid-url", f"cannot request it: {exc}")
     if isinstance(exc, httpx.HTTPError):
-        return FetchError("protocol", f"HTTP failure with {url}: {exc}")
+        return FetchError("protocol", f"HTTP failure: {exc}")
     raise exc
 
 

@@ -481,7 +481,8 @@ class _Walk:
 
         profile, dialect = _generation([d for d in (auth_doc, self.docs.get("prm"), self.docs.get("as")) if d])
         block = (meta or {}).get("agent_auth")
-        no_reg = not isinstance(block, dict) and not _documents_registration(auth_doc)
+        answered = any(e.ok for e in f.exchanges)  # nothing fetched: nothing to call "no registration"
+        no_reg = answered and not isinstance(block, dict) and not _documents_registration(auth_doc)
         if no_reg and profile is None:
             profile = "no-registration"
         return Discovery(

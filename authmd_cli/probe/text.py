@@ -79,7 +79,7 @@ def render(doc: dict[str, Any], findings_text: str, stream: TextIO) -> None:
     """Write one target's report; `findings_text` is lint's text rendering of its diagnostics."""
     target = doc["target"]
     head = f"authmd probe {target['given']}"
-    if target["api"]:
+    if target["api"] and target["api"] != target["given"]:
         head += f" (API {target['api']})"
     gen = doc["generation"]
     lines = [visible(head), "", "trace (* = request with possible side effects)", *trace_lines(doc["trace"]), "",
@@ -87,7 +87,7 @@ def render(doc: dict[str, Any], findings_text: str, stream: TextIO) -> None:
     profile = gen["profile"] or "unknown"
     lines.append(visible(f"generation: {profile}" + (f", dialect {gen['dialect']}" if gen["dialect"] else "")))
     lines.append(f"requests with side effects: {doc['requests_with_side_effects']}")
-    if doc["capabilities"] and not gen["no_registration"]:
+    if doc["capabilities"] and doc["reachable"] and not gen["no_registration"]:
         lines += ["capabilities:", *capability_lines(doc["capabilities"])]
     lines.append(visible(f"verdict: {doc['verdict']}"))
     stream.write("\n".join(lines) + "\n")

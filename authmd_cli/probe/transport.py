@@ -76,8 +76,10 @@ def _failure(ex: Exchange) -> Iterator[Found]:
         yield "PR014", Finding(f"`jwks_uri` {inline(ex.url, width=100)} gave no answer ({f.kind})", _at(ex),
                                hint="serve the JWK Set at jwks_uri, or drop the member")
     else:
-        yield "PR001", Finding(f"{what}: {f.kind}: {inline(f.message, width=160)}", _at(ex),
-                               hint="check that the service is up and answers within a few seconds")
+        hint = "check that the service is up and answers within a few seconds"
+        if f.kind == "tls" and "WRONG_VERSION_NUMBER" in f.message:
+            hint = f"the server answers plain http here: probe {ex.url.replace('https://', 'http://', 1)}"
+        yield "PR001", Finding(f"{what}: {f.kind}: {inline(f.message, width=160)}", _at(ex), hint=hint)
 
 
 def _redirects(ex: Exchange) -> Iterator[Found]:
@@ -413,11 +415,22 @@ def _target(d: Discovery) -> Iterator[Found]:
                                hint="probe (and publish) the https origin")
 
 
+_HOST_LEVEL = frozenset({"dns", "connect", "tls"})
+
+
 def transport_findings(d: Discovery) -> list[Found]:
-    """Every transport finding of one walk, deduplicated, in trace order."""
+    """Every transport finding of one walk, deduplicated, in trace order. A host that cannot be
+    reached at all (DNS, refused connection, TLS) is one finding, not one per URL on it."""
     out: list[Found] = []
     out += _target(d)
+    host_down: set[tuple[str | None, str]] = set()
     for ex in d.exchanges:
+        failure = ex.failure
+        if failure is not None and failure.kind in _HOST_LEVEL:
+            down = (origin(ex.url), failure.kind)
+            if down in host_down:
+                continue
+            host_down.add(down)
         out += _failure(ex)
         out += _redirects(ex)
         out += _media(ex)
