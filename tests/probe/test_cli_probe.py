@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Answer, Routes, Site, clean_routes
+from probe_sites import Answer, Routes, Site, clean_routes
 from typer.testing import CliRunner
 
 from authmd_cli.cli.app import app

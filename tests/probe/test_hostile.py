@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import CACHED, Answer, Routes, Site, clean_routes, findings, probe
+from probe_sites import CACHED, Answer, F, Routes, Site, clean_routes, findings, probe
 
 SiteFactory = Callable[[Callable[[str], Routes]], Site]
 PRM = "/.well-known/oauth-protected-resource/api"
@@ -19,7 +19,7 @@ def test_slow_or_broken_prm_ends_with_a_named_failure(site: SiteFactory, behavio
     hostile = Answer(behaviour=behaviour, headers={"Content-Type": "application/json"})
     s = site(lambda o: {**clean_routes(o), PRM: hostile})
     report = probe(f"{s.origin}/api", timeout=1.0)
-    assert findings(report) == [("PR001", "error", f"{s.origin}{PRM}", None)]
+    assert findings(report) == [F("PR001", "error", f"{s.origin}{PRM}", line=None)]
     assert report.discovery.prm_attempts[0].failure is not None
     assert report.discovery.prm_attempts[0].failure.kind == kind
     assert report.exit_code() == 1
@@ -30,14 +30,14 @@ def test_overall_deadline_stops_the_walk(site: SiteFactory) -> None:
     report = probe(f"{s.origin}/api", timeout=5.0, deadline=1.0)
     kinds = {e.failure.kind for e in report.discovery.exchanges if e.failure}
     assert kinds <= {"timeout", "deadline"} and "timeout" in kinds
-    assert ("PR001", "error", f"{s.origin}/api", None) in findings(report)
+    assert F("PR001", "error", f"{s.origin}/api", line=None) in findings(report)
 
 
 def test_invalid_json_is_lints_finding_at_its_line(site: SiteFactory) -> None:
     s = site(lambda o: {**clean_routes(o), PRM: Answer(200, '{"resource": "x",\n  oops}',
                                                        {"Content-Type": "application/json", **CACHED})})
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("TL002", "error", f"{s.origin}{PRM}", 2)]
+    assert findings(report) == [F("TL002", "error", f"{s.origin}{PRM}", line=2)]
 
 
 def test_wrong_content_type_is_named(site: SiteFactory) -> None:
@@ -46,7 +46,7 @@ def test_wrong_content_type_is_named(site: SiteFactory) -> None:
         routes[PRM] = Answer(200, routes[PRM].body, {"Content-Type": "text/plain", **CACHED})
         return routes
     s = site(build)
-    assert findings(probe(f"{s.origin}/api")) == [("PR003", "warning", f"{s.origin}{PRM}", None)]
+    assert findings(probe(f"{s.origin}/api")) == [F("PR003", "warning", f"{s.origin}{PRM}", line=None)]
 
 
 def test_server_error_everywhere_is_reachable_but_failing(site: SiteFactory) -> None:

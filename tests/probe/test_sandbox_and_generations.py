@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Answer, Routes, Site, findings, probe
+from probe_sites import Answer, F, Routes, Site, findings, probe
 
 # A v0.7-A site is told once (info) that v0.7-B is the latest line: lint's migration hint, at the
 # auth.md line that shows the line-A construct.
-MIGRATION = {"v0.7-B": [], "v0.7-A": [("GN001", "info", "/auth.md", 321)]}
+MIGRATION = {"v0.7-B": [], "v0.7-A": [F("GN001", "info", "/auth.md", line=321)]}
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "profiles"
 SiteFactory = Callable[[Callable[[str], Routes]], Site]
 
@@ -34,7 +34,7 @@ def test_sandbox_probe_of_the_bare_origin_has_only_the_documented_lenient_warnin
     # The sandbox's documented API call is /api/resource under the resource /api: RFC 9728 §3.3
     # read strictly wants them equal; the reference's pattern is a warning, never an error.
     assert findings(report) == sorted(
-        [("PR009", "warning", f"{origin}/.well-known/oauth-protected-resource/api", 1)]
+        [F("PR009", "warning", f"{origin}/.well-known/oauth-protected-resource/api", line=1)]
         + [(c, sev, origin + path, line) for c, sev, path, line in MIGRATION[profile]], key=lambda f: f[2])
     assert report.exit_code() == 0
 

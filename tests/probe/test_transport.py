@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from conftest import (
+from probe_sites import (
     CACHED,
     Answer,
+    F,
     Routes,
     Site,
     clean_routes,
@@ -59,7 +60,7 @@ def test_clean_site_has_no_findings_at_all(site: SiteFactory) -> None:
 def test_pr001_connection_reset_is_named_unreachable_and_has_no_line(site: SiteFactory) -> None:
     s = site(lambda o: {**clean_routes(o), PRM: Answer(behaviour="reset")})
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR001", "error", f"{s.origin}{PRM}", None)]
+    assert findings(report) == [F("PR001", "error", f"{s.origin}{PRM}", line=None)]
     assert "reset" in report.report.diagnostics[0].message
     assert report.capabilities[2]["steps"]["discover"]["broken_by"] == ["PR001"]
 
@@ -67,14 +68,14 @@ def test_pr001_connection_reset_is_named_unreachable_and_has_no_line(site: SiteF
 def test_pr002_server_error_on_the_as_metadata_points_at_its_url_without_line(site: SiteFactory) -> None:
     s = site(lambda o: {**clean_routes(o), AS: Answer(503, "down", {"Content-Type": "text/plain"})})
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR002", "error", f"{s.origin}{AS}", None)]
+    assert findings(report) == [F("PR002", "error", f"{s.origin}{AS}", line=None)]
     assert report.report.diagnostics[0].message == "the AS metadata URL answered 503"
 
 
 def test_pr002_documents_found_nowhere_are_one_finding_listing_the_urls_tried_no_line(site: SiteFactory) -> None:
     s = site(with_changes(**{"__.well-known__oauth-authorization-server": None}))
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR002", "error", f"{s.origin}{AS}", None)]
+    assert findings(report) == [F("PR002", "error", f"{s.origin}{AS}", line=None)]
     assert report.report.diagnostics[0].message == (
         f"no AS metadata for {s.origin}; tried {s.origin}{AS} (404)")
 
@@ -88,8 +89,8 @@ def test_pr003_json_served_as_html_and_markdown_as_octet_stream_no_line(site: Si
         return routes
     s = site(build)
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR003", "error", f"{s.origin}{AS}", None),
-                                ("PR003", "warning", f"{s.origin}/auth.md", None)]
+    assert findings(report) == [F("PR003", "error", f"{s.origin}{AS}", line=None),
+                                F("PR003", "warning", f"{s.origin}/auth.md", line=None)]
 
 
 def test_pr003_an_html_shell_at_the_prm_url_is_one_finding_not_an_invalid_json_too_no_line(
@@ -97,7 +98,8 @@ def test_pr003_an_html_shell_at_the_prm_url_is_one_finding_not_an_invalid_json_t
     shell = "<!doctype html><html><body><div id=app></div></body></html>"
     s = site(lambda o: {**clean_routes(o), PRM: Answer(200, shell, {"Content-Type": "text/html", **CACHED})})
     report = probe(f"{s.origin}/api")
-    assert [f for f in findings(report) if f[2] == f"{s.origin}{PRM}"] == [("PR003", "error", f"{s.origin}{PRM}", None)]
+    mine = [f for f in findings(report) if f[2] == f"{s.origin}{PRM}"]
+    assert mine == [F("PR003", "error", f"{s.origin}{PRM}", line=None)]
 
 
 def test_pr004_two_redirects_warn_and_one_same_origin_redirect_is_info_no_line(site: SiteFactory) -> None:
@@ -111,8 +113,8 @@ def test_pr004_two_redirects_warn_and_one_same_origin_redirect_is_info_no_line(s
         return routes
     s = site(build)
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR004", "warning", f"{s.origin}{AS}", None),
-                                ("PR004", "info", f"{s.origin}/auth.md", None)]
+    assert findings(report) == [F("PR004", "warning", f"{s.origin}{AS}", line=None),
+                                F("PR004", "info", f"{s.origin}/auth.md", line=None)]
     assert "through 2 redirects" in report.report.diagnostics[0].message
 
 
@@ -120,7 +122,7 @@ def test_pr005_redirect_loop_ends_with_a_named_finding_no_line(site: SiteFactory
     s = site(lambda o: {**clean_routes(o), "/auth.md": Answer(302, "", {"Location": "/a"}),
                         "/a": Answer(302, "", {"Location": "/auth.md"})})
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR005", "error", f"{s.origin}/auth.md", None)]
+    assert findings(report) == [F("PR005", "error", f"{s.origin}/auth.md", line=None)]
     assert "redirect loop" in report.report.diagnostics[0].message
 
 
@@ -130,13 +132,13 @@ def test_pr007_metadata_without_caching_headers_is_info_no_line(site: SiteFactor
         routes[PRM] = Answer(200, routes[PRM].body, {"Content-Type": "application/json"})
         return routes
     s = site(build)
-    assert findings(probe(f"{s.origin}/api")) == [("PR007", "info", f"{s.origin}{PRM}", None)]
+    assert findings(probe(f"{s.origin}/api")) == [F("PR007", "info", f"{s.origin}{PRM}", line=None)]
 
 
 def test_pr008_401_without_challenge_warns_and_falls_back_no_line(site: SiteFactory) -> None:
     s = site(lambda o: {**clean_routes(o), "/api": Answer(401, "{}", {"Content-Type": "application/json"})})
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR008", "warning", f"{s.origin}/api", None)]
+    assert findings(report) == [F("PR008", "warning", f"{s.origin}/api", line=None)]
     assert report.discovery.prm_via == "inserted"
     assert report.report.diagnostics[0].message.endswith(
         "has no WWW-Authenticate header (the probe fell back to the well-known URLs)")
@@ -151,7 +153,7 @@ def test_pr009_prm_at_the_root_with_a_path_resource_is_the_lenient_warning_at_it
         return routes
     s = site(build)
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR009", "warning", f"{s.origin}/.well-known/oauth-protected-resource", 2)]
+    assert findings(report) == [F("PR009", "warning", f"{s.origin}/.well-known/oauth-protected-resource", line=2)]
     assert "as the reference implementation serves it" in report.report.diagnostics[0].message
 
 
@@ -170,7 +172,7 @@ def test_pr009_resource_for_another_api_is_an_error_at_its_line(site: SiteFactor
     s = site(build)
     report = probe(f"{s.origin}/api")
     got = findings(report)
-    assert got == [("PR009", "error", f"{s.origin}{PRM}", 1), ("PR009", "error", f"{s.origin}{PRM}", 1)]
+    assert got == [F("PR009", "error", f"{s.origin}{PRM}", line=1), F("PR009", "error", f"{s.origin}{PRM}", line=1)]
     assert [d.message.split(",")[0] for d in report.report.diagnostics] == [
         f"`resource` {s.origin}/other is not {s.origin}/api",
         f"`resource` {s.origin}/other is not the URL that got the 401 challenge"]
@@ -189,7 +191,7 @@ def test_pr010_issuer_of_a_second_authorization_server_differs_at_its_line(site:
         return routes
     s = site(build)
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR010", "error", f"{s.origin}{AS}/second", 1)]
+    assert findings(report) == [F("PR010", "error", f"{s.origin}{AS}/second", line=1)]
 
 
 def test_pr010_metadata_found_only_at_the_appended_url_warns_no_line(site: SiteFactory) -> None:
@@ -207,13 +209,13 @@ def test_pr010_metadata_found_only_at_the_appended_url_warns_no_line(site: SiteF
         return routes
     s = site(build)
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR010", "warning", f"{s.origin}{AS}/tenant", None)]
+    assert findings(report) == [F("PR010", "warning", f"{s.origin}{AS}/tenant", line=None)]
 
 
 def test_pr011_endless_body_and_gzip_bomb_are_refused_no_line(site: SiteFactory) -> None:
     import tracemalloc
 
-    from conftest import gzip_bomb
+    from probe_sites import gzip_bomb
 
     gzip_bomb()  # built by the test server before measuring: only the probe's memory counts
     s = site(lambda o: {**clean_routes(o), PRM: Answer(behaviour="gzip-bomb")})
@@ -221,11 +223,12 @@ def test_pr011_endless_body_and_gzip_bomb_are_refused_no_line(site: SiteFactory)
     report = probe(f"{s.origin}/api", max_bytes=64 * 1024)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert findings(report) == [("PR011", "error", f"{s.origin}{PRM}", None)]
+    assert findings(report) == [F("PR011", "error", f"{s.origin}{PRM}", line=None)]
     assert "once decompressed" in report.report.diagnostics[0].message
     assert peak < 16 * 1024 * 1024  # the 50 MB the bomb inflates to was never held
     s2 = site(lambda o: {**clean_routes(o), AS: Answer(behaviour="endless")})
-    assert findings(probe(f"{s2.origin}/api", max_bytes=64 * 1024)) == [("PR011", "error", f"{s2.origin}{AS}", None)]
+    endless = probe(f"{s2.origin}/api", max_bytes=64 * 1024)
+    assert findings(endless) == [F("PR011", "error", f"{s2.origin}{AS}", line=None)]
 
 
 def test_pr012_skill_serving_other_content_warns_no_line(site: SiteFactory) -> None:
@@ -241,7 +244,7 @@ def test_pr012_skill_serving_other_content_warns_no_line(site: SiteFactory) -> N
         return routes
     s = site(build)
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR012", "warning", f"{s.origin}/docs/auth.md", None)]
+    assert findings(report) == [F("PR012", "warning", f"{s.origin}/docs/auth.md", line=None)]
 
 
 def test_pr013_advertised_endpoint_404_and_web_page_no_line(site: SiteFactory) -> None:
@@ -249,8 +252,8 @@ def test_pr013_advertised_endpoint_404_and_web_page_no_line(site: SiteFactory) -
     s = site(with_changes(**{"__agent__identity": None,
                              "__oauth2__revoke": Answer(200, page, {"Content-Type": "text/html"})}))
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR013", "error", f"{s.origin}/agent/identity", None),
-                                ("PR013", "error", f"{s.origin}/oauth2/revoke", None)]
+    assert findings(report) == [F("PR013", "error", f"{s.origin}/agent/identity", line=None),
+                                F("PR013", "error", f"{s.origin}/oauth2/revoke", line=None)]
     cells = report.capabilities[2]["steps"]
     assert cells["register"]["broken_by"] == ["PR013"] and cells["revoke"]["broken_by"] == ["PR013"]
     assert "broken at register, revoke (PR013)" in report.verdict
@@ -265,7 +268,7 @@ def test_pr014_jwks_uri_that_is_not_a_jwk_set_no_line(site: SiteFactory) -> None
         routes["/jwks.json"] = json_answer({"error": "not found"})
         return routes
     s = site(build)
-    assert findings(probe(f"{s.origin}/api")) == [("PR014", "error", f"{s.origin}/jwks.json", None)]
+    assert findings(probe(f"{s.origin}/api")) == [F("PR014", "error", f"{s.origin}/jwks.json", line=None)]
 
 
 def test_pr015_agent_auth_only_in_openid_configuration_no_line(site: SiteFactory) -> None:
@@ -278,7 +281,7 @@ def test_pr015_agent_auth_only_in_openid_configuration_no_line(site: SiteFactory
         return routes
     s = site(build)
     report = probe(f"{s.origin}/api")
-    assert ("PR015", "warning", f"{s.origin}/.well-known/openid-configuration", None) in findings(report)
+    assert F("PR015", "warning", f"{s.origin}/.well-known/openid-configuration", line=None) in findings(report)
 
 
 def test_pr016_rate_limit_retried_once_then_reported_no_line(site: SiteFactory) -> None:
@@ -288,7 +291,7 @@ def test_pr016_rate_limit_retried_once_then_reported_no_line(site: SiteFactory) 
         return routes
     s = site(build)
     report = probe(f"{s.origin}/api")
-    assert findings(report) == [("PR016", "warning", f"{s.origin}{PRM}", None)]
+    assert findings(report) == [F("PR016", "warning", f"{s.origin}{PRM}", line=None)]
     assert s.requests.count(("GET", PRM)) == 2  # waited once for Retry-After, asked again
 
 
@@ -316,9 +319,9 @@ def test_pr017_pr018_pr019_check_endpoints_on_a_site_that_does_not_refuse_no_lin
                              "__agent__event__notify": Answer(202, "")}))
     report = probe(f"{s.origin}/api", check_endpoints=True)
     got = [f for f in findings(report) if f[0] in ("PR017", "PR018", "PR019")]
-    assert sorted(got) == [("PR017", "error", f"{s.origin}/oauth2/token", None),
-                           ("PR018", "error", f"{s.origin}/agent/identity", None),
-                           ("PR019", "error", f"{s.origin}/agent/event/notify", None)]
+    assert sorted(got) == [F("PR017", "error", f"{s.origin}/oauth2/token", line=None),
+                           F("PR018", "error", f"{s.origin}/agent/identity", line=None),
+                           F("PR019", "error", f"{s.origin}/agent/event/notify", line=None)]
     assert report.side_effects == 3
     assert sorted(p for m, p in s.requests if m == "POST") == ["/agent/event/notify", "/agent/identity",
                                                                "/oauth2/token"]
@@ -328,7 +331,8 @@ def test_pr020_active_flow_names_the_failing_step_no_line(site: SiteFactory) -> 
     s = site(with_changes(**{"__agent__identity": Answer(500, '{"error": "internal_error"}',
                                                          {"Content-Type": "application/json"})}))
     report = probe(f"{s.origin}/api", active=True)
-    assert [f for f in findings(report) if f[0] == "PR020"] == [("PR020", "error", f"{s.origin}/agent/identity", None)]
+    got = [f for f in findings(report) if f[0] == "PR020"]
+    assert got == [F("PR020", "error", f"{s.origin}/agent/identity", line=None)]
     assert report.capabilities[2]["steps"]["register"]["verified"] is False
 
 
@@ -379,8 +383,8 @@ def test_pr006_plain_http_target_off_loopback_no_line() -> None:
     origin = "http://svc.example.net"
     report = replayed(f"{origin}/api", _public_site(origin))
     got = findings(report)
-    assert ("PR006", "error", origin, None) in got
-    assert [f for f in got if f[0].startswith("PR")] == [("PR006", "error", origin, None)]
+    assert F("PR006", "error", origin, line=None) in got
+    assert [f for f in got if f[0].startswith("PR")] == [F("PR006", "error", origin, line=None)]
 
 
 def test_recorded_https_public_site_is_clean() -> None:
@@ -395,7 +399,8 @@ def test_pr021_redirect_to_a_private_address_is_refused_no_line() -> None:
     report = replayed(f"{origin}/api", {k: v for k, v in answers.items() if k != f"{origin}/auth.md"},
                       failures={f"{origin}/auth.md": ("private-address", "169.254.169.254 resolves to "
                                                       "169.254.169.254, a link-local address; refused")})
-    assert [f for f in findings(report) if f[0].startswith("PR")] == [("PR021", "error", f"{origin}/auth.md", None)]
+    got = [f for f in findings(report) if f[0].startswith("PR")]
+    assert got == [F("PR021", "error", f"{origin}/auth.md", line=None)]
 
 
 def test_documents_that_disagree_are_lints_cross_document_findings_at_their_line(site: SiteFactory) -> None:
@@ -423,3 +428,29 @@ def test_a_vendor_dialect_is_named_in_the_report(site: SiteFactory) -> None:
     report = probe(s.origin)
     assert report.discovery.dialect == "noform"
     assert report.to_dict("x")["generation"]["dialect"] == "noform"
+
+
+def test_pr004_redirect_from_https_to_http_is_an_error_no_line() -> None:
+    import asyncio
+
+    from authmd_cli.core.net import FetchLimits
+    from authmd_cli.probe.fetch import ReplayFetcher
+    from authmd_cli.probe.model import Exchange, Hop
+    from authmd_cli.probe.run import ProbeOptions, probe_one
+    from authmd_cli.probe.target import parse_target
+
+    origin = "https://svc.example.net"
+    answers = _public_site(origin)
+    recorded = [Exchange(i, "recorded", "GET", url, (Hop("GET", url, status, tuple(h.items()),
+                                                         body.encode() if isinstance(body, str) else body),))
+                for i, (url, (status, h, body)) in enumerate(answers.items()) if url != f"{origin}/auth.md"]
+    status, headers, body = answers[f"{origin}/auth.md"]
+    plain = "http://svc.example.net/auth.md"
+    recorded.append(Exchange(len(recorded), "recorded", "GET", f"{origin}/auth.md", (
+        Hop("GET", f"{origin}/auth.md", 301, (("Location", plain),)),
+        Hop("GET", plain, status, tuple(headers.items()), str(body).encode()))))
+    report = asyncio.run(probe_one(parse_target(f"{origin}/api"), ReplayFetcher(recorded),
+                                   ProbeOptions(limits=FetchLimits())))
+    got = [f for f in findings(report) if f[0].startswith("PR")]
+    assert got == [F("PR004", "error", f"{origin}/auth.md", line=None)]
+    assert "from https to plain http" in report.report.diagnostics[0].message

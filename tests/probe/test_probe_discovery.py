@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import Answer, Routes, Site, json_answer
+from probe_sites import Answer, Routes, Site, json_answer
 
 from authmd_cli.core.errors import UsageError
 from authmd_cli.core.net import FetchLimits
