@@ -52,6 +52,7 @@ class ProbeReport:
             "target": {"given": d.target.given, "origin": d.target.origin, "api": d.target.api},
             "generation": {"profile": d.profile, "dialect": d.dialect, "no_registration": d.no_registration},
             "endpoints": d.endpoints.to_dict(),
+            "not_checkable": list(d.not_checkable),
             "trace": [e.trace_dict() for e in d.exchanges],
             "requests_with_side_effects": self.side_effects,
             "capabilities": self.capabilities,

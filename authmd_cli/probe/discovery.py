@@ -137,6 +137,7 @@ class Discovery:
     profile: str | None = None  # newest generation any fetched document shows (SPEC §14 D2)
     dialect: str | None = None
     no_registration: bool = False  # nothing advertises agent registration (SPEC §14 D13)
+    not_checkable: tuple[str, ...] = ()  # advertised URLs that are URI templates, never fetched
 
     @property
     def as_metadata(self) -> dict[str, Any] | None:
@@ -321,18 +322,23 @@ class _Walk:
         listed = prm.get("authorization_servers") if prm else None
         ids = [s for s in listed if isinstance(s, str) and fetchable(s)] if isinstance(listed, list) else []
         if ids:
-            found = await asyncio.gather(*(self.server(i, True, after) for i in dict.fromkeys(ids)))
+            unique = list(dict.fromkeys(ids))
+            found = await asyncio.gather(*(self.server(i, True, after, first=n == 0 and len(unique) > 1)
+                                           for n, i in enumerate(unique)))
             return list(found)
         # No usable PRM list: agents that start from auth.md try the origin as the issuer.
         return [await self.server(self.t.origin, False, after)]
 
-    async def server(self, identifier: str, listed: bool, after: Exchange | None) -> AuthServer:
+    async def server(self, identifier: str, listed: bool, after: Exchange | None, *,
+                     first: bool = False) -> AuthServer:
         attempts: list[Exchange] = []
         for url, how in as_candidates(identifier):
             note = {"inserted": "RFC 8414 insertion", "appended": "fallback: appended well-known",
                     "as-listed": "listed as a metadata URL"}[how]
             if not listed:
                 note += " (origin assumed as issuer)"
+            if first:
+                note += "; authorization_servers[0], the one agents use"
             ex = await self.f.fetch("as-metadata", url, after=after, note=note)
             attempts.append(ex)
             if ex.ok:
@@ -462,6 +468,10 @@ class _Walk:
             openid_job = asyncio.ensure_future(f.fetch("openid-configuration", openid_url, after=after,
                                                        note="only to look for a misplaced agent_auth"))
             jobs.append(openid_job)
+        # IN-THE-WILD P12: a URI template is never fetched; it is listed as not checkable.
+        not_checkable = tuple(dict.fromkeys(
+            u for u in (skill_url, endpoints.jwks, *(endpoints.role(r) for r in ENDPOINT_ROLES))
+            if u and has_template(u)))
         served_jobs: list[tuple[str, asyncio.Future[Exchange]]] = []
         if self.o.check_served:
             seen: set[str] = set()
@@ -492,7 +502,7 @@ class _Walk:
             skill=skill, jwks=jwks_job.result() if jwks_job else None,
             served=tuple((role, j.result()) for role, j in served_jobs), endpoints=endpoints,
             documents={k: v for k, v in self.docs.items() if not k.startswith("prm-candidate:")},
-            profile=profile, dialect=dialect, no_registration=no_reg,
+            profile=profile, dialect=dialect, no_registration=no_reg, not_checkable=not_checkable,
         )
 
 

@@ -87,6 +87,8 @@ def render(doc: dict[str, Any], findings_text: str, stream: TextIO) -> None:
     profile = gen["profile"] or "unknown"
     lines.append(visible(f"generation: {profile}" + (f", dialect {gen['dialect']}" if gen["dialect"] else "")))
     lines.append(f"requests with side effects: {doc['requests_with_side_effects']}")
+    if doc.get("not_checkable"):
+        lines.append(visible("not checkable (URI templates, not fetched): " + ", ".join(doc["not_checkable"])))
     if doc["capabilities"] and doc["reachable"] and not gen["no_registration"]:
         lines += ["capabilities:", *capability_lines(doc["capabilities"])]
     lines.append(visible(f"verdict: {doc['verdict']}"))

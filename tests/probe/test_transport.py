@@ -454,3 +454,17 @@ def test_pr004_redirect_from_https_to_http_is_an_error_no_line() -> None:
     got = [f for f in findings(report) if f[0].startswith("PR")]
     assert got == [F("PR004", "error", f"{origin}/auth.md", line=None)]
     assert "from https to plain http" in report.report.diagnostics[0].message
+
+
+def test_templated_endpoints_are_not_fetched_but_listed_as_not_checkable(site: SiteFactory) -> None:
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)
+        as_meta = json_of(routes, AS)
+        as_meta["agent_auth"]["claim_endpoint"] = f"{o}/agents/{{agent_id}}/claim"
+        routes[AS] = json_answer(as_meta, **CACHED)
+        return routes
+    s = site(build)
+    report = probe(f"{s.origin}/api")
+    assert report.discovery.not_checkable == (f"{s.origin}/agents/{{agent_id}}/claim",)
+    assert not any("/agents/" in path for _, path in s.requests)
+    assert "DS010" in {f[0] for f in findings(report)}  # lint's uri-template warning says why
