@@ -394,6 +394,15 @@ class _Walk:
 
         if api:
             await from_api(api, None, "unauthenticated API request")
+            if prm_ex is None or not prm_ex.ok:
+                # Nothing at the challenge or the well-known URLs: the PRM URL the auth.md documents.
+                auth_ex = await auth_task
+                _, doc_prm = documented_urls(self.load("auth.md", auth_ex), t.origin)
+                if doc_prm and fetchable(doc_prm) and not any(a.url == doc_prm for a in attempts):
+                    ex, obj = await self.prm_at(doc_prm, auth_ex, "the PRM URL the auth.md documents")
+                    attempts.append(ex)
+                    if ex.ok:
+                        prm_ex, prm, via, identifier = ex, obj, VIA_AUTH_MD, None
         else:
             root_url = insert_well_known(t.origin, PRM_SUFFIX)
             root, root_obj = await self.prm_at(root_url, None, "well-known, origin root")

@@ -190,3 +190,20 @@ def test_parse_target_refuses(given: str, why: str) -> None:
 
 def test_api_option_overrides_the_target() -> None:
     assert parse_target("example.com", api="https://api.example.com/v1").api == "https://api.example.com/v1"
+
+
+def test_documented_prm_url_is_the_last_resort_for_an_api_target(
+        site: Callable[[Callable[[str], Routes]], Site]) -> None:
+    auth_md = ("# auth.md\n\n## Step 1 — Discover\n\n```http\nHTTP/1.1 401 Unauthorized\n"
+               'WWW-Authenticate: Bearer resource_metadata="{o}/meta/prm.json"\n```\n')
+    s = site(lambda o: {
+        "/v1": Answer(401, "{}", {"Content-Type": "application/json"}),
+        "/auth.md": Answer(200, auth_md.replace("{o}", o), {"Content-Type": "text/markdown"}),
+        "/meta/prm.json": json_answer(_prm(o, f"{o}/v1")),
+        "/.well-known/oauth-authorization-server": json_answer(_as(o)),
+    })
+    d = discover(f"{s.origin}/v1", limits=LOCAL)
+    assert [e.url for e in d.prm_attempts] == [f"{s.origin}/.well-known/oauth-protected-resource/v1",
+                                               f"{s.origin}/.well-known/oauth-protected-resource",
+                                               f"{s.origin}/meta/prm.json"]
+    assert d.prm_via == VIA_AUTH_MD and d.servers[0].metadata is not None
