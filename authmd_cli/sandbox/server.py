@@ -86,16 +86,23 @@ def _stored_key(store: Store, name: str, db: Path | None = None) -> SigningKey:
 
 
 def provider_key_from(path: Path | None, store: Store, db: Path | None = None) -> SigningKey:
+    """The built-in provider's key: `--provider-key PATH` (created 0600 when missing), else the
+    database's. A path that cannot hold or give a key is the user's error: one line, exit 2."""
     if path is None:
         return _stored_key(store, PROVIDER_KEY, db)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         key = generate_signing_key()
-        write_private_key(path, key)
+        try:
+            write_private_key(path, key)
+        except OSError as exc:
+            raise UsageError(f"--provider-key: cannot create the key file: {exc.strerror or exc}",
+                             source=str(path)) from None
         return key
     try:
         return read_private_key(path)
     except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the provider key: {exc}", source=str(path)) from None
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"--provider-key: not a usable ES256 private key: {why}", source=str(path)) from None
 
 
 @dataclass

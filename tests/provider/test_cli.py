@@ -241,3 +241,26 @@ def test_serve_bad_log_level_is_a_usage_error() -> None:
     """Regression: `--log-level bogus` reached uvicorn and ended in `internal error: KeyError`."""
     out = runner.invoke(app, ["serve", "--port", "0", "--log-level", "bogus"])
     assert out.exit_code == 2 and "--log-level" in _one_error_line(out)
+
+
+def test_keygen_force_replaces_a_symlink_instead_of_writing_through_it(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    link = tmp_path / "p.pem"
+    link.symlink_to(victim)
+    out = runner.invoke(app, ["provider", "keygen", "--key", str(link), "--force"])
+    assert out.exit_code == 0, out.stderr
+    assert victim.read_text() == "precious\n"  # the target is untouched
+    assert not link.is_symlink() and stat.S_IMODE(link.stat().st_mode) == 0o600
+    assert "PRIVATE KEY" in link.read_text()
+
+
+def test_serve_bad_provider_key_path_is_a_usage_error(tmp_path: Path) -> None:
+    """Regression: a `--provider-key` in a missing directory ended in `internal error: …`."""
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("hello\n")
+    for key in (tmp_path / "missing" / "k.pem", tmp_path, not_pem):
+        out = runner.invoke(app, ["serve", "--port", "0", "--provider-key", str(key)])
+        assert out.exit_code == 2, out.stderr
+        line = _one_error_line(out)
+        assert "--provider-key" in line and str(key) in line
