@@ -89,11 +89,11 @@ def serve_command(*, config: Path | None, profile: str | None, host: str, port: 
         raise UsageError(f"--log-level {log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
     log_level = log_level.lower()
     cfg, source = _load_config(config, profile)
-    for line in exposure_warnings(host, test_hooks=test_hooks):
-        warn(line)
     sandbox = start(cfg, host=host, port=port, db=db, test_hooks=test_hooks,
                     builtin_provider=test_provider, provider_key_path=provider_key, trusted=parse_trust(trust),
                     origin=origin, notice=warn)
+    for line in exposure_warnings(host, test_hooks=test_hooks):  # once the options proved usable
+        warn(line)
 
     def ready() -> None:
         for line in banner(sandbox, test_hooks=test_hooks, provider_key_path=provider_key):

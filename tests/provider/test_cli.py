@@ -264,3 +264,12 @@ def test_serve_bad_provider_key_path_is_a_usage_error(tmp_path: Path) -> None:
         assert out.exit_code == 2, out.stderr
         line = _one_error_line(out)
         assert "--provider-key" in line and str(key) in line
+
+
+def test_serve_on_every_interface_needs_an_origin() -> None:
+    """`--host 0.0.0.0` used to advertise http://0.0.0.0:PORT as the issuer and every endpoint;
+    now it is one usage line (checked before anything listens)."""
+    for host in ("0.0.0.0", "::", ""):
+        out = runner.invoke(app, ["serve", "--port", "0", "--host", host])
+        assert out.exit_code == 2
+        assert "--origin" in _one_error_line(out)
