@@ -14,7 +14,7 @@ from authmd_cli.sandbox.ceremony import PageState
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
           "line-height:1.5}.code{font:700 2.5rem monospace;letter-spacing:.3rem;margin:1rem 0}"
           ".note{background:#fff7d6;padding:.5rem 1rem;border-radius:.3rem}"
-          "input,button{font-size:1rem;padding:.4rem}")
+          "input,button{font-size:1rem;padding:.4rem}.inline{display:inline}")
 _STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode("utf-8")).digest()).decode("ascii")
 
 # Sent with every human page. The claim pages act on an account and one reveals a code: no
@@ -36,7 +36,7 @@ def page(title: str, body: str, *, user_email: str | None = None) -> str:
     if user_email:
         # a <div>: a <form> cannot sit inside a <p> (the browser would split the paragraph)
         who = (f'<div>Signed in as <strong>{escape(user_email)}</strong>. '
-               '<form method="post" action="/logout" style="display:inline">'
+               '<form method="post" action="/logout" class="inline">'
                '<button type="submit">Sign out</button></form></div>')
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{_STYLE}</style>'

@@ -31,7 +31,7 @@ from authmd_cli.core.tokens import (
 )
 from authmd_cli.core.urls import is_loopback_host
 from authmd_cli.sandbox.settings import SUPPORTED_PROFILES, TrustedProvider
-from authmd_cli.sandbox.store import DEFAULT_BUSY_TIMEOUT, Store
+from authmd_cli.sandbox.store import DEFAULT_BUSY_TIMEOUT, Store, StoreBusy
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -127,6 +127,9 @@ def _stored_key(store: Store, name: str, db: Path | None = None) -> SigningKey:
             return signing_key_from_pem(pem.encode("ascii"))
         key = generate_signing_key()
         store.set_meta(name, signing_key_to_pem(key).decode("ascii"))
+    except StoreBusy:
+        raise InputError("the database is locked by another program; stop it or use another --db",
+                         source=str(db)) from None
     except (sqlite3.Error, ValueError, UnicodeError) as exc:  # another program's SQLite file
         raise InputError(f"not an authmd serve database ({exc})", source=str(db)) from None
     return key

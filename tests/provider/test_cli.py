@@ -273,3 +273,24 @@ def test_serve_on_every_interface_needs_an_origin() -> None:
         out = runner.invoke(app, ["serve", "--port", "0", "--host", host])
         assert out.exit_code == 2
         assert "--origin" in _one_error_line(out)
+
+
+def test_serve_on_a_locked_database_is_one_line_not_an_internal_error(tmp_path: Path) -> None:
+    import sqlite3
+
+    from authmd_cli.sandbox.store import Store
+
+    db = tmp_path / "state.db"
+    Store(db).close()  # a sandbox database with no keys yet
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program writes to it
+    try:
+        done = subprocess.run([sys.executable, "-m", "authmd_cli", "serve", "--port", "0", "--db", str(db)],
+                              check=False, capture_output=True, text=True, timeout=READ_TIMEOUT,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"authmd: error: {db}: the database is locked by another program; "
+                                   "stop it or use another --db")
