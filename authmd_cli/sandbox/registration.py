@@ -134,8 +134,9 @@ def identity_assertion(core: Core, token: str) -> Reply:
             raise invalid_request("an account with this verified email exists; linking it is disabled here")
         reg = core.store.registration(reg_id)
         if reg is None:
+            verified = email_key(jag.email) if jag.email and jag.email_verified else None  # never an unverified one
             reg = Registration(reg_id, "identity_assertion", now, None, None, None, None, None, None, None,
-                               jag.iss, jag.sub, jag.aud, jag.email)
+                               jag.iss, jag.sub, jag.aud, verified)
             core.store.add_registration(reg)
         if not step_up:
             return clean_match(core, reg, user_id)
