@@ -26,10 +26,11 @@ class KeySets:
         self._settings = settings
         self._clock = clock
         self._builtin = dict(builtin)  # issuer -> JWK Set
-        # issuer -> (time of the last fetch attempt, the JWK Set it got). A failed fetch is
-        # cached too, as an empty set: otherwise every token naming the issuer fetches again,
-        # and a provider that is down is hit once per request (an amplifier for anyone who can
-        # send us tokens). So: at most one fetch per issuer per `refetch_gap`.
+        # issuer -> (time of the last fetch attempt, the JWK Set in use). A failed fetch is
+        # recorded too (keeping the last good set, else an empty one): otherwise every token
+        # naming the issuer fetches again, and a provider that is down is hit once per request
+        # (an amplifier for anyone who can send us tokens). So: at most one fetch per issuer
+        # per `refetch_gap`.
         self._cache: dict[str, tuple[float, Mapping[str, Any]]] = {}
         self._locks: dict[str, asyncio.Lock] = {}  # one fetch per issuer at a time, shared by waiters
         self._ttl = ttl
@@ -55,7 +56,8 @@ class KeySets:
 
     async def prepare(self, token: Any) -> None:
         """Make sure the keys for the token's (trusted, remote) issuer are cached. Never raises:
-        a fetch failure caches an empty set and verification reports `invalid_signature`.
+        after a failed fetch verification uses the last good keys, if any (else it reports
+        `invalid_signature`).
         Concurrent requests for one issuer wait for the same fetch instead of starting their own."""
         try:
             header, payload = peek(token)
