@@ -5,6 +5,7 @@ one and `Host` must name it, and the human pages cannot be framed or cached."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import stat
@@ -19,7 +20,7 @@ from sandbox_harness import Harness, fixed_clock
 
 from authmd_cli.core.errors import UsageError
 from authmd_cli.core.server import bind, in_thread, origin_of
-from authmd_cli.core.tokens import generate_signing_key
+from authmd_cli.core.tokens import generate_signing_key, jwks
 from authmd_cli.provider.issuer import IdJagRequest, mint_id_jag
 from authmd_cli.sandbox.defaults import default_config
 from authmd_cli.sandbox.server import banner, start
@@ -41,6 +42,7 @@ class FailingJwks:
     fetches: int = 0
     wait_for: int = 0
     hold: float = 3.0
+    serve_keys: dict[str, object] | None = None  # when set, answer 200 with this JWK Set
 
     async def __call__(self, scope: dict[str, object], receive: object, send: Callable[..., object]) -> None:
         if scope["type"] != "http":
@@ -50,8 +52,11 @@ class FailingJwks:
         while self.fetches < self.wait_for and waited < self.hold:
             await asyncio.sleep(0.05)
             waited += 0.05
-        await send({"type": "http.response.start", "status": 503, "headers": [(b"content-length", b"0")]})  # type: ignore[operator]
-        await send({"type": "http.response.body", "body": b""})  # type: ignore[operator]
+        body = json.dumps(self.serve_keys).encode() if self.serve_keys is not None else b""
+        status = 200 if self.serve_keys is not None else 503
+        await send({"type": "http.response.start", "status": status,  # type: ignore[operator]
+                    "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})  # type: ignore[operator]
 
 
 @pytest.fixture
@@ -103,6 +108,23 @@ def test_concurrent_requests_share_one_jwks_fetch(serve: Callable[..., Harness],
         t.join(timeout=60)
     assert results == [400] * 4
     assert failing_jwks.fetches == 1
+
+
+def test_a_failed_refetch_keeps_the_keys_of_the_last_good_fetch(serve: Callable[..., Harness],
+                                                                failing_jwks: FailingJwks) -> None:
+    iss = failing_jwks.issuer
+    key = generate_signing_key()
+    failing_jwks.serve_keys = jwks([key])
+    h = serve("v0.7-B", trusted={iss: TrustedProvider(iss, "Sometimes down")})
+
+    def register(sub: str) -> int:
+        req = IdJagRequest(issuer=iss, aud=h.origin, sub=sub, email=f"{sub}@example.com")
+        return h.register_id_jag(mint_id_jag(key, req, h.clock())).status_code
+
+    assert register("k1") == 200 and failing_jwks.fetches == 1
+    failing_jwks.serve_keys = None  # the provider goes down
+    h.clock.advance(601)  # past the cache's lifetime: one refetch, which fails
+    assert register("k2") == 200 and failing_jwks.fetches == 2
 
 
 # ---------------------------------------------------------------- the database
