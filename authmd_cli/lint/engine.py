@@ -147,7 +147,7 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
                                Location(source), "this is a bug in authmd; please report it")]
         return [
             Diagnostic(rule.code, rule.name, _severity_for(rule.code, rule.name, rule.severity, f, options.severity),
-                       f.message, f.location, f.hint)
+                       f.message, f.location, f.hint, f.related)
             for f in findings
         ]
 

@@ -528,12 +528,58 @@ def _esc(token: str) -> str:
 
 # ------------------------------------------------------------------------------ auth.md prose
 
+# SPEC §14 D13 / IN-THE-WILD P10: the many ways an honest negative says "nothing to register".
+# Matched on whole paragraphs (a sentence wraps over lines), prose only.
+_REG = r"(?:agent(?:ic)?\s+|self[- ]?service\s+|self-?|account\s+)?(?:registration|sign[- ]?ups?)"
 _NO_REG_RE = re.compile(
-    r"(\b(does not|doesn't|do not|don't|not) (offer|support|provide)\b[^.\n]{0,40}\bregistration"
-    r"|\bno (agent(ic)? |self[- ]service )?registration\b"
-    r"|\bregistration (is|are) not (offered|available|supported)\b)",
+    r"(\b(?:does|do|did)\s*(?:not|n['’]t)\s+(?:offer|support|provide|allow|need|require|have)\b[^.\n]{0,40}?"
+    + _REG +
+    r"|\bnot\s+(?:offer|support|provid|allow|requir)\w*\s+(?:any\s+)?" + _REG +
+    r"|\bno\s+" + _REG + r"\b"
+    r"|\b" + _REG + r"\s+(?:is|are)\s+(?:not|never)\s+(?:offered|available|supported|possible|needed|required|"
+    r"necessary|open)\b"
+    r"|\bneither\b[^.\n]{0,60}\bsupports?\s+" + _REG +
+    r"|\b(?:no\s+need|(?:do|does)\s*(?:not|n['’]t)\s+need|need\s+not)\s+to\s+(?:register|sign\s+up)\b"
+    r"|\b(?:do|does)\s*(?:not|n['’]t)\s+need\s+(?:to\s+)?(?:register|an?\s+account)\b"
+    r"|\b(?:cannot|can['’]t|can\s+not)\s+(?:register|sign\s+up|self-register)\b"
+    r"|\bnothing\s+to\s+(?:register|sign\s+up)\b"
+    r"|\ball\s+(?:of\s+)?(?:our\s+|the\s+|its\s+)?(?:resources|content|endpoints|data|pages|documentation|docs)\s+"
+    r"(?:here\s+|on\s+this\s+site\s+)?(?:are|is)\s+public\b"
+    r"|\bno\s+(?:account|api\s+key|authentication|sign[- ]?in)\s+(?:is\s+|are\s+)?(?:needed|required|necessary)\b)",
     re.IGNORECASE,
 )
+
+
+def no_registration_line(auth: AuthDoc) -> int | None:
+    """Line of the first prose sentence saying no agent registration is offered (SPEC §14 D13)."""
+    para: list[tuple[int, str]] = []
+
+    def search() -> int | None:
+        if not para:
+            return None
+        text = ""
+        starts: list[tuple[int, int]] = []
+        for n, line in para:
+            starts.append((len(text), n))
+            text += line.strip() + " "
+        m = _NO_REG_RE.search(text)
+        if m is None:
+            return None
+        return max(n for off, n in starts if off <= m.start())
+
+    prev = None
+    for n, line in auth.prose_lines():
+        if not line.strip() or (prev is not None and n != prev + 1):
+            hit = search()
+            if hit is not None:
+                return hit
+            para = []
+        if line.strip():
+            para.append((n, line.replace("`", "")))
+        prev = n
+    return search()
+
+
 _PROTOCOL_WORDS = ("agent_auth", "identity_endpoint", "register_uri", "oauth-protected-resource",
                    "oauth-authorization-server", "/agent/identity", "/agent/auth", "agentic registration",
                    "identity_types_supported", "id-jag")
@@ -604,10 +650,7 @@ def scan(kind: DocKind, auth: AuthDoc | None, json: JsonDoc | None) -> Scan:
     try:
         if auth is not None:
             col.walk_markdown(auth)
-            for ln, text in auth.prose_lines():
-                if _NO_REG_RE.search(text):
-                    col.scan.no_registration_line = ln
-                    break
+            col.scan.no_registration_line = no_registration_line(auth)
         elif json is not None:
             col.walk_json(json)
             value = json.value

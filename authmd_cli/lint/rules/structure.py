@@ -17,6 +17,7 @@ from authmd_cli.core import urls
 from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, scrub
 from authmd_cli.lint.rules.base import RuleContext, at, rule
+from authmd_cli.protocol.detect import no_registration_line
 from authmd_cli.protocol.model import SECTION_ORDER, SECTION_TITLES, AuthDoc, Document, Fence, Heading, Section
 from authmd_cli.protocol.profiles import (
     IDJAG_CODES,
@@ -149,7 +150,8 @@ def html_body_line(auth: AuthDoc) -> int | None:
 def _titles(auth: AuthDoc) -> list[Heading]:
     """The H1s, without the setext "heading" a conflict's `=======` makes of `<<<<<<< HEAD`
     (merge-conflict-marker's finding, IN-THE-WILD P8)."""
-    return [h for h in auth.h1s if not _CONFLICT_RE.match(h.raw)]
+    markers = set(conflict_marker_lines(auth))
+    return [h for h in auth.h1s if not _CONFLICT_RE.match(h.raw) and h.line + 1 not in markers]
 
 
 @rule("MD001", "missing-h1", Severity.ERROR, scope="auth.md", spec="SPEC §3.2, §14 D11", no_registration=True)
@@ -217,18 +219,38 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     present = {s.section_id for s in auth.sections if s.section_id}
     by_id = {s.section_id: s for s in reversed(auth.sections) if s.section_id}
-    for sid in _expected_sections(auth, ctx.profile):
-        if sid in present:
-            continue
-        later = [by_id[x] for x in SECTION_ORDER[SECTION_ORDER.index(sid) + 1:] if x in by_id]
-        earlier = [by_id[x] for x in SECTION_ORDER[:SECTION_ORDER.index(sid)] if x in by_id]
-        line = later[0].heading.line if later else (earlier[-1].heading.line if earlier else _first_line(doc))
-        msg = f"section '{SECTION_TITLES[sid]}' is missing"
+    expected = _expected_sections(auth, ctx.profile)
+    missing = [sid for sid in expected if sid not in present]
+    if not missing:
+        return
+    # One root cause, one finding (the file does not follow the walkthrough): every missing
+    # section is named, located where the first of them belongs; the others are `related`.
+    places = [at(doc, _expected_line(doc, by_id, sid), 1) for sid in missing]
+    names = []
+    for sid in missing:
+        name = f"'{SECTION_TITLES[sid]}'"
         misplaced = _misleveled(auth, sid)
         if misplaced is not None:
-            msg += f" (a level-{misplaced.level} heading {misplaced.text.strip()!r} at line {misplaced.line} " \
-                   "looks like it; sections are H2)"
-        yield Finding(msg, at(doc, line, 1), hint=f"add `{canonical_heading(sid, ctx.profile)}`")
+            name += (f" (a level-{misplaced.level} heading {misplaced.text.strip()!r} at line {misplaced.line} "
+                     "looks like it; sections are H2)")
+        names.append(name)
+    if len(missing) == 1:
+        msg = f"section {names[0]} is missing"
+    else:
+        msg = f"{len(missing)} of {len(expected)} protocol sections are missing: " + ", ".join(names)
+    hint = "add " + ", ".join(f"`{canonical_heading(sid, ctx.profile)}`" for sid in missing)
+    yield Finding(msg, places[0], hint=hint, related=tuple(places[1:]))
+
+
+def _expected_line(doc: Document, by_id: dict[str, Section], sid: str) -> int:
+    """Where a missing section belongs: at the next present section, else after the previous one."""
+    later = [by_id[x] for x in SECTION_ORDER[SECTION_ORDER.index(sid) + 1:] if x in by_id]
+    if later:
+        return later[0].heading.line
+    earlier = [by_id[x] for x in SECTION_ORDER[:SECTION_ORDER.index(sid)] if x in by_id]
+    if earlier:
+        return min(earlier[-1].end_line + 1, max(len(doc.auth.lines) if doc.auth else 1, 1))
+    return _first_line(doc)
 
 
 def _misleveled(auth: AuthDoc, sid: str) -> Heading | None:
@@ -304,6 +326,7 @@ def heading_style(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     auth = doc.auth
     if auth is None:
         return
+    off: list[tuple[Section, str]] = []
     for s in auth.sections:
         if not s.section_id:
             continue
@@ -312,9 +335,21 @@ def heading_style(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             continue
         # Keep the author's wording unless it is just the canonical title re-cased (`pick a method`).
         title = SECTION_TITLES[s.section_id] if _norm(s.title) == _norm(SECTION_TITLES[s.section_id]) else s.title
-        want = canonical_heading(s.section_id, ctx.profile, s.step if not unnumbered else None, title)
-        yield Finding(f"heading {s.heading.raw.strip()!r} is not in the canonical style",
-                      at(doc, s.heading.line, 1), hint=f"write `{want}`")
+        off.append((s, canonical_heading(s.section_id, ctx.profile, s.step if not unnumbered else None, title)))
+    if not off:
+        return
+    # One style choice, one finding per document (the first heading; the others are `related`).
+    first, want = off[0]
+    if len(off) == 1:
+        msg = f"heading {first.heading.raw.strip()!r} is not in the canonical style"
+        hint = f"write `{want}`"
+    else:
+        shown = ", ".join(f"{s.heading.raw.strip()!r} (line {s.heading.line})" for s, _ in off[:4])
+        more = f" and {len(off) - 4} more" if len(off) > 4 else ""
+        msg = f"{len(off)} section headings are not in the canonical style: {shown}{more}"
+        hint = "write " + ", ".join(f"`{w}`" for _, w in off[:4]) + (", …" if len(off) > 4 else "")
+    yield Finding(msg, at(doc, first.heading.line, 1), hint=hint,
+                  related=tuple(at(doc, s.heading.line, 1) for s, _ in off[1:]))
 
 
 # ------------------------------------------------------------------ MD006: intro
@@ -586,12 +621,23 @@ def merge_conflict_marker(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     auth = doc.auth
     if auth is None:
         return
+    for n in conflict_marker_lines(auth):
+        yield Finding(f"leftover merge-conflict marker {auth.lines[n - 1].strip()[:40]!r}", at(doc, n, 1),
+                      hint="resolve the conflict and delete the marker lines")
+
+
+def conflict_marker_lines(auth: AuthDoc) -> list[int]:
+    """Lines of leftover conflict markers, decided on the raw lines (IN-THE-WILD P8).
+
+    A bare `=======` counts inside a `<<<<<<<` … `>>>>>>>` conflict, between blank lines, or
+    when it stands between two copies of one section (the heading above it comes back right
+    after it): a resolution that kept both sides and only deleted the outer markers.
+    """
     lines = auth.lines
     code = _raw_code_lines(lines)
-    start = auth.body_start_line
     hits: list[int] = []
     open_conflict = False  # between `<<<<<<<` and `>>>>>>>` a bare `=======` is the separator
-    for n in range(start, len(lines) + 1):
+    for n in range(auth.body_start_line, len(lines) + 1):
         text = lines[n - 1]
         if n in code:
             continue
@@ -603,11 +649,23 @@ def merge_conflict_marker(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if _SEPARATOR_RE.match(text):
             prev_blank = n == 1 or not lines[n - 2].strip()
             next_blank = n == len(lines) or not lines[n].strip()
-            if open_conflict or (prev_blank and next_blank):
+            if open_conflict or (prev_blank and next_blank) or _between_copies(auth, n):
                 hits.append(n)
-    for n in hits:
-        yield Finding(f"leftover merge-conflict marker {lines[n - 1].strip()[:40]!r}", at(doc, n, 1),
-                      hint="resolve the conflict and delete the marker lines")
+    return hits
+
+
+_ATX_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def _between_copies(auth: AuthDoc, n: int) -> bool:
+    """The nearest ATX heading above line `n` is repeated as the first heading below it."""
+    def heading(i: int) -> tuple[int, str] | None:
+        m = _ATX_RE.match(auth.lines[i - 1])
+        return (len(m.group(1)), _norm(m.group(2))) if m else None
+
+    above = next((h for i in range(n - 1, 0, -1) if (h := heading(i))), None)
+    below = next((h for i in range(n + 1, len(auth.lines) + 1) if (h := heading(i))), None)
+    return above is not None and above == below
 
 
 def _norm(text: str) -> str:
@@ -630,6 +688,7 @@ def duplicate_heading(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     seen: dict[tuple[int | None, int, str], Heading] = {}
     stack: list[Heading] = []
+    markers = conflict_marker_lines(auth)
     for h in auth.headings:
         if h.level == 1:
             # H1s are not parents: a second H1 (or the setext "heading" a conflict's `=======`
@@ -640,6 +699,8 @@ def duplicate_heading(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         parent = stack[-1].line if stack else None
         stack.append(h)
         key = (parent, h.level, _norm(h.text))
+        if key in seen and any(seen[key].line < m < h.line for m in markers):
+            continue  # both sides of a conflict were kept: merge-conflict-marker reports it
         if key in seen:
             yield Finding(f"duplicate heading {h.text.strip()!r} (first at line {seen[key].line})",
                           at(doc, h.line, 1), hint="merge the two sections or rename one")
@@ -855,15 +916,6 @@ def _yaml_error_position(auth: AuthDoc) -> tuple[int, int]:
     return 1, 1
 
 
-_NO_REG_RE = re.compile(
-    r"(\bno\s+(?:agent(?:ic)?\s+)?registration\b"
-    r"|\b(?:does|do)\s*(?:not|n['’]t)\s+(?:offer|support|provide|allow)\s+(?:\w+\s+){0,2}registration\b"
-    r"|\bregistration\s+is\s+not\s+(?:offered|available|supported|possible)\b"
-    r"|\bnot\s+(?:offer|support)(?:ing)?\s+(?:agent(?:ic)?\s+)?registration\b)",
-    re.IGNORECASE,
-)
-
-
 @rule("MD015", "no-registration-declaration", Severity.WARNING, scope="auth.md", spec="SPEC §13.6, §14 D13",
       no_registration=True)
 def no_registration_declaration(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
@@ -878,8 +930,7 @@ def no_registration_declaration(doc: Document, ctx: RuleContext) -> Iterator[Fin
     auth = doc.auth
     if auth is None or ctx.profile.label != NO_REGISTRATION:
         return
-    prose = "\n".join(text for _, text in auth.prose_lines())
-    if not _NO_REG_RE.search(" ".join(prose.split())):
+    if no_registration_line(auth) is None:
         yield Finding("the file does not say that no agent registration is offered",
                       at(doc, _intro_first_line(auth) if _intro_text(auth) else _first_line(doc), 1),
                       hint="say it plainly in the intro, e.g. 'This service offers no agent registration.'")
