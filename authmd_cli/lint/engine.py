@@ -11,7 +11,7 @@ traceback, never a silent pass).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from authmd_cli.core.diagnostics import Diagnostic, DocumentInfo, Finding, Location, Report, Severity
@@ -19,7 +19,7 @@ from authmd_cli.protocol.model import DocKind, Document, Site
 from authmd_cli.protocol.profiles import LATEST, NO_REGISTRATION, PROFILES, Profile, resolve
 
 if TYPE_CHECKING:
-    from authmd_cli.lint.rules.base import Rule
+    from authmd_cli.lint.rules.base import Rule, RuleContext
 
 
 @dataclass(frozen=True)
@@ -120,11 +120,13 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
     ext = frozenset(options.allowed_extension_keys)
     report = Report()
     fallback: dict[str, str | None] = {}
+    site_of: dict[str, Site] = {}
     for site in sites:
         sp = _site_profile(site)
         for d in (site.auth_md, site.prm, site.as_metadata):
             if d is not None:
                 fallback[d.source] = sp
+                site_of[d.source] = site
 
     def context(profile: Profile, dialect: str | None) -> RuleContext:
         return RuleContext(profile=profile, pinned=pinned is not None, dialect=dialect,
@@ -162,7 +164,7 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
             dialect=det.dialect, evidence=tuple(e.describe() for e in det.evidence), mixed=det.mixed,
             profile_origin=origin,
         ))
-        ctx = context(profile, det.dialect)
+        ctx = replace(context(profile, det.dialect), site=site_of.get(doc.source))
         scopes = _SCOPES_FOR_KIND[doc.kind]
         for r in rules:
             if r.scope not in scopes:
@@ -175,6 +177,8 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
             if (det.not_protocol or doc.read_error) and r.family != "tool":
                 continue
             diags.extend(run(r, doc, ctx, doc.source))
+        if doc.kind is DocKind.AUTH_MD and doc.auth is not None and not det.not_protocol and not doc.read_error:
+            diags.extend(_embedded(doc, rules, replace(ctx, embedded=True), run))
 
     for site in sites:
         sp = _site_profile(site)
@@ -189,6 +193,24 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
     diags = _apply_per_file_ignores(diags, options.per_file_ignores)
     report.diagnostics = _apply_suppressions(documents, diags, options, frozenset(r.code for r in rules))
     return report.sorted()
+
+
+def _embedded(doc: Document, rules: Sequence[Rule], ctx: RuleContext,
+              run: Callable[[Rule, Document, RuleContext, str], list[Diagnostic]]) -> list[Diagnostic]:
+    """The discovery rules marked `embedded`, run on the PRM / AS metadata examples of an auth.md.
+
+    A stub that collapses every endpoint onto the auth.md is as harmful in the auth.md's own
+    example as in the served document (agents copy examples); positions are the auth.md's.
+    """
+    from authmd_cli.lint.rules.examples import embedded_discovery
+
+    out: list[Diagnostic] = []
+    for sub in embedded_discovery(doc, ctx.profile):
+        scopes = _SCOPES_FOR_KIND[sub.kind]
+        for r in rules:
+            if r.embedded and r.scope in scopes and r.scope != "any":
+                out.extend(run(r, sub, ctx, doc.source))
+    return out
 
 
 def _apply_per_file_ignores(diags: list[Diagnostic], table: Mapping[str, tuple[str, ...]]) -> list[Diagnostic]:

@@ -18,6 +18,8 @@ from authmd_cli.core.diagnostics import Finding, Location, Severity
 from authmd_cli.core.display import inline, show_value
 from authmd_cli.core.urls import compare, has_template, host, is_loopback_host, is_placeholder, is_placeholder_host
 from authmd_cli.lint.rules.base import RuleContext, at, escape_pointer_token, rule
+from authmd_cli.protocol import metadata_shape as shape
+from authmd_cli.protocol import vocab
 from authmd_cli.protocol.detect import document_scan
 from authmd_cli.protocol.markdown import split_lines
 from authmd_cli.protocol.model import Document, HttpMessage, JsonDoc, Site
@@ -68,7 +70,11 @@ def _site_hosts(prm: dict[str, Any] | None, asm: dict[str, Any] | None) -> set[s
         servers = prm.get("authorization_servers")
         urls.extend(servers if isinstance(servers, list) else [])
     if asm:
-        urls.extend(v for k, v in asm.items() if k == "issuer" or k.endswith("_endpoint"))
+        # The AS metadata's echo of the PRM (`resource`, `authorization_servers`) names the API
+        # host too: a site linted without its PRM must not call that host foreign (SPEC §5.2).
+        urls.extend(v for k, v in asm.items() if k in ("issuer", "resource") or k.endswith("_endpoint"))
+        servers = asm.get("authorization_servers")
+        urls.extend(servers if isinstance(servers, list) else [])
         urls.extend(_agent_auth(asm).values())
     return {h for u in urls if isinstance(u, str) and (h := host(u))}
 
@@ -119,7 +125,9 @@ def skill_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
         return  # a missing or non-URL skill is a discovery finding (DS), not a cross-document one
     loc = _meta_loc(site.as_metadata, "/agent_auth/skill")
     # A path not ending in /auth.md is DS007 (skill-url) on the AS document alone.
-    hosts = _site_hosts(_obj(site.prm), asm) - {host(skill) or ""}
+    # The site's hosts from everything but `skill` itself (it must not vouch for itself).
+    hosts = _site_hosts(_obj(site.prm), {**asm, "agent_auth": {k: v for k, v in _agent_auth(asm).items()
+                                                               if k != "skill"}})
     sh = host(skill) or ""
     if hosts and sh not in hosts and _registrable(sh) not in {_registrable(h) for h in hosts}:
         yield Finding(f"`agent_auth.skill` is on {inline(sh)}, outside this site's hosts ({_hosts(hosts)})",
@@ -185,21 +193,22 @@ def issuer_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
                   hint="agents use authorization_servers[0] and discard metadata whose issuer differs")
 
 
-@rule("XD003", "authorization-server-is-metadata-url", Severity.ERROR, scope="site",
-      spec="RFC 9728 §2; RFC 8414 §3.1; IN-THE-WILD P7")
-def authorization_server_is_metadata_url(site: Site, ctx: RuleContext) -> Iterator[Finding]:
+@rule("XD003", "authorization-server-is-metadata-url", Severity.ERROR, scope="prm",
+      spec="RFC 9728 §2; RFC 8414 §3.1; IN-THE-WILD P7", embedded=True)
+def authorization_server_is_metadata_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An `authorization_servers` entry is a `.well-known` metadata URL instead of an issuer.
 
     Why: RFC 9728 §2 lists issuer identifiers; agents insert `/.well-known/oauth-authorization-server`
-    into the entry (RFC 8414 §3.1), so a metadata URL yields a URL that does not exist.
+    into the entry (RFC 8414 §3.1), so a metadata URL yields a URL that does not exist. The PRM
+    alone shows it, so the rule runs on a lone PRM and on a PRM example inside auth.md too.
     Bad: `"authorization_servers": ["https://auth.quillnote.io/.well-known/oauth-authorization-server"]`
     Good: `"authorization_servers": ["https://auth.quillnote.io"]`
     Spec: RFC 9728 §2; RFC 8414 §3.1; IN-THE-WILD P7.
     """
-    prm = _obj(site.prm)
-    if site.prm is None or prm is None:
+    prm = _obj(doc)
+    if prm is None:
         return
-    issuer = _str((_obj(site.as_metadata) or {}).get("issuer"))
+    issuer = _str((_obj(ctx.site.as_metadata if ctx.site else None) or {}).get("issuer"))
     servers = prm.get("authorization_servers")
     for i, s in enumerate(servers if isinstance(servers, list) else []):
         if isinstance(s, str) and "/.well-known/" in (urlsplit(s).path or ""):
@@ -207,8 +216,7 @@ def authorization_server_is_metadata_url(site: Site, ctx: RuleContext) -> Iterat
             # Name the AS's own `issuer` when it is the one meant: it must be copied exactly (RFC 8414 §3.3).
             want = issuer if issuer and compare(derived, issuer) != "different" else derived
             yield Finding(f"`authorization_servers[{i}]` {inline(s)} is a metadata URL, not an issuer",
-                          _meta_loc(site.prm, f"/authorization_servers/{i}"),
-                          hint=f"list the issuer instead: {inline(want)}")
+                          _meta_loc(doc, f"/authorization_servers/{i}"), hint=f"list the issuer instead: {inline(want)}")
 
 
 # ------------------------------------------------------------------------------ XD004
@@ -507,12 +515,37 @@ def _registration_body(body: JsonDoc, asm: dict[str, Any] | None, ctx: RuleConte
                           pos[0], pos[1]))
 
 
+def _without_stubs(asm: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The served AS metadata without the endpoint members that endpoint-collapse (DS008) reports
+    as stubs (the auth.md itself, a page, one URL for several roles): comparing every example
+    with a stub would repeat that one root cause once per example (IN-THE-WILD P5)."""
+    if asm is None:
+        return None
+    block = _agent_auth(asm)
+    skill = _str(block.get("skill"))
+    members = [((), k, v, vocab.TOP_ENDPOINTS[k]) for k, v in asm.items() if k in vocab.TOP_ENDPOINTS]
+    members += [(("agent_auth",), k, v, vocab.AGENT_AUTH_ENDPOINTS[k]) for k, v in block.items()
+                if k in vocab.AGENT_AUTH_ENDPOINTS]
+    roles: dict[str, set[str]] = {}
+    for _, _, v, role in members:
+        if isinstance(v, str):
+            roles.setdefault(shape.normalised(v), set()).add(role)
+    stubs = {(where, k) for where, k, v, _ in members if isinstance(v, str) and (
+        shape.page_reason(v, skill) or len(roles[shape.normalised(v)]) > 1)}
+    if not stubs:
+        return asm
+    out = {k: v for k, v in asm.items() if ((), k) not in stubs}
+    if block:
+        out["agent_auth"] = {k: v for k, v in block.items() if (("agent_auth",), k) not in stubs}
+    return out
+
+
 def _drifts(site: Site, ctx: RuleContext) -> tuple[list[_Drift], set[int]]:
     """Example drift findings and the lines of request examples matched to a metadata endpoint."""
     out: list[_Drift] = []
     matched: set[int] = set()
     doc = site.auth_md
-    prm, asm = _obj(site.prm), _obj(site.as_metadata)
+    prm, asm = _obj(site.prm), _without_stubs(_obj(site.as_metadata))
     if doc is None or doc.auth is None or (prm is None and asm is None):
         return out, matched
     for b in doc.auth.json_blocks:

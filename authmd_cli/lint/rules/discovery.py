@@ -80,7 +80,7 @@ def _covered(v: SchemaViolation) -> bool:
     return v.keyword == "type" and is_url and v.value == "null"
 
 
-@rule("DS001", "schema", Severity.ERROR, scope="json", spec="SPEC §13.4; RFC 9728 §2; RFC 8414 §2")
+@rule("DS001", "schema", Severity.ERROR, scope="json", spec="SPEC §13.4; RFC 9728 §2; RFC 8414 §2", embedded=True)
 def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The document violates the profile's JSON Schema (types, duplicates, closed values).
 
@@ -111,7 +111,7 @@ def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS002, DS003
 
 
-@rule("DS002", "misplaced-member", Severity.ERROR, scope="json", spec="SPEC §14 D15; IN-THE-WILD P4")
+@rule("DS002", "misplaced-member", Severity.ERROR, scope="json", spec="SPEC §14 D15; IN-THE-WILD P4", embedded=True)
 def misplaced_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A known member sits in the wrong place, under a renamed wrapper, flattened, or misspelled.
 
@@ -219,7 +219,7 @@ def _introduced(value: str, kind: str) -> str:
     return ""
 
 
-@rule("DS004", "unknown-identity-type", Severity.ERROR, scope="as", spec="SPEC §14 D14, D8; IN-THE-WILD P3")
+@rule("DS004", "unknown-identity-type", Severity.ERROR, scope="as", spec="SPEC §14 D14, D8; IN-THE-WILD P3", embedded=True)
 def unknown_identity_type(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`identity_types_supported` or `assertion_types_supported` holds a value the profile lacks.
 
@@ -288,7 +288,7 @@ _EMPTY_TYPES_HINT = ("a site that offers no agent registration uses the no-regis
                      "`agent_auth` block (SPEC §14 D13, D16)")
 
 
-@rule("DS005", "empty-array", Severity.WARNING, scope="json", spec="SPEC §14 D16; RFC 9728 §3.2; RFC 8414 §2")
+@rule("DS005", "empty-array", Severity.WARNING, scope="json", spec="SPEC §14 D16; RFC 9728 §3.2; RFC 8414 §2", embedded=True)
 def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A zero-valued member (`[]`, `""`, `{}`) that RFC 9728 / RFC 8414 say to omit.
 
@@ -323,7 +323,7 @@ def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS006
 
 
-@rule("DS006", "endpoint-url", Severity.ERROR, scope="json", spec="SPEC §14 D12, D29; IN-THE-WILD P5; RFC 8414 §2")
+@rule("DS006", "endpoint-url", Severity.ERROR, scope="json", spec="SPEC §14 D12, D29; IN-THE-WILD P5; RFC 8414 §2", embedded=True)
 def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An endpoint or identifier URL is not an absolute https URL, has a fragment, or is a placeholder.
 
@@ -365,7 +365,7 @@ def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS007
 
 
-@rule("DS007", "skill-url", Severity.ERROR, scope="as", spec="SPEC §14 D29; IN-THE-WILD P6; SPEC §13.4")
+@rule("DS007", "skill-url", Severity.ERROR, scope="as", spec="SPEC §14 D29; IN-THE-WILD P6; SPEC §13.4", embedded=True)
 def skill_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`agent_auth.skill` is missing, not an absolute https URL, or not the URL of an auth.md.
 
@@ -412,12 +412,33 @@ def skill_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS008
 
 
+_DCR_PATH_RE = re.compile(r"^(?:/(?:oauth2?|connect|o|oidc|api/oauth2?))?/(?:register|clients)$")
+
+
 def _is_dcr_path(url: str) -> bool:
+    """An RFC 7591 registration path by its usual names (`/register`, `/oauth2/register`,
+    `/connect/register`); `/agent/register` names this protocol's endpoint, not RFC 7591."""
     parts = split(url)
-    return bool(parts and parts.path.rstrip("/").lower().endswith("/register"))
+    return bool(parts and _DCR_PATH_RE.match(parts.path.rstrip("/").lower()))
 
 
-@rule("DS008", "endpoint-collapse", Severity.ERROR, scope="as", spec="SPEC §14 D13; IN-THE-WILD P5, P10")
+def merged(findings: list[Finding], lead: str) -> Iterator[Finding]:
+    """One root cause, one finding: several findings of one rule and severity become one that
+    names every element (its location the first; the others `related`)."""
+    by_sev: dict[Severity | None, list[Finding]] = {}
+    for f in findings:
+        by_sev.setdefault(f.severity, []).append(f)
+    for group in by_sev.values():
+        if len(group) == 1:
+            yield group[0]
+            continue
+        first = group[0]
+        yield Finding(f"{lead} ({len(group)}): " + "; ".join(f.message for f in group), first.location,
+                      hint=first.hint, severity=first.severity,
+                      related=tuple(f.location for f in group[1:]))
+
+
+@rule("DS008", "endpoint-collapse", Severity.ERROR, scope="as", spec="SPEC §14 D13; IN-THE-WILD P5, P10", embedded=True)
 def endpoint_collapse(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Endpoints with different roles share one URL, or point at the auth.md or a web page.
 
@@ -435,32 +456,51 @@ def endpoint_collapse(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Spec: SPEC §14 D13; IN-THE-WILD P5, P10.
     """
     skill = shape.skill_of(doc)
-    seen: list[shape.UrlMember] = []
-    for m in shape.url_members(doc):
-        if m.role is None or not isinstance(m.value, str) or has_template(m.value):
-            continue
-        v = m.value
-        where = f"{shape.display(m.pointer)} {shape.show(v)}"
-        loc = at(doc, pointer=m.pointer)
+    members = [m for m in shape.url_members(doc)
+               if m.role is not None and isinstance(m.value, str) and not has_template(m.value)]
+    # One finding per root cause: every member pointing at the same page, every member sharing
+    # one URL across roles, is named in one finding (IN-THE-WILD P5: a stub collapses them all).
+    pages: dict[tuple[str, str], list[shape.UrlMember]] = {}
+    shared: dict[str, list[shape.UrlMember]] = {}
+    dcr: list[Finding] = []
+    for m in members:
+        v = str(m.value)
         reason = shape.page_reason(v, skill)
-        dcr_pair = next((s for s in seen if shape.same(v, s.value) and {s.role, m.role} ==
-                         {"registration", "client-registration"}), None)
-        earlier = next((s for s in seen if s.role != m.role and shape.same(v, s.value)), None)
-        seen.append(m)
         if reason:
-            yield Finding(f"{where} {reason}, not an API endpoint", loc, hint=NO_REG_HINT)
-        elif m.role == "registration" and _is_dcr_path(v):
-            yield Finding(f"{where} looks like an RFC 7591 dynamic client registration endpoint",
-                          loc, hint="RFC 7591 client registration is a different protocol; point it at the agent "
-                          "registration endpoint (`/agent/identity`)", severity=Severity.WARNING)
-        elif dcr_pair is not None:
-            yield Finding(f"{where} is the same URL as {shape.display(dcr_pair.pointer)}: RFC 7591 client registration "
-                          "and agent registration are different protocols", loc,
-                          hint="point the agent registration member at `/agent/identity`",
-                          severity=Severity.WARNING)
-        elif earlier is not None:
-            yield Finding(f"{where} is the same URL as {shape.display(earlier.pointer)}, an endpoint with a different "
-                          "role", loc, hint="each operation needs its own endpoint; " + NO_REG_HINT)
+            pages.setdefault((reason, shape.normalised(v)), []).append(m)
+            continue
+        where = f"{shape.display(m.pointer)} {shape.show(v)}"
+        dcr_pair = next((s for s in members if s is not m and shape.same(v, str(s.value)) and {s.role, m.role} ==
+                         {"registration", "client-registration"}), None)
+        if m.role == "registration" and _is_dcr_path(v):
+            dcr.append(Finding(f"{where} looks like an RFC 7591 dynamic client registration endpoint",
+                               at(doc, pointer=m.pointer), hint="RFC 7591 client registration is a different "
+                               "protocol; point it at the agent registration endpoint (`/agent/identity`)",
+                               severity=Severity.WARNING))
+        elif m.role == "registration" and dcr_pair is not None:
+            dcr.append(Finding(f"{where} is the same URL as {shape.display(dcr_pair.pointer)}: RFC 7591 client "
+                               "registration and agent registration are different protocols", at(doc, pointer=m.pointer),
+                               hint="point the agent registration member at `/agent/identity`",
+                               severity=Severity.WARNING))
+        elif m.role != "client-registration":
+            shared.setdefault(shape.normalised(v), []).append(m)
+    for (reason, _), group in pages.items():
+        names = ", ".join(shape.display(m.pointer) for m in group)
+        what = f"{names} {shape.show(group[0].value)} {reason}" if len(group) == 1 else \
+            f"{len(group)} endpoints ({names}) are {shape.show(group[0].value)}, which {reason}"
+        yield Finding(f"{what}, not an API endpoint" + ("s" if len(group) > 1 else ""),
+                      at(doc, pointer=group[0].pointer), hint=NO_REG_HINT,
+                      related=tuple(at(doc, pointer=m.pointer) for m in group[1:]))
+    for group in shared.values():
+        if len({m.role for m in group}) < 2:
+            continue
+        names = ", ".join(shape.display(m.pointer) for m in group)
+        # Located at the first copy (the member that took another role's URL); the rest are related.
+        yield Finding(f"{len(group)} endpoints with different roles share one URL {shape.show(group[0].value)}: "
+                      f"{names}", at(doc, pointer=group[1].pointer),
+                      hint="each operation needs its own endpoint; " + NO_REG_HINT,
+                      related=tuple(at(doc, pointer=m.pointer) for m in (group[0], *group[2:])))
+    yield from dcr
 
 
 # ---------------------------------------------------------------------------- DS009
@@ -473,7 +513,7 @@ def _vendor_claim_grant(value: str) -> bool:
             and "grant-type" in low and "claim" in low.rsplit(":", 1)[-1])
 
 
-@rule("DS009", "grant-types", Severity.ERROR, scope="as", spec="SPEC §14 D7, D17; §5.2")
+@rule("DS009", "grant-types", Severity.ERROR, scope="as", spec="SPEC §14 D7, D17; §5.2", embedded=True)
 def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`grant_types_supported` is missing, lacks jwt-bearer, or gets the claim grant wrong for the profile.
 
@@ -537,7 +577,7 @@ def _position(doc: Document, pointer: str) -> tuple[int, int]:
     return pos or (0, 0)
 
 
-@rule("DS010", "uri-template", Severity.WARNING, scope="json", spec="IN-THE-WILD P12; RFC 6570")
+@rule("DS010", "uri-template", Severity.WARNING, scope="json", spec="IN-THE-WILD P12; RFC 6570", embedded=True)
 def uri_template(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An endpoint or URL member is an RFC 6570 URI template such as `…/{agent_id}`.
 
@@ -569,7 +609,7 @@ def uri_template(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
-@rule("DS011", "events-supported", Severity.ERROR, scope="as", spec="IN-THE-WILD P11; SPEC §5.3, §13.4")
+@rule("DS011", "events-supported", Severity.ERROR, scope="as", spec="IN-THE-WILD P11; SPEC §5.3, §13.4", embedded=True)
 def events_supported(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`events_supported` holds non-URIs or foreign events, or is not paired with the events endpoint.
 
@@ -703,7 +743,7 @@ def _missing_idjag(doc: Document, block: dict[str, Any], skip: set[str]) -> Iter
 
 
 @rule("DS013", "no-registration-stub", Severity.ERROR, scope="json", spec="SPEC §14 D13; IN-THE-WILD P5, P10",
-      no_registration=True)
+      no_registration=True, embedded=True)
 def no_registration_stub(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Registration is advertised by a stub (`null` endpoints, `["none"]`), or under no-registration at all.
 
@@ -730,18 +770,26 @@ def no_registration_stub(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             if key in root:
                 yield Finding(f"registration member `{key}` is published although the site declares no agent "
                               "registration", key_at(doc, shape.ptr(key)), hint="remove it")
+    stubs: list[Finding] = []
     for m in shape.url_members(doc):
         if m.role is not None and m.value is None and not (no_reg and m.pointer.startswith("/agent_auth/")):
-            yield Finding(f"{shape.display(m.pointer)} is null: an endpoint that does not exist is advertised",
-                          at(doc, pointer=m.pointer), hint="omit the member; " + NO_REG_HINT)
+            stubs.append(Finding(f"{shape.display(m.pointer)} is null", at(doc, pointer=m.pointer),
+                                 hint="omit the member; " + NO_REG_HINT))
     block = {} if no_reg else (shape.block_of(root) or {})
     for key, value in block.items():
         if not key.endswith("_supported") or not isinstance(value, list):
             continue
         for i, item in enumerate(value):
             if isinstance(item, str) and item.strip().lower() == "none":
-                yield Finding(f"`agent_auth.{key}` lists \"{item}\": a stub that offers nothing",
-                              at(doc, pointer=shape.ptr("agent_auth", key, i)), hint=NO_REG_HINT)
+                stubs.append(Finding(f"`agent_auth.{key}` lists \"{item}\"",
+                                     at(doc, pointer=shape.ptr("agent_auth", key, i)), hint=NO_REG_HINT))
+    if len(stubs) == 1:
+        f = stubs[0]
+        yield Finding(f.message + (": an endpoint that does not exist is advertised" if f.message.endswith("null")
+                                   else ": a stub that offers nothing"), f.location, hint=f.hint)
+    elif stubs:
+        yield Finding("registration is advertised by a stub: " + ", ".join(f.message for f in stubs),
+                      stubs[0].location, hint=NO_REG_HINT, related=tuple(f.location for f in stubs[1:]))
 
 
 # ---------------------------------------------------------------------------- DS014

@@ -20,8 +20,9 @@ from authmd_cli.core import urls
 from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, value_at, violation_message
 from authmd_cli.lint.rules.base import RuleContext, at, rule
+from authmd_cli.protocol.foreign import other_protocol
 from authmd_cli.protocol.markdown import split_lines
-from authmd_cli.protocol.model import AuthDoc, Document, HttpMessage, JsonDoc
+from authmd_cli.protocol.model import AuthDoc, DocKind, Document, HttpMessage, JsonDoc
 from authmd_cli.protocol.profiles import Profile
 
 # ------------------------------------------------------------------ classification
@@ -111,6 +112,8 @@ _RESPONSE_MARKERS = frozenset({"id", "registration_id", "status", "identity", "c
 def _shape_kind(value: dict[str, Any], endpoint: str | None, direction: str | None,
                 profile: Profile, status: int | None = None) -> str | None:
     """Kind of a JSON object from its members, the endpoint it belongs to and its direction."""
+    if other_protocol(value) is not None:
+        return None  # RFC 7591 / RFC 8628 shown for comparison: not an example of this protocol
     if "err" in value or (status is not None and status >= 400 and endpoint == "events"):
         return "set-error"
     if "error" in value or (status is not None and status >= 400):
@@ -169,6 +172,43 @@ def _first_content_line(msg: HttpMessage) -> int:
     return msg.fence.line
 
 
+_RESPONSE_LABEL_RE = re.compile(r"\b(respon\w*|returns?|answers?|repl(?:y|ies)|you\s+(?:get|receive)|result|"
+                                r"output|comes\s+back)\b", re.IGNORECASE)
+_REQUEST_LABEL_RE = re.compile(r"\b(request(?:\s+body)?|body|send|post|payload|submit)\b", re.IGNORECASE)
+
+
+def block_label(auth: AuthDoc, line: int) -> str | None:
+    """"request" / "response" as the prose right above a fence labels it ("Response:", "Send this body:")."""
+    n = line - 1
+    while n >= 1 and not auth.lines[n - 1].strip():
+        n -= 1
+    if n < 1 or n in auth.code_lines or auth.lines[n - 1].lstrip().startswith("#"):
+        return None
+    text = auth.lines[n - 1]
+    if _RESPONSE_LABEL_RE.search(text):
+        return "response"
+    if _REQUEST_LABEL_RE.search(text):
+        return "request"
+    return None
+
+
+def _direction(value: Any, label: str | None, request: HttpMessage | None) -> str | None:
+    """Request body or response of a ```json block, from its label and content, not from block order.
+
+    A ```json block after an ```http request that has no body is that request's body unless it
+    is labelled or shaped as an answer (SPEC §3.3: the canonical file shows bodies inside the
+    ```http block, but real files split them).
+    """
+    if label is not None:
+        return label
+    if request is None:
+        return None
+    if isinstance(value, dict) and not request.body.strip() and not (
+            _RESPONSE_MARKERS & set(value) or {"access_token", "error", "err"} & set(value)):
+        return "request"
+    return "response"
+
+
 def examples(auth: AuthDoc, profile: Profile) -> list[Example]:
     """Every parseable JSON example of the document, classified, in document order."""
     known = _known_paths(auth)
@@ -177,13 +217,14 @@ def examples(auth: AuthDoc, profile: Profile) -> list[Example]:
     out: list[Example] = []
     section: str | None = None
     last_request: str | None = None  # endpoint of the latest request shown in this H2 section
+    last_msg: HttpMessage | None = None
     for fence in sorted(auth.fences, key=lambda f: f.line):
         if fence.section != section:
-            section, last_request = fence.section, None
+            section, last_request, last_msg = fence.section, None, None
         msg = http_by_line.get(fence.line)
         if msg is not None and msg.kind == "request":
             endpoint = endpoint_of(msg.target or "", known)
-            last_request = endpoint
+            last_request, last_msg = endpoint, msg
             body = msg.json_body
             if body is not None and body.doc is not None:
                 ep = endpoint or _SECTION_ENDPOINT.get(section or "")
@@ -198,8 +239,7 @@ def examples(auth: AuthDoc, profile: Profile) -> list[Example]:
         block = json_by_line.get(fence.line)
         if block is not None and block.doc is not None:
             ep = last_request or _SECTION_ENDPOINT.get(section or "")
-            # A block after a request shown in the same section is its answer; otherwise the shape decides.
-            direction = "response" if last_request else None
+            direction = _direction(block.doc.value, block_label(auth, fence.line), last_msg)
             out.append(_example(block.doc, ep, direction, None, profile))
     return out
 
@@ -291,6 +331,29 @@ def _foreign_request(ex: Example, v: dict[str, Any], profile: Profile) -> tuple[
     return None
 
 
+# ------------------------------------------------------------------ discovery documents in examples
+
+_DISCOVERY_KINDS = {"prm": DocKind.PRM, "as-metadata": DocKind.AS_METADATA}
+
+
+def embedded_discovery(doc: Document, profile: Profile) -> list[Document]:
+    """The PRM and AS metadata examples of an auth.md as documents of their own.
+
+    Sources and positions stay the auth.md's (fenced JSON is parsed in file coordinates), so a
+    discovery rule run on one reports at the auth.md line. The engine runs the rules marked
+    `embedded` on them with `RuleContext.embedded` set: an excerpt (only `{"agent_auth": …}`)
+    is checked for what it shows, never for what it leaves out.
+    """
+    if doc.auth is None:
+        return []
+    out = []
+    for ex in examples(doc.auth, profile):
+        kind = _DISCOVERY_KINDS.get(ex.kind or "")
+        if kind is not None:
+            out.append(Document(doc.source, kind, doc.text, json=ex.jdoc, detection=doc.detection))
+    return out
+
+
 # ------------------------------------------------------------------ EX001-EX004
 
 
@@ -299,13 +362,16 @@ _STAND_INS = {"access_token": ("token",), "id": ("registration_id",), "type": ("
               "error": ("code", "error_code", "err")}
 
 
-def _stand_in(member: str, present: list[str]) -> str:
-    """` (the example has `accessToken`)` when a present key stands in for the missing member."""
+def _stand_in(member: str, present: list[str]) -> str | None:
+    """The present key that stands in for a missing member (`accessToken`, `token`, a typo `scope`)."""
+    from authmd_cli.core.suggest import closest
+
     for key in present:
         snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
         if key != member and (snake == member or key in _STAND_INS.get(member, ())):
-            return f" (the example has `{key}`)"
-    return ""
+            return key
+    near = closest(member, [k for k in present if k != member], cutoff=0.8)
+    return near[0] if near else None
 
 
 def _is_number(value: Any) -> bool:
@@ -334,6 +400,8 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     for ex in examples(auth, ctx.profile):
         if ex.kind is None or foreign_envelope(ex, ctx.profile) is not None:
             continue  # unknown, or example-shape-mismatch explains it better than a dozen violations
+        if ex.kind in _DISCOVERY_KINDS:
+            continue  # a PRM / AS metadata example: the discovery rules check it (embedded_discovery)
         try:
             name = schemas.schema_for(ex.kind, ctx.profile.label)
         except KeyError:
@@ -360,10 +428,21 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         for pointer, (what, members) in missing.items():
             line, col = ex.jdoc.position(pointer) or (ex.line, 1)
             obj = value_at(ex.value, pointer)
-            present = list(obj) if isinstance(obj, dict) else []
-            names = ", ".join(f"`{m}`" + _stand_in(m, present) for m in members)
+            present = [k for k in obj if k not in members] if isinstance(obj, dict) else []
+            stand_ins = {m: _stand_in(m, present) for m in members}
+            names = ", ".join(f"`{m}`" + (f" (the example has `{k}`)" if k else "") for m, k in stand_ins.items())
+            renames = [(k, m) for m, k in stand_ins.items() if k]
+            if renames:
+                # Point at the member the author wrote; the hint says what it should be called.
+                key_pos = ex.jdoc.position(f"{pointer}/{renames[0][0]}", key=True)
+                line, col = key_pos or (line, col)
+                hint = "did you mean " + ", ".join(f"`{m}` (rename `{k}`)" for k, m in renames)
+                rest = [m for m, k in stand_ins.items() if not k]
+                hint += ("; add " + ", ".join(f"`{m}`" for m in rest)) if rest else ""
+            else:
+                hint = "add " + ", ".join(f"`{m}`" for m in members) + f"; see `authmd schema show {name}`"
             yield Finding(f"{ex.kind} example: {what} is missing required member{'s' if len(members) > 1 else ''} "
-                          f"{names}", at(doc, line, col), hint=f"see `authmd schema show {name}`")
+                          f"{names}", at(doc, line, col), hint=hint)
 
 
 @rule("EX002", "example-timestamp", Severity.WARNING, scope="auth.md", spec="SPEC §6.1-§6.2, §14 D28; "

@@ -427,10 +427,12 @@ def test_ds008_everything_points_at_auth_md() -> None:
     for key in ("identity_endpoint", "claim_endpoint", "events_endpoint"):
         doc["agent_auth"][key] = "https://service.example.com/auth.md"
     text, diags = lint(doc)
-    found = codes(diags, "DS008")
-    assert [d.location.line for d in found] == [line_of(text, f'"{k}"') for k in
-                                                 ("identity_endpoint", "claim_endpoint", "events_endpoint")]
-    assert all(d.hint and "no-registration" in d.hint for d in found)
+    # One stub, one finding naming every member (issue 11), the others as related locations.
+    [d] = codes(diags, "DS008")
+    assert d.location.line == line_of(text, '"identity_endpoint"')
+    assert [r.line for r in d.related] == [line_of(text, f'"{k}"') for k in ("claim_endpoint", "events_endpoint")]
+    assert all(f"`agent_auth.{k}`" in d.message for k in ("identity_endpoint", "claim_endpoint", "events_endpoint"))
+    assert d.hint is not None and "no-registration" in d.hint
 
 
 def test_ds008_anchor_is_one_finding() -> None:

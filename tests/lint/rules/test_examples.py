@@ -217,16 +217,19 @@ def test_ex001_example_schema_missing_members_reported_once_per_object() -> None
   "type": "anonymous",
   "identity_": {''')
     diags = [d for d in lint(text, "EX001") if "missing required" in d.message]
-    assert [d.location.line for d in diags] == [line_of(text, '"identity_": {') - 3]
-    assert "`identity`" in diags[0].message
+    # Located at the member the author wrote instead, with a did-you-mean (issue 11).
+    assert [d.location.line for d in diags] == [line_of(text, '"identity_": {')]
+    assert "`identity` (the example has `identity_`)" in diags[0].message
+    assert diags[0].hint is not None and diags[0].hint.startswith("did you mean `identity` (rename `identity_`)")
 
 
 def test_ex001_example_schema_token_response_without_access_token() -> None:
     # IN-THE-WILD P13: `token` instead of `access_token` is checked, not skipped as an unknown shape.
     text = replace('"access_token": "<access token>",', '"token": "<access token>",')
     diags = lint(text, "EX001")
-    assert [d.location.line for d in diags] == [line_of(text, '"token": "<access token>"') - 1]
+    assert [d.location.line for d in diags] == [line_of(text, '"token": "<access token>"')]
     assert "`access_token` (the example has `token`)" in diags[0].message
+    assert diags[0].hint == "did you mean `access_token` (rename `token`)"
 
 
 def test_ex001_example_schema_error_status_body_without_error_member() -> None:
@@ -234,6 +237,6 @@ def test_ex001_example_schema_error_status_body_without_error_member() -> None:
     # registration response missing `type`.
     text = replace('  "error": "login_required",', '  "code": "login_required",')
     diags = lint(text, "EX001")
-    assert [d.location.line for d in diags] == [line_of(text, '"code": "login_required"') - 1]
+    assert [d.location.line for d in diags] == [line_of(text, '"code": "login_required"')]
     assert diags[0].message.startswith("error example:")
     assert "`error` (the example has `code`)" in diags[0].message
