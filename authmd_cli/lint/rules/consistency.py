@@ -216,7 +216,8 @@ def authorization_server_is_metadata_url(doc: Document, ctx: RuleContext) -> Ite
             # Name the AS's own `issuer` when it is the one meant: it must be copied exactly (RFC 8414 §3.3).
             want = issuer if issuer and compare(derived, issuer) != "different" else derived
             yield Finding(f"`authorization_servers[{i}]` {inline(s)} is a metadata URL, not an issuer",
-                          _meta_loc(doc, f"/authorization_servers/{i}"), hint=f"list the issuer instead: {inline(want)}")
+                          _meta_loc(doc, f"/authorization_servers/{i}"),
+                          hint=f"list the issuer instead: {inline(want)}")
 
 
 # ------------------------------------------------------------------------------ XD004

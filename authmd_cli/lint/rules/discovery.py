@@ -219,7 +219,8 @@ def _introduced(value: str, kind: str) -> str:
     return ""
 
 
-@rule("DS004", "unknown-identity-type", Severity.ERROR, scope="as", spec="SPEC §14 D14, D8; IN-THE-WILD P3", embedded=True)
+@rule("DS004", "unknown-identity-type", Severity.ERROR, scope="as", spec="SPEC §14 D14, D8; IN-THE-WILD P3",
+      embedded=True)
 def unknown_identity_type(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`identity_types_supported` or `assertion_types_supported` holds a value the profile lacks.
 
@@ -288,7 +289,8 @@ _EMPTY_TYPES_HINT = ("a site that offers no agent registration uses the no-regis
                      "`agent_auth` block (SPEC §14 D13, D16)")
 
 
-@rule("DS005", "empty-array", Severity.WARNING, scope="json", spec="SPEC §14 D16; RFC 9728 §3.2; RFC 8414 §2", embedded=True)
+@rule("DS005", "empty-array", Severity.WARNING, scope="json", spec="SPEC §14 D16; RFC 9728 §3.2; RFC 8414 §2",
+      embedded=True)
 def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A zero-valued member (`[]`, `""`, `{}`) that RFC 9728 / RFC 8414 say to omit.
 
@@ -323,7 +325,8 @@ def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS006
 
 
-@rule("DS006", "endpoint-url", Severity.ERROR, scope="json", spec="SPEC §14 D12, D29; IN-THE-WILD P5; RFC 8414 §2", embedded=True)
+@rule("DS006", "endpoint-url", Severity.ERROR, scope="json", spec="SPEC §14 D12, D29; IN-THE-WILD P5; RFC 8414 §2",
+      embedded=True)
 def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An endpoint or identifier URL is not an absolute https URL, has a fragment, or is a placeholder.
 
@@ -479,7 +482,8 @@ def endpoint_collapse(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                                severity=Severity.WARNING))
         elif m.role == "registration" and dcr_pair is not None:
             dcr.append(Finding(f"{where} is the same URL as {shape.display(dcr_pair.pointer)}: RFC 7591 client "
-                               "registration and agent registration are different protocols", at(doc, pointer=m.pointer),
+                               "registration and agent registration are different protocols",
+                               at(doc, pointer=m.pointer),
                                hint="point the agent registration member at `/agent/identity`",
                                severity=Severity.WARNING))
         elif m.role != "client-registration":
