@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from authmd_cli.core.display import inline
 from authmd_cli.core.urls import has_template
+from authmd_cli.protocol.foreign import other_protocol
 from authmd_cli.protocol.model import AuthDoc, Detection, DocKind, Evidence, JsonDoc
 from authmd_cli.protocol.profiles import (
     CLAIM_GRANT_URN,
@@ -420,9 +421,14 @@ class _Collector:
 
     def walk_markdown(self, auth: AuthDoc) -> None:
         for block in auth.json_blocks:
-            if block.doc is not None:
+            # A block of another protocol (RFC 7591, RFC 8628) is no fingerprint: its `interval`
+            # is the device flow's, not the v0.4 claim poll's.
+            if block.doc is not None and other_protocol(block.doc.value) is None:
                 self.walk_json(block.doc)
         for msg in auth.http_messages:
+            if msg.json_body is not None and msg.json_body.doc is not None \
+                    and other_protocol(msg.json_body.doc.value) is not None:
+                continue
             self._http(msg)
         self._headings(auth)
         self._errors_table(auth)

@@ -524,8 +524,9 @@ def _without_stubs(asm: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     block = _agent_auth(asm)
     skill = _str(block.get("skill"))
-    members = [((), k, v, vocab.TOP_ENDPOINTS[k]) for k, v in asm.items() if k in vocab.TOP_ENDPOINTS]
-    members += [(("agent_auth",), k, v, vocab.AGENT_AUTH_ENDPOINTS[k]) for k, v in block.items()
+    members: list[tuple[str, str, Any, str]] = [
+        ("", k, v, vocab.TOP_ENDPOINTS[k]) for k, v in asm.items() if k in vocab.TOP_ENDPOINTS]
+    members += [("agent_auth", k, v, vocab.AGENT_AUTH_ENDPOINTS[k]) for k, v in block.items()
                 if k in vocab.AGENT_AUTH_ENDPOINTS]
     roles: dict[str, set[str]] = {}
     for _, _, v, role in members:
@@ -535,9 +536,9 @@ def _without_stubs(asm: dict[str, Any] | None) -> dict[str, Any] | None:
         shape.page_reason(v, skill) or len(roles[shape.normalised(v)]) > 1)}
     if not stubs:
         return asm
-    out = {k: v for k, v in asm.items() if ((), k) not in stubs}
+    out = {k: v for k, v in asm.items() if ("", k) not in stubs}
     if block:
-        out["agent_auth"] = {k: v for k, v in block.items() if (("agent_auth",), k) not in stubs}
+        out["agent_auth"] = {k: v for k, v in block.items() if ("agent_auth", k) not in stubs}
     return out
 
 

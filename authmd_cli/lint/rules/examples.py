@@ -71,6 +71,7 @@ def _path_of(target: str) -> str:
 def _known_paths(auth: AuthDoc) -> dict[str, str]:
     """Endpoint paths the document's own AS metadata examples advertise."""
     out: dict[str, str] = {}
+    seen: dict[str, set[str]] = {}
     values = [b.doc.value for b in auth.json_blocks if b.doc is not None]
     values += [m.json_body.doc.value for m in auth.http_messages if m.json_body and m.json_body.doc]
     for value in values:
@@ -86,7 +87,10 @@ def _known_paths(auth: AuthDoc) -> dict[str, str]:
                 pairs.append((claim.rstrip("/") + "/complete", "claim-complete"))
         for url, endpoint in pairs:
             if isinstance(url, str) and urls.is_absolute(url) and not urls.has_template(url):
-                out[_path_of(url)] = endpoint
+                seen.setdefault(_path_of(url), set()).add(endpoint)
+    # A path advertised for two roles (a stub collapsing endpoints, DS008) says nothing about
+    # either: the request is judged by its own path, never told to take another role's body.
+    out.update((path, next(iter(roles))) for path, roles in seen.items() if len(roles) == 1)
     return out
 
 

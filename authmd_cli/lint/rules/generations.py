@@ -66,7 +66,8 @@ _DS_ENUMS = ("/grant_types_supported/", "/identity_types_supported/")
 
 
 def _left_to_discovery(doc: Document, sig: Signal) -> bool:
-    return doc.json is not None and sig.kind == "value" and any(e in (sig.pointer or "") for e in _DS_ENUMS)
+    # Also in auth.md: the discovery rules run on its metadata examples (embedded).
+    return sig.kind == "value" and any(e in (sig.pointer or "") for e in _DS_ENUMS)
 
 
 def rename_hint(sig: Signal) -> str:
@@ -127,12 +128,27 @@ def _left_to_examples(doc: Document, ctx: RuleContext) -> set[int]:
 def _left_to_misplaced(doc: Document, ctx: RuleContext) -> set[str]:
     """Pointers of legacy members DS002 already reports with the same advice (e.g. a v0.1
     `credential_types_supported` at the root of `agent_auth`, "remove it"): one fact, one finding."""
-    if doc.json is None:
-        return set()
     from authmd_cli.protocol import metadata_shape
 
+    if doc.json is None:
+        return set()
     return {m.pointer for m in metadata_shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile)
             if m.target is None}
+
+
+def _misplaced_lines(doc: Document, ctx: RuleContext) -> set[int]:
+    """auth.md lines of legacy members DS002 reports in the discovery examples (embedded)."""
+    from authmd_cli.lint.rules.examples import embedded_discovery
+
+    if doc.auth is None:
+        return set()
+    lines: set[int] = set()
+    for sub in embedded_discovery(doc, ctx.profile):
+        for p in _left_to_misplaced(sub, ctx):
+            pos = sub.json.position(p, key=True) if sub.json is not None else None
+            if pos:
+                lines.add(pos[0])
+    return lines
 
 
 def _alias_locations(doc: Document) -> set[tuple[str, int | None, str | None]]:
@@ -193,11 +209,13 @@ def legacy_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     target = ctx.profile.label
     skip = _alias_locations(doc)
     misplaced = _left_to_misplaced(doc, ctx)
+    misplaced_lines = _misplaced_lines(doc, ctx)
     shapes = _left_to_examples(doc, ctx)
     seen: set[tuple[str, int | None, str | None]] = set()
     for sig in sc.signals:
         if sig.kind == "error" or not is_legacy(sig, target) or _left_to_discovery(doc, sig) \
                 or (sig.pointer in misplaced and sig.kind == "key") \
+                or (sig.kind == "key" and sig.line in misplaced_lines) \
                 or (sig.line in shapes and sig.construct in _ENVELOPE_CONSTRUCTS):
             continue
         key = (sig.construct, sig.line if doc.kind is DocKind.AUTH_MD else None, sig.pointer)
@@ -220,7 +238,10 @@ def _summary(doc: Document, ctx: RuleContext, sc: Scan) -> Iterator[Finding]:
             if s not in items:
                 items.append(s)
     if not items:
-        items.append("adopt the v0.7-B wire (nested envelope, read-back claim, refresh tokens)")
+        # Nothing here is older than the latest profile: the document is merely compatible with
+        # an older one too (JSON alone cannot tell v0.3 from an ID-JAG-only v0.7-B). Saying it
+        # "follows" that generation would be a false finding.
+        return
     shown = "; ".join(items[:6]) + (f"; and {len(items) - 6} more" if len(items) > 6 else "")
     first = next((s for s in sc.signals if s.positive == detected), sc.signals[0] if sc.signals else None)
     loc = _loc(doc, first) if first else (at(doc, 1, 1) if doc.auth else at(doc, pointer=""))

@@ -970,11 +970,27 @@ def stale_prose(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                 yield Finding(f"stale sentence: {m.group(0).strip()!r}", at(doc, n, m.start() + 1), hint=why)
 
 
+_WWW_AUTH = r"`?WWW-Authenticate`?"
 _NO_CHALLENGE_RE = re.compile(
     r"\b(?:does\s+not|doesn['’]t|do\s+not|don['’]t|never|will\s+not|won['’]t)\s+"
-    r"(?:send|include|return|set|emit)\w*\s+(?:a\s+|an\s+|the\s+|any\s+)?`?WWW-Authenticate",
+    r"(?:send|include|return|set|emit|carry|carries|have|has)\w*\s+(?:a\s+|an\s+|the\s+|any\s+)?" + _WWW_AUTH
+    + r"|\b(?:come|comes|arrive|arrives|are\s+returned|is\s+returned|are\s+sent|is\s+sent)\s+without\s+"
+    r"(?:a\s+|an\s+|the\s+|any\s+)?" + _WWW_AUTH
+    + r"|\b(?:no|without)\s+(?:a\s+|an\s+|the\s+|any\s+)?" + _WWW_AUTH + r"\s+(?:header|challenge)"
+    r"|" + _WWW_AUTH + r"\s+(?:header\s+)?(?:is|are)\s+(?:not|never)\s+(?:sent|set|included|returned|present)",
     re.IGNORECASE,
 )
+# "If a 401 comes without WWW-Authenticate, fall back …" tells agents what to do; it does not
+# say the service omits the header (SPEC §3.2 item 3: the canonical fallback sentence).
+_CONDITIONAL_RE = re.compile(r"\b(?:if|when|whenever|in\s+case|should|otherwise|unless)\b", re.IGNORECASE)
+
+
+def _documents_no_challenge(text: str) -> re.Match[str] | None:
+    m = _NO_CHALLENGE_RE.search(text)
+    if m is None:
+        return None
+    sentence_start = max(text.rfind(".", 0, m.start()), text.rfind(";", 0, m.start())) + 1
+    return None if _CONDITIONAL_RE.search(text[sentence_start:m.start()]) else m
 
 
 @rule("MD017", "missing-401-challenge-documented", Severity.INFO, scope="auth.md",
@@ -1005,11 +1021,44 @@ def missing_401_challenge_documented(doc: Document, ctx: RuleContext) -> Iterato
             yield Finding("documented Bearer challenge has no resource_metadata parameter",
                           at(doc, hdr.line, 1), hint='add resource_metadata="<PRM URL>" (RFC 9728 §5.1)')
     for n, text in auth.prose_lines():
-        m = _NO_CHALLENGE_RE.search(text)
+        m = _documents_no_challenge(text)
         if m:
             yield Finding(f"the file says the service omits the 401 challenge: {m.group(0)!r}",
                           at(doc, n, m.start() + 1),
                           hint="send WWW-Authenticate with resource_metadata on every 401 (RFC 9728 §5.1)")
+
+
+_AUD_RESOURCE_RE = re.compile(
+    r"\baud\b[^.\n]{0,80}?\bresource\b(?!_)"
+    r"|\bresource\b(?!_)[^.\n]{0,40}?\bas\s+(?:the\s+|your\s+)?(?:id-jag(?:'s)?\s+)?aud(?:ience)?\b",
+    re.IGNORECASE,
+)
+
+
+@rule("MD019", "idjag-audience", Severity.INFO, scope="auth.md", spec="SPEC §14 D5, §12-A item 3, §8.2")
+def idjag_audience(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+    """The prose tells agents to use the PRM `resource` as the ID-JAG `aud`.
+
+    Why: the sources disagree on the ID-JAG audience: AUTH.md says the PRM `resource`, the ID-JAG
+    draft and the reference verifier say the authorization server's `issuer` (SPEC §8.2,
+    §12-A item 3). A service that verifies `aud` = its issuer rejects an assertion minted for the
+    resource. Either reading is accepted (SPEC §14 D5: info, not a failure); say which one the
+    service verifies.
+    Bad: "set the ID-JAG `aud` to the `resource` from the protected-resource metadata"
+    Good: "the ID-JAG `aud` is the authorization server's `issuer` (`https://auth.quillnote.io`)"
+    Spec: SPEC §8.2, §12-A item 3, §14 D5.
+    """
+    auth = doc.auth
+    if auth is None:
+        return
+    for n, text in auth.prose_lines():
+        m = _AUD_RESOURCE_RE.search(text.replace("`", ""))
+        if m:
+            yield Finding("the prose makes the PRM `resource` the ID-JAG `aud`; verifiers that follow the ID-JAG "
+                          "draft expect the authorization server's `issuer`", at(doc, n, 1),
+                          hint="name the audience the service verifies, normally the AS `issuer` (ID-JAG draft, "
+                               "RFC 7523 §3)")
+            return  # one statement of the reading is enough
 
 
 @rule("MD018", "html-document", Severity.ERROR, scope="auth.md", spec="SPEC §14 D19; SPEC §3.1; IN-THE-WILD P5",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
-from helpers import codes, line_of
+import pytest
+from helpers import codes, line_of, lint, replace
 
 from authmd_cli.core.diagnostics import Diagnostic, Severity
 from authmd_cli.core.display import looks_secret, redact
@@ -204,3 +205,18 @@ def test_sc001_secret_in_example_hint_names_the_member() -> None:
     diags = codes(run(text), "SC001")
     assert [d.location.line for d in diags] == [line_of(text, '"refresh_token"')]
     assert diags[0].hint is not None and '"<refresh_token>"' in diags[0].hint
+
+
+# ---------------------------------------------------------------- SC006 shared-registration-id
+
+
+def test_sc006_shared_registration_id_bad() -> None:
+    text = replace('"id": "reg_...",\n  "type": "anonymous"', '"id": "reg_public_agent",\n  "type": "anonymous"')
+    [d] = lint(text, "SC006")
+    assert (d.severity, d.location.line) == (Severity.WARNING, line_of(text, '"reg_public_agent"'))
+
+
+@pytest.mark.parametrize("value", ["reg_...", "reg_8f3a2c91", "<registration id>"])
+def test_sc006_shared_registration_id_good(value: str) -> None:
+    text = replace('"id": "reg_...",\n  "type": "anonymous"', f'"id": "{value}",\n  "type": "anonymous"')
+    assert lint(text, "SC006") == []

@@ -586,3 +586,24 @@ def test_md005_heading_style_hint_restores_the_canonical_title_case() -> None:
     diags = lint(text, "MD005")
     assert [d.location.line for d in diags] == [line_of(text, "## step 2 - pick a method")]
     assert diags[0].hint == "write `## Step 2 — Pick a method`"
+
+
+# ---------------------------------------------------------------- MD019 idjag-audience
+
+
+@pytest.mark.parametrize("sentence", [
+    "Set the ID-JAG `aud` to the `resource` from the protected-resource metadata.",
+    "Use the PRM resource as the ID-JAG audience.",
+])
+def test_md019_idjag_audience_resource_reading_is_info(sentence: str) -> None:
+    text = replace("## Step 3 — Register\n", f"## Step 3 — Register\n\n{sentence}\n")
+    [d] = lint(text, "MD019")
+    assert (d.severity, d.location.line) == (Severity.INFO, line_of(text, sentence))
+    assert "issuer" in (d.hint or "")
+
+
+def test_md019_idjag_audience_good() -> None:
+    assert lint(CLEAN, "MD019") == []
+    text = replace("## Step 3 — Register\n", "## Step 3 — Register\n\nThe ID-JAG `aud` is our issuer; "
+                   "`resource_name` is shown to the user.\n")
+    assert lint(text, "MD019") == []
