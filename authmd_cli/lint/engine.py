@@ -30,6 +30,8 @@ class LintOptions:
     severity: Mapping[str, Severity] = field(default_factory=dict)  # per-rule override, code or name
     allowed_extension_keys: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # glob -> codes
+    # One finding per construct where a rule folds one root cause into a summary (GN001).
+    verbose: bool = False
 
 
 _SCOPES_FOR_KIND: dict[DocKind, frozenset[str]] = {
@@ -130,7 +132,7 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
 
     def context(profile: Profile, dialect: str | None) -> RuleContext:
         return RuleContext(profile=profile, pinned=pinned is not None, dialect=dialect,
-                           allowed_extension_keys=ext)
+                           allowed_extension_keys=ext, verbose=options.verbose)
 
     def run(rule: Rule, subject: Document | Site, ctx: RuleContext, source: str) -> list[Diagnostic]:
         if ctx.profile.label == NO_REGISTRATION and not rule.no_registration:

@@ -44,6 +44,7 @@ class RuleContext:
     # The site the document belongs to, when linted with its siblings: a single-document rule
     # may use it to word a hint (never to decide whether to report).
     site: Site | None = None
+    verbose: bool = False  # LintOptions.verbose: no folding of per-construct findings
 
 
 Check = Callable[..., Iterable[Finding]]

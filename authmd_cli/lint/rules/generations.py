@@ -151,6 +151,23 @@ def _misplaced_lines(doc: Document, ctx: RuleContext) -> set[int]:
     return lines
 
 
+def _enum_lines(doc: Document, ctx: RuleContext) -> set[int]:
+    """auth.md lines of grant / identity-type values in metadata examples: the discovery family
+    checks those closed enums there too (embedded DS004, DS009), GN001 does not repeat them."""
+    from authmd_cli.lint.rules.examples import embedded_discovery
+
+    if doc.auth is None:
+        return set()
+    lines: set[int] = set()
+    for sub in embedded_discovery(doc, ctx.profile):
+        if sub.json is None:
+            continue
+        for p, (line, _) in sub.json.positions.items():
+            if any(e in p + "/" for e in _DS_ENUMS) and p.rsplit("/", 1)[-1].isdigit():
+                lines.add(line)
+    return lines
+
+
 def _alias_locations(doc: Document) -> set[tuple[str, int | None, str | None]]:
     """(old key, line, pointer) of aliases GN002 reports, so GN001 skips them."""
     out: set[tuple[str, int | None, str | None]] = set()
@@ -210,21 +227,43 @@ def legacy_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     skip = _alias_locations(doc)
     misplaced = _left_to_misplaced(doc, ctx)
     misplaced_lines = _misplaced_lines(doc, ctx)
+    enum_lines = _enum_lines(doc, ctx)
     shapes = _left_to_examples(doc, ctx)
     seen: set[tuple[str, int | None, str | None]] = set()
+    each: list[tuple[Signal, Finding]] = []
     for sig in sc.signals:
         if sig.kind == "error" or not is_legacy(sig, target) or _left_to_discovery(doc, sig) \
                 or (sig.pointer in misplaced and sig.kind == "key") \
                 or (sig.kind == "key" and sig.line in misplaced_lines) \
+                or (sig.kind == "value" and sig.line in enum_lines) \
                 or (sig.line in shapes and sig.construct in _ENVELOPE_CONSTRUCTS):
             continue
         key = (sig.construct, sig.line if doc.kind is DocKind.AUTH_MD else None, sig.pointer)
         if key in seen or (sig.construct, key[1], key[2]) in skip:
             continue
         seen.add(key)
-        yield Finding(f"{sig.text} is a {range_label(sig.compat)} construct, older than the target profile "
-                      f"{target}", _loc(doc, sig), hint=rename_hint(sig))
+        each.append((sig, Finding(f"{sig.text} is a {range_label(sig.compat)} construct, older than the target "
+                                  f"profile {target}", _loc(doc, sig), hint=rename_hint(sig))))
+    if ctx.verbose or len(each) <= 1:
+        yield from (f for _, f in each)
+    else:
+        yield _folded(each, target)
     yield from _summary(doc, ctx, sc)
+
+
+def _folded(each: list[tuple[Signal, Finding]], target: str) -> Finding:
+    """One warning per document for its legacy constructs (one root cause: the document predates
+    the target); `--verbose` lists them one by one. Locations of the others are `related`."""
+    shown: list[str] = []
+    for sig, f in each:
+        where = f"line {f.location.line}" if f.location.line is not None else f.location.pointer or ""
+        item = f"{_short(sig)} ({where})" if where else _short(sig)
+        if item not in shown:
+            shown.append(item)
+    listed = "; ".join(shown[:6]) + (f"; and {len(shown) - 6} more" if len(shown) > 6 else "")
+    return Finding(f"{len(each)} constructs are older than the target profile {target}: {listed}",
+                   each[0][1].location, hint="migrate each to its replacement (`authmd lint --verbose` lists them "
+                   "one by one), or pin the older profile", related=tuple(f.location for _, f in each[1:]))
 
 
 def _summary(doc: Document, ctx: RuleContext, sc: Scan) -> Iterator[Finding]:
