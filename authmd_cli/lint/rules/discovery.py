@@ -104,6 +104,8 @@ def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     except KeyError:  # no schema for this kind under this profile
         return
     for v in violations:
+        if ctx.embedded and v.keyword == "required":
+            continue  # an example may be an excerpt: checked for what it shows (issue 11)
         if not _covered(v):
             yield Finding(violation_message(v.message, v.value, doc.json.value, v.pointer), at(doc, pointer=v.pointer))
 
@@ -346,6 +348,8 @@ def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if not isinstance(v, str) or has_template(v):
             continue
         where = f"{shape.display(m.pointer)} {shape.show(v)}"
+        if shape.looks_placeholder(v) and ctx.embedded:
+            continue  # placeholders are fine in auth.md examples (SPEC §14 D12)
         if shape.looks_placeholder(v):
             yield Finding(f"{where} is a placeholder, not a URL", at(doc, pointer=m.pointer),
                           hint="served metadata must carry the real URL (SPEC §14 D12)")
@@ -386,6 +390,8 @@ def skill_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     p = shape.ptr("agent_auth", "skill")
     if "skill" not in block:
+        if ctx.embedded:
+            return  # an example need not show every member
         if not any(m.target == p for m in shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile)):
             yield Finding("`agent_auth.skill` is missing: agents cannot find the auth.md from the metadata",
                           key_at(doc, shape.ptr("agent_auth")), hint="add \"skill\": \"https://<host>/auth.md\"",
@@ -398,6 +404,8 @@ def skill_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     if has_template(value):
         return  # DS010
+    if shape.looks_placeholder(value) and ctx.embedded:
+        return  # SPEC §14 D12
     if shape.looks_placeholder(value):
         yield Finding(f"`agent_auth.skill` {shape.show(value)} is a placeholder, not a URL", at(doc, pointer=p),
                       hint=hint)
@@ -537,7 +545,7 @@ def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     prof = ctx.profile
     if "grant_types_supported" not in root:
-        if "token_endpoint" in root:
+        if "token_endpoint" in root and not ctx.embedded:
             listed = ", ".join(f'"{g}"' for g in sorted(prof.grant_types or {JWT_BEARER_URN}))
             yield Finding("`token_endpoint` is published without `grant_types_supported` (RFC 8414 would "
                           "default to authorization_code and implicit)", key_at(doc, shape.ptr("token_endpoint")),
@@ -556,12 +564,23 @@ def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(f"grant type {shape.show(g)} is a vendor claim-polling grant (dialect `vendor-claim-grant`)",
                       at(doc, pointer=shape.ptr("grant_types_supported", i)),
                       hint=f"generic agents poll with \"{CLAIM_GRANT_URN}\"", severity=Severity.INFO)
-    claim_capable = bool(shape.offered(shape.block_of(root)) & {"anonymous", "service_auth"})
+    block = shape.block_of(root)
+    claim_capable = bool(shape.offered(block) & {"anonymous", "service_auth"})
     if CLAIM_GRANT_URN in prof.grant_types:
         if claim_capable and CLAIM_GRANT_URN not in strings and not vendor:
             yield Finding(f"`grant_types_supported` {shape.show(grants)} lacks the claim grant \"{CLAIM_GRANT_URN}\" "
                           f"although a claim-capable identity type is offered (profile {prof.label})",
                           at(doc, pointer=p), hint="agents poll the token endpoint with it (SPEC §14 D17)")
+        elif CLAIM_GRANT_URN in strings and block is not None and shape.offered(block) and not claim_capable \
+                and not ({"claim_endpoint", "claim_uri"} & set(block)):
+            # The reverse: a grant nobody can use. No anonymous / service_auth registration and no
+            # claim endpoint (the ID-JAG step-up needs one) means no claim token ever exists.
+            i = grants.index(CLAIM_GRANT_URN)
+            yield Finding(f"grant type \"{CLAIM_GRANT_URN}\" is advertised, but no claim-capable identity type is "
+                          "offered and there is no `claim_endpoint`: agents never hold a claim token to poll with",
+                          at(doc, pointer=shape.ptr("grant_types_supported", i)),
+                          hint="remove the claim grant, or publish the claim endpoint the ceremony uses",
+                          severity=Severity.WARNING)
     elif CLAIM_GRANT_URN in strings:
         i = grants.index(CLAIM_GRANT_URN)
         yield Finding(f"grant type \"{CLAIM_GRANT_URN}\" is not part of profile {prof.label}",
@@ -638,10 +657,10 @@ def events_supported(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         elif value != REVOKED_EVENT_URI:
             yield Finding(f"`events_supported` entry {shape.show(value)} is not the WorkOS revoked event; agents act "
                           "only on the WorkOS revoked event", loc, severity=Severity.INFO)
-    if "identity_assertion" not in shape.offered(block):
-        return
     endpoint = next((k for k in ("events_endpoint", "revocation_uri") if k in block), None)
-    if endpoint and "events_supported" not in block:
+    # The endpoint is expected only with identity_assertion (providers push SETs about ID-JAG
+    # registrations); events advertised with nowhere to send them are wrong under any method.
+    if endpoint and "events_supported" not in block and "identity_assertion" in shape.offered(block):
         yield Finding(f"`agent_auth.{endpoint}` is published without `events_supported`",
                       key_at(doc, shape.ptr("agent_auth", endpoint)),
                       hint=f"add \"events_supported\": [\"{REVOKED_EVENT_URI}\"]", severity=Severity.WARNING)

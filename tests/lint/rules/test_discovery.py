@@ -497,6 +497,19 @@ def test_ds009_claim_grant_not_required_without_claimable_types() -> None:
     assert codes(diags, "DS009") == []
 
 
+def test_ds009_claim_grant_nobody_can_use() -> None:
+    # Issue 11: the claim grant with no claim-capable type and no claim endpoint (and the reverse above).
+    doc = fixture("v0.7-A/as.json")
+    doc["agent_auth"]["identity_types_supported"] = ["identity_assertion"]
+    doc["agent_auth"].pop("claim_endpoint", None)
+    text, diags = lint(doc, profile="v0.7-A")
+    d = one(diags, "DS009")
+    want = line_of(text, '"urn:workos:agent-auth:grant-type:claim"')
+    assert (d.severity, d.location.line) == (Severity.WARNING, want)
+    doc["agent_auth"]["claim_endpoint"] = "https://auth.service.example.com/agent/identity/claim"  # ID-JAG step-up
+    assert codes(lint(doc, profile="v0.7-A")[1], "DS009") == []
+
+
 def test_ds009_claim_grant_under_v07b_is_warning() -> None:
     doc = fixture("v0.7-A/as.json")
     text, diags = lint(doc, profile="v0.7-B")
@@ -577,6 +590,17 @@ def test_ds011_endpoint_without_events_supported() -> None:
 def test_ds011_events_supported_without_endpoint() -> None:
     doc = as_doc()
     del doc["agent_auth"]["events_endpoint"]
+    text, diags = lint(doc)
+    d = one(diags, "DS011")
+    assert (d.severity, d.location.line) == (Severity.WARNING, line_of(text, '"events_supported"'))
+
+
+def test_ds011_events_supported_without_endpoint_under_any_method() -> None:
+    # Issue 11: events advertised with nowhere to push them, whatever the methods.
+    doc = as_doc()
+    del doc["agent_auth"]["events_endpoint"]
+    doc["agent_auth"]["identity_types_supported"] = ["anonymous"]
+    del doc["agent_auth"]["identity_assertion"]
     text, diags = lint(doc)
     d = one(diags, "DS011")
     assert (d.severity, d.location.line) == (Severity.WARNING, line_of(text, '"events_supported"'))
