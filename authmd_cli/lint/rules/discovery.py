@@ -664,7 +664,7 @@ def events_supported(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(f"`agent_auth.{endpoint}` is published without `events_supported`",
                       key_at(doc, shape.ptr("agent_auth", endpoint)),
                       hint=f"add \"events_supported\": [\"{REVOKED_EVENT_URI}\"]", severity=Severity.WARNING)
-    elif endpoint is None and "events_supported" in block:
+    elif endpoint is None and block.get("events_supported") not in (None, []):  # `[]` is DS005's: omit it
         key = ctx.profile.events_key or "events_endpoint"
         yield Finding(f"`agent_auth.events_supported` is published without `{key}`: providers have nowhere "
                       "to push revocation events",
