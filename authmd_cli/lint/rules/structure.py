@@ -811,6 +811,23 @@ def _relevant(code: str, methods: set[str] | None, claim: bool, step_up: bool) -
     return needs is None or bool(needs & methods)
 
 
+def _foreign_codes(doc: Document, ctx: RuleContext, foreign: list[tuple[str, int, str]]) -> Iterator[Finding]:
+    """Codes of other profiles in the Errors table: one finding, each code with its fix."""
+    if not foreign:
+        return
+    if len(foreign) == 1:
+        code, line, todo = foreign[0]
+        rename = RENAMES.get(code)
+        new = f"; renamed to `{rename.new}` in {rename.introduced}" if rename and rename.new else ""
+        yield Finding(f"error code `{code}` belongs to profile {range_label(_profiles_knowing(code))}, not "
+                      f"{ctx.profile.label}{new}", at(doc, line, 1), hint=todo)
+        return
+    items = "; ".join(f"`{code}` (line {line}): {todo}" for code, line, todo in foreign)
+    yield Finding(f"{len(foreign)} error codes of the table belong to other profiles than {ctx.profile.label}: "
+                  + ", ".join(f"`{c}`" for c, _, _ in foreign), at(doc, foreign[0][1], 1), hint=items,
+                  related=tuple(at(doc, line, 1) for _, line, _ in foreign[1:]))
+
+
 @rule("MD013", "errors-table", Severity.WARNING, scope="auth.md", spec="SPEC §3.2 item 9, §11, §14 D9")
 def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The Errors table is missing, has the wrong columns, or its codes do not match the profile.
@@ -842,6 +859,8 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                       at(doc, table.line, 1), hint="use the columns `Code | Where | What to do` (SPEC §3.2)")
     known = ctx.profile.all_error_codes | IDJAG_CODES  # SPEC §8.4: valid in every profile
     listed: set[str] = set()
+    foreign: list[tuple[str, int, str]] = []  # (code, line, what to do): codes of other profiles
+    unknown: list[tuple[str, int]] = []
     for row, line in zip(table.rows, table.row_lines, strict=False):
         if code_col >= len(row):
             continue
@@ -849,19 +868,23 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             listed.add(code)
             if code in known:
                 continue
-            others = _profiles_knowing(code)
-            if others:
+            if _profiles_knowing(code):
                 rename = RENAMES.get(code)
                 older = next((r.old for r in RENAMES.values() if r.new == code and r.old in known), None)
-                new = f"; renamed to `{rename.new}` in {rename.introduced}" if rename and rename.new else ""
-                hint = (f"use `{rename.new}`" if rename and rename.new and rename.new in known
+                todo = (f"use `{rename.new}`" if rename and rename.new and rename.new in known
                         else f"{ctx.profile.label} calls it `{older}`" if older else "remove the row")
-                yield Finding(f"error code `{code}` belongs to profile {range_label(others)}, not "
-                              f"{ctx.profile.label}{new}", at(doc, line, 1), hint=hint)
+                foreign.append((code, line, todo))
             else:
-                yield Finding(f"error code `{code}` is not a code of profile {ctx.profile.label}",
-                              at(doc, line, 1), hint="check the code name against SPEC §11",
-                              severity=Severity.INFO)
+                unknown.append((code, line))
+    yield from _foreign_codes(doc, ctx, foreign)
+    if unknown:
+        # One table written for another vocabulary is one root cause: one finding per kind.
+        names = ", ".join(f"`{c}` (line {n})" for c, n in unknown)
+        yield Finding(f"error code{'s' if len(unknown) > 1 else ''} {names} "
+                      f"{'are not codes' if len(unknown) > 1 else 'is not a code'} of profile {ctx.profile.label}",
+                      at(doc, unknown[0][1], 1), hint="check the code names against the profile's error codes "
+                      "(docs/rules.md#md013-errors-table)", severity=Severity.INFO,
+                      related=tuple(at(doc, n, 1) for _, n in unknown[1:]))
     methods = offered_methods(auth)
     claim = claim_capable(auth)
     table_lines = {table.line, *table.row_lines}
