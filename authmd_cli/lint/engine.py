@@ -90,6 +90,11 @@ def _profile_of(doc: Document, pinned: Profile | None, fallback: str | None) -> 
     # siblings apart (v0.5 AS metadata reads as v0.4, v0.7-A as v0.6, an ID-JAG-only v0.7-B as
     # v0.3), while the auth.md usually can; an artefact left behind is then linted against the
     # site's generation, so its old names are reported as legacy constructs (SPEC §14 D2-D3).
+    # An auth.md that says plainly it offers no registration keeps that reading (SPEC §14 D13):
+    # metadata that advertises registration anyway is one cross-document finding (XD008), not
+    # a missing Register section and an Errors table it never needed.
+    if doc.kind is DocKind.AUTH_MD and own == NO_REGISTRATION:
+        return PROFILES[own], "detected"
     if fallback in PROFILES:
         return PROFILES[fallback], ("detected" if fallback == own else "site")
     if own in PROFILES:

@@ -556,6 +556,11 @@ _NO_REG_RE = re.compile(
 )
 
 
+_ONE_METHOD_RE = re.compile(r"\b(?:anonymous|email|e-mail|service_auth|identity_assertion|id-jag|client|oauth\s+app|"
+                            r"dynamic|human|user)\b[^.]{0,25}$|\b(?:anonymous|service_auth|email)\s+registration",
+                            re.IGNORECASE)
+
+
 def no_registration_line(auth: AuthDoc) -> int | None:
     """Line of the first prose sentence saying no agent registration is offered (SPEC §14 D13)."""
     para: list[tuple[int, str]] = []
@@ -568,10 +573,12 @@ def no_registration_line(auth: AuthDoc) -> int | None:
         for n, line in para:
             starts.append((len(text), n))
             text += line.strip() + " "
-        m = _NO_REG_RE.search(text)
-        if m is None:
-            return None
-        return max(n for off, n in starts if off <= m.start())
+        for m in _NO_REG_RE.finditer(text):
+            # "Anonymous registration is not offered" limits one method; it is no honest negative.
+            if _ONE_METHOD_RE.search(text[max(0, m.start() - 30):m.end()]):
+                continue
+            return max(n for off, n in starts if off <= m.start())
+        return None
 
     prev = None
     for n, line in auth.prose_lines():

@@ -710,3 +710,35 @@ def ceremony_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(f"the auth.md describes completing the claim without polling (line {min(complete)}) but "
                       f"`{loc_grants}` advertises the claim-polling grant", at(doc, min(complete), 1),
                       hint="describe polling the token endpoint with the claim grant, or remove the URN (v0.7-B)")
+
+
+# ------------------------------------------------------------------------------ XD008
+
+
+@rule("XD008", "registration-contradiction", Severity.ERROR, scope="site",
+      spec="SPEC §14 D13; IN-THE-WILD P9, P10")
+def registration_contradiction(site: Site, ctx: RuleContext) -> Iterator[Finding]:
+    """The auth.md says no agent registration is offered, but the metadata advertises it.
+
+    Why: agents trust the metadata: an `agent_auth` block with a registration endpoint makes them
+    register, whatever the prose says (IN-THE-WILD P9). A site without registration publishes
+    no `agent_auth` block (SPEC §14 D13); a site with registration does not say it has none.
+    Bad: "This service does not offer agent registration." next to
+    `"agent_auth": {"identity_endpoint": "https://auth.quillnote.io/agent/identity", …}`
+    Good: either the declaration without `agent_auth`, or working registration without the declaration.
+    Spec: SPEC §14 D13; IN-THE-WILD P9, P10.
+    """
+    from authmd_cli.protocol.detect import no_registration_line
+
+    doc, asm = site.auth_md, _obj(site.as_metadata)
+    if doc is None or doc.auth is None or asm is None or site.as_metadata is None:
+        return
+    block = _agent_auth(asm)
+    endpoint = next((k for k in ("identity_endpoint", "register_uri") if _str(block.get(k))), None)
+    line = no_registration_line(doc.auth)
+    if endpoint is None or line is None:
+        return
+    yield Finding(f"the auth.md says no agent registration is offered, but the metadata advertises "
+                  f"`agent_auth.{endpoint}` {inline(str(block[endpoint]))}", at(doc, line, 1),
+                  hint="remove the `agent_auth` block if nothing can be registered, or correct the prose",
+                  related=(_meta_loc(site.as_metadata, f"/agent_auth/{endpoint}"),))

@@ -316,3 +316,22 @@ def test_xd005_example_drift_host_header_takes_the_metadata_scheme(tmp_path: Pat
         (tmp_path / rel).write_text(text, encoding="utf-8")
     report = lint_paths([str(tmp_path)], LintOptions(select=("XD",)))
     assert report.diagnostics == []
+
+
+# ---------------------------------------------------------------------------- XD008
+
+
+def test_xd008_registration_contradiction_prose_says_none() -> None:
+    a, _, _ = fixture("v0.7-B")
+    sentence = "This service does not offer agent registration."
+    text = a.replace("# auth.md\n", f"# auth.md\n\n{sentence}\n", 1)
+    r = run(auth=text)
+    [d] = r.code("XD008")
+    assert (d.severity, d.location.line) == (Severity.ERROR, line_of(text, sentence))
+    assert [x.line for x in d.related] == [line_of(r.asm, '"identity_endpoint"')]
+
+
+def test_xd008_registration_contradiction_one_method_limited_is_fine() -> None:
+    a, _, _ = fixture("v0.7-B")
+    text = a.replace("# auth.md\n", "# auth.md\n\nAnonymous registration is not offered to bots.\n", 1)
+    assert run(auth=text).code("XD008") == []
