@@ -742,3 +742,91 @@ def registration_contradiction(site: Site, ctx: RuleContext) -> Iterator[Finding
                   f"`agent_auth.{endpoint}` {inline(str(block[endpoint]))}", at(doc, line, 1),
                   hint="remove the `agent_auth` block if nothing can be registered, or correct the prose",
                   related=(_meta_loc(site.as_metadata, f"/agent_auth/{endpoint}"),))
+
+
+# ------------------------------------------------------------------------------ XD009
+
+_WELL_KNOWN_URL_RE = re.compile(r"https?://[^\s`\"'<>()\[\]]+?/\.well-known/(oauth-authorization-server|"
+                                r"oauth-protected-resource)[^\s`\"'<>()\[\],;]*")
+_WELL_KNOWN_PATH_RE = re.compile(r"/\.well-known/(oauth-authorization-server|oauth-protected-resource)")
+
+
+def _identifiers(doc: Document, ctx: RuleContext) -> dict[str, str]:
+    """The AS `issuer` and PRM `resource` the auth.md's discovery URLs must be built from:
+    the served documents of its site first, else the auth.md's own metadata examples."""
+    out: dict[str, str] = {}
+    site = ctx.site
+    served_as, served_prm = _obj(site.as_metadata if site else None), _obj(site.prm if site else None)
+    shown = [j.value for j in _md_json(doc) if isinstance(j.value, dict)]
+    for value in ([served_as] if served_as else []) + shown:
+        if "oauth-authorization-server" not in out and ("agent_auth" in value or "token_endpoint" in value) \
+                and _str(value.get("issuer")) and not _skippable(value["issuer"]):
+            out["oauth-authorization-server"] = value["issuer"]
+    for value in ([served_prm] if served_prm else []) + shown:
+        if "oauth-protected-resource" not in out and "issuer" not in value and _str(value.get("resource")) \
+                and not _skippable(value["resource"]):
+            out["oauth-protected-resource"] = value["resource"]
+    return out
+
+
+def _discovery_urls(doc: Document, ids: dict[str, str]) -> Iterator[tuple[str, str, int]]:
+    """(URL, well-known name, line) of every discovery URL the auth.md tells agents to fetch."""
+    auth = doc.auth
+    if auth is None:
+        return
+    for m in auth.http_messages:
+        if m.kind != "request" or not m.target or (m.method or "GET") not in ("GET", "HEAD"):
+            continue
+        found = _WELL_KNOWN_PATH_RE.search(urlsplit(m.target).path if "://" in m.target else m.target)
+        if found is None:
+            continue
+        # An origin-form request (`GET /.well-known/…` + `Host:`) takes the identifier's scheme.
+        scheme = urlsplit(ids.get(found.group(1), "https://x")).scheme or "https"
+        url, _ = _request_url(m, scheme)
+        if url:
+            yield url, found.group(1), m.fence.content_line
+    for n, text in enumerate(auth.lines, start=1):
+        if n < auth.body_start_line or any(m.fence.content_line <= n <= m.fence.end_line for m in auth.http_messages):
+            continue
+        for u in _WELL_KNOWN_URL_RE.finditer(text):
+            yield u.group(0).rstrip("."), u.group(1), n
+
+
+@rule("XD009", "discovery-url", Severity.WARNING, scope="auth.md", spec="RFC 8414 §3.1, §3.3; RFC 9728 §3.1; "
+      "SPEC §14 D4, D22")
+def discovery_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+    """A discovery URL in the auth.md is not the one RFC 8414 / RFC 9728 build from the identifier.
+
+    Why: the AS metadata URL is built by *inserting* `/.well-known/oauth-authorization-server`
+    between the host and the path of the `issuer` (RFC 8414 §3.1), and the returned `issuer`
+    must equal the one used (§3.3); the PRM URL likewise from the `resource` (RFC 9728 §3.1).
+    Appending the suffix to an issuer with a path, or fetching the metadata from another host
+    than the issuer's, gives agents a URL that does not exist or a document they must discard
+    (SPEC §14 D4, D22). The identifiers come from the served metadata of the site, else from
+    the auth.md's own examples.
+    Bad: issuer `https://quillnote.io/auth`, auth.md fetches
+    `https://quillnote.io/auth/.well-known/oauth-authorization-server`
+    Good: `https://quillnote.io/.well-known/oauth-authorization-server/auth`
+    Spec: RFC 8414 §3.1, §3.3; RFC 9728 §3.1; SPEC §14 D4, D22.
+    """
+    from authmd_cli.core.urls import insert_well_known
+
+    ids = _identifiers(doc, ctx)
+    reported: set[str] = set()
+    for url, name, line in _discovery_urls(doc, ids):
+        ident = ids.get(name)
+        if ident is None or _skippable(url) or url in reported:
+            continue
+        want = insert_well_known(ident, f"/.well-known/{name}")
+        if compare(url, want) != "different":
+            continue
+        reported.add(url)
+        what = "issuer" if name == "oauth-authorization-server" else "resource"
+        if (host(url) or "") != (host(ident) or ""):
+            why = f"is on {inline(host(url) or '')}, not on the {what}'s host {inline(host(ident) or '')}"
+        elif compare(url, ident.rstrip("/") + f"/.well-known/{name}") != "different":
+            why = f"appends the well-known suffix to the {what} {inline(ident)} instead of inserting it"
+        else:
+            why = f"is not the metadata URL of the {what} {inline(ident)}"
+        yield Finding(f"discovery URL {inline(url)} {why}", at(doc, line, 1),
+                      hint=f"fetch {inline(want)} (RFC 8414 §3.1 / RFC 9728 §3.1 insertion)")
