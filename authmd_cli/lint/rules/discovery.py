@@ -125,7 +125,18 @@ def misplaced_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Good: `{"issuer": "…", "agent_auth": {"identity_types_supported": ["anonymous"], …}}`
     Spec: SPEC §5.3, §14 D15.
     """
-    for m in shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile):
+    found = shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile)
+    # `agent_auth` members spread over the top level are one wrapper mistake (the block was
+    # flattened, or never made): one finding naming each, the others `related`.
+    top = [m for m in found if "is an `agent_auth` member placed at the top" in m.message]
+    if len(top) > 1:
+        names = ", ".join(f"`{m.pointer.lstrip('/')}`" for m in top)
+        where = top[0].message.split("placed at the top level of ", 1)[-1]
+        yield Finding(f"{len(top)} `agent_auth` members are placed at the top level of {where}: {names}",
+                      key_at(doc, top[0].pointer), hint="move them into the `agent_auth` object",
+                      related=tuple(key_at(doc, m.pointer) for m in top[1:]))
+        found = [m for m in found if m not in top]
+    for m in found:
         yield Finding(m.message, key_at(doc, m.pointer), hint=m.hint)
 
 
@@ -649,14 +660,16 @@ def events_supported(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     if block is None:
         return
     events = block.get("events_supported")
+    bad: list[Finding] = []
     for i, value in enumerate(events if isinstance(events, list) else []):
         loc = at(doc, pointer=shape.ptr("agent_auth", "events_supported", i))
         if not isinstance(value, str) or not _URI_RE.match(value):
-            yield Finding(f"`events_supported` entry {shape.show(value)} is not an absolute URI", loc,
-                          hint=f"list event schema URIs, e.g. \"{REVOKED_EVENT_URI}\"")
+            bad.append(Finding(f"`events_supported` entry {shape.show(value)} is not an absolute URI", loc,
+                               hint=f"list event schema URIs, e.g. \"{REVOKED_EVENT_URI}\""))
         elif value != REVOKED_EVENT_URI:
-            yield Finding(f"`events_supported` entry {shape.show(value)} is not the WorkOS revoked event; agents act "
-                          "only on the WorkOS revoked event", loc, severity=Severity.INFO)
+            bad.append(Finding(f"`events_supported` entry {shape.show(value)} is not the WorkOS revoked event; agents "
+                               "act only on the WorkOS revoked event", loc, severity=Severity.INFO))
+    yield from merged(bad, "`events_supported` entries")  # one list, one finding per kind
     endpoint = next((k for k in ("events_endpoint", "revocation_uri") if k in block), None)
     # The endpoint is expected only with identity_assertion (providers push SETs about ID-JAG
     # registrations); events advertised with nowhere to send them are wrong under any method.

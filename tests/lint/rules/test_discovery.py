@@ -812,3 +812,28 @@ def test_ds005_empty_identity_types_hint_reads_as_a_sentence() -> None:
     assert [x.location.line for x in d] == [line_of(text, '"identity_types_supported"')]
     assert d[0].severity is Severity.ERROR
     assert d[0].hint is not None and d[0].hint.startswith("a site that offers no agent registration uses")
+
+
+# ---------------------------------------------------------------------------- one finding per root cause (issue 11)
+
+
+def test_ds002_flattened_block_is_one_finding() -> None:
+    doc = as_doc()
+    block = doc.pop("agent_auth")
+    doc["agent_auth"] = {"skill": block["skill"], "identity_endpoint": block["identity_endpoint"]}
+    for key in ("identity_types_supported", "claim_endpoint", "events_supported"):
+        doc[key] = block[key]
+    text, diags = lint(doc)
+    [d] = [d for d in codes(diags, "DS002") if "top level" in d.message]
+    assert d.location.line == line_of(text, '"identity_types_supported"')
+    assert "3 `agent_auth` members" in d.message and len(d.related) == 2
+
+
+def test_ds011_bad_list_is_one_finding() -> None:
+    doc = as_doc()
+    doc["agent_auth"]["events_supported"] = ["claim.confirmed", "claim.revoked", "registration.expired"]
+    text, diags = lint(doc)
+    [d] = codes(diags, "DS011")
+    assert d.location.line == line_of(text, '"claim.confirmed"')
+    assert all(e in d.message for e in ("claim.confirmed", "claim.revoked", "registration.expired"))
+    assert [r.line for r in d.related] == [line_of(text, '"claim.revoked"'), line_of(text, '"registration.expired"')]
