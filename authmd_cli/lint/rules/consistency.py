@@ -662,8 +662,8 @@ def _claim_urn(g: Any) -> bool:
     return isinstance(g, str) and (g == CLAIM_GRANT_URN or bool(_VENDOR_CLAIM_RE.match(g)))
 
 
-@rule("XD007", "ceremony-drift", Severity.ERROR, scope="site", spec="SPEC §7.3; SPEC §14 D17; IN-THE-WILD P9")
-def ceremony_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
+@rule("XD007", "ceremony-drift", Severity.ERROR, scope="auth.md", spec="SPEC §7.3; SPEC §14 D17; IN-THE-WILD P9")
+def ceremony_drift(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The claim ceremony the auth.md describes does not match the grant types the AS advertises.
 
     Why: v0.4-v0.7-A agents poll `token_endpoint` with the claim grant; v0.7-B agents complete
@@ -675,8 +675,14 @@ def ceremony_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     or read-back completion without it.
     Spec: SPEC §7.3, §14 D17; IN-THE-WILD P9.
     """
-    doc, asm = site.auth_md, _obj(site.as_metadata)
-    if doc is None or doc.auth is None or asm is None or site.as_metadata is None:
+    # The served AS metadata of the site, else the auth.md's own AS metadata example: prose and
+    # example in one file contradict each other just the same.
+    asm = _obj(ctx.site.as_metadata) if ctx.site is not None else None
+    if asm is None:
+        asm = next((j.value for j in _md_json(doc) if isinstance(j.value, dict)
+                    and isinstance(j.value.get("grant_types_supported"), list)
+                    and ("issuer" in j.value or "agent_auth" in j.value)), None)
+    if doc.auth is None or asm is None:
         return
     grants = asm.get("grant_types_supported")
     if not isinstance(grants, list):

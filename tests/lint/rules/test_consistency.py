@@ -369,3 +369,15 @@ def test_xd009_discovery_url_on_another_host() -> None:
 def test_xd009_discovery_url_good() -> None:
     a, _, _ = fixture("v0.7-B")
     assert _xd009(a) == []
+
+
+def test_xd007_ceremony_drift_in_a_lone_auth_md() -> None:
+    # Issue 11: the auth.md's own AS metadata example is the metadata when none is served.
+    from authmd_cli.lint.engine import lint_text
+
+    a, _, _ = fixture("v0.7-B")
+    text = a.replace("### 4b. Hand off to the user", "Then poll the token endpoint until the user confirms.\n\n"
+                     "### 4b. Hand off to the user", 1)
+    diags = [d for d in lint_text(text, options=LintOptions(select=("XD007",))).diagnostics]
+    assert [d.location.line for d in diags] == [line_of(text, "Then poll the token endpoint")]
+    assert lint_text(a, options=LintOptions(select=("XD007",))).diagnostics == []
