@@ -356,3 +356,48 @@ def shared_registration_id(doc: Document, ctx: RuleContext) -> Iterator[Finding]
                               "would share one registration", at(doc, *(pos or (ex.line, 1))),
                               hint="issue a fresh registration id per registration; show a placeholder such as "
                                    "\"reg_...\" in the example")
+
+
+# ------------------------------------------------------------------------------ SC007
+
+# Members that carry a long-lived account secret (not this protocol's short-lived assertion,
+# access token or claim token): `api_key`, `apiSecret`, `client_secret`, `password`, ….
+_ROOT_SECRET_KEY_RE = re.compile(r"^(?:api[_-]?key|api[_-]?secret|secret(?:[_-]?key)?|client[_-]?secret|"
+                                 r"password|private[_-]?key|account[_-]?key|master[_-]?key|root[_-]?key)$",
+                                 re.IGNORECASE)
+
+
+@rule("SC007", "secret-before-claim", Severity.INFO, scope="auth.md", spec="IN-THE-WILD P15; SPEC §9.1, §12")
+def secret_before_claim(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+    """A registration answer hands the agent a long-lived account secret before any claim.
+
+    Why: the protocol's registration returns a short-lived, service-signed assertion that is
+    exchanged for access tokens; the claim ceremony then binds the agent to a user (SPEC §9.1,
+    §7.1). A registration that returns an account API key and secret gives whoever registered
+    a root credential that outlives every token and may be usable before the user ever claimed
+    it (IN-THE-WILD P15), and it must never be logged (SPEC §12). v0.1's `credential` is the
+    profile's own design and is not reported.
+    Bad: `{"id": "reg_...", "apiKey": "…", "apiSecret": "…"}` at registration.
+    Good: `{"id": "reg_...", "identity": {"assertion": "<service-signed JWT>", …}}`; hand out
+    account keys only after the claim, and explain how to rotate them.
+    Spec: SPEC §7.1, §9.1, §12; IN-THE-WILD P15.
+    """
+    from authmd_cli.lint.rules.examples import examples
+    from authmd_cli.protocol.foreign import other_protocol
+
+    if doc.auth is None:
+        return
+    for ex in examples(doc.auth, ctx.profile):
+        if not isinstance(ex.value, dict) or ex.direction != "response" or "access_token" in ex.value \
+                or other_protocol(ex.value) is not None:  # an RFC 7591 client secret is that protocol's design
+            continue
+        if ex.kind not in (None, "registration-response") or ex.endpoint not in (None, "identity"):
+            continue
+        keys = [k for k in ex.value if _ROOT_SECRET_KEY_RE.match(str(k))]
+        if keys:
+            pos = ex.jdoc.position(f"/{escape_pointer_token(keys[0])}", key=True)
+            names = ", ".join(f"`{k}`" for k in keys)
+            yield Finding(f"the registration answer returns long-lived secret{'s' if len(keys) > 1 else ''} {names} "
+                          "before any claim", at(doc, *(pos or (ex.line, 1))),
+                          hint="return the short-lived identity assertion; issue account keys only after the claim, "
+                               "never log them, and document their rotation")

@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from helpers import codes, line_of, lint, replace
+from helpers import CLEAN, codes, line_of, lint, replace
 
 from authmd_cli.core.diagnostics import Diagnostic, Severity
 from authmd_cli.core.display import looks_secret, redact
@@ -220,3 +220,18 @@ def test_sc006_shared_registration_id_bad() -> None:
 def test_sc006_shared_registration_id_good(value: str) -> None:
     text = replace('"id": "reg_...",\n  "type": "anonymous"', f'"id": "{value}",\n  "type": "anonymous"')
     assert lint(text, "SC006") == []
+
+
+# ---------------------------------------------------------------- SC007 secret-before-claim
+
+
+def test_sc007_secret_before_claim_bad() -> None:
+    text = replace('"id": "reg_...",\n  "type": "anonymous",',
+                   '"id": "reg_...",\n  "type": "anonymous",\n  "apiKey": "<key>",\n  "apiSecret": "<secret>",')
+    [d] = lint(text, "SC007")
+    assert (d.severity, d.location.line) == (Severity.INFO, line_of(text, '"apiKey"'))
+    assert "`apiKey`, `apiSecret`" in d.message
+
+
+def test_sc007_secret_before_claim_good() -> None:
+    assert lint(CLEAN, "SC007") == []
