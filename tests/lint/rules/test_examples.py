@@ -240,3 +240,50 @@ def test_ex001_example_schema_error_status_body_without_error_member() -> None:
     assert [d.location.line for d in diags] == [line_of(text, '"code": "login_required"')]
     assert diags[0].message.startswith("error example:")
     assert "`error` (the example has `code`)" in diags[0].message
+
+
+# ---------------------------------------------------------------- direction and kind (issue 11)
+
+
+def _kinds(text: str) -> list[tuple[int, str | None, str | None]]:
+    from authmd_cli.lint.loader import load_document
+    from authmd_cli.lint.rules.examples import examples
+    from authmd_cli.protocol.profiles import PROFILES
+
+    doc = load_document("auth.md", text)
+    assert doc.auth is not None
+    return [(ex.line, ex.kind, ex.direction) for ex in examples(doc.auth, PROFILES["v0.7-B"])]
+
+
+_BODYLESS = "# auth.md\n\n## Step 3 — Register\n\n```http\nPOST /agent/identity HTTP/1.1\nHost: a.quillnote.io\n" \
+            "Content-Type: application/json\n```\n\n"
+
+
+def test_ex001_json_after_a_bodyless_request_is_its_body_or_its_answer_by_content() -> None:
+    body = '```json\n{"type": "anonymous"}\n```\n\n'
+    answer = '```json\n{"id": "reg_...", "type": "anonymous"}\n```\n'
+    text = _BODYLESS + body + answer
+    assert [(k, d) for _, k, d in _kinds(text)] == [("registration-request", "request"),
+                                                     ("registration-response", "response")]
+    # The answer alone after the bodyless request is read as the answer, not as the request body.
+    assert [(k, d) for _, k, d in _kinds(_BODYLESS + answer)] == [("registration-response", "response")]
+    diags = lint(_BODYLESS + body, "EX001")
+    assert [d.location.line for d in diags] == []
+
+
+def test_ex001_label_decides_the_direction() -> None:
+    text = _BODYLESS + 'The service answers:\n\n```json\n{"type": "anonymous"}\n```\n'
+    assert [(k, d) for _, k, d in _kinds(text)] == [("registration-response", "response")]
+
+
+@pytest.mark.parametrize("block", [
+    '{"client_name": "My app", "redirect_uris": ["https://app.quillnote.io/cb"]}',  # RFC 7591 request
+    '{"client_id": "cli_...", "client_secret": "<secret>", "client_id_issued_at": 1767225600}',  # RFC 7591 answer
+    '{"device_code": "<code>", "user_code": "WDJB-MJHT", "verification_uri": "https://a.quillnote.io/device", '
+    '"interval": 5, "expires_in": 1800}',  # RFC 8628 device authorization response
+])
+def test_ex001_other_protocols_are_not_examples_of_this_one(block: str) -> None:
+    text = _BODYLESS.replace("```http\nPOST /agent/identity", "```http\nPOST /oauth2/register") + \
+        f"```json\n{block}\n```\n"
+    assert [k for _, k, _ in _kinds(text)] == [None]
+    assert lint(text, "EX001") == []
