@@ -511,7 +511,7 @@ def endpoint_collapse(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         names = ", ".join(shape.display(m.pointer) for m in group)
         what = f"{names} {shape.show(group[0].value)} {reason}" if len(group) == 1 else \
             f"{len(group)} endpoints ({names}) are {shape.show(group[0].value)}, which {reason}"
-        yield Finding(f"{what}, not an API endpoint" + ("s" if len(group) > 1 else ""),
+        yield Finding(f"{what}, not an API endpoint",
                       at(doc, pointer=group[0].pointer), hint=NO_REG_HINT,
                       related=tuple(at(doc, pointer=m.pointer) for m in group[1:]))
     for group in shared.values():
