@@ -378,6 +378,21 @@ def _stand_in(member: str, present: list[str]) -> str | None:
     return near[0] if near else None
 
 
+_ONE_OF_RE = re.compile(r"not one of (.+)$")
+
+
+def _did_you_mean(message: str, value: Any) -> str:
+    """`did you mean `anonymous`? ` for a closed value that is a near miss of an allowed one."""
+    from authmd_cli.core.suggest import closest
+
+    m = _ONE_OF_RE.search(message)
+    if m is None or not isinstance(value, str):
+        return ""
+    allowed = [a.strip() for a in m.group(1).split(",")]
+    near = closest(value, allowed, cutoff=0.6)
+    return f"did you mean `{near[0]}`? " if near else ""
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -428,7 +443,7 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             line, col = pos or (ex.line, 1)
             message = violation_message(v.message, v.value, ex.value, v.pointer)
             yield Finding(f"{ex.kind} example: {message}", at(doc, line, col),
-                          hint=f"see `authmd schema show {name}`")
+                          hint=_did_you_mean(message, found) + f"see `authmd schema show {name}`")
         for pointer, (what, members) in missing.items():
             line, col = ex.jdoc.position(pointer) or (ex.line, 1)
             obj = value_at(ex.value, pointer)

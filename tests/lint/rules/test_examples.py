@@ -287,3 +287,10 @@ def test_ex001_other_protocols_are_not_examples_of_this_one(block: str) -> None:
         f"```json\n{block}\n```\n"
     assert [k for _, k, _ in _kinds(text)] == [None]
     assert lint(text, "EX001") == []
+
+
+def test_ex001_example_schema_enum_hint_has_a_did_you_mean() -> None:
+    text = replace('{\n  "type": "anonymous"\n}', '{\n  "type": "anonymus"\n}')
+    [d] = lint(text, "EX001")
+    assert d.location.line == line_of(text, '"type": "anonymus"')
+    assert (d.hint or "").startswith("did you mean `anonymous`? ")
