@@ -254,6 +254,7 @@ def unknown_identity_type(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     dialect_sev = Severity.INFO if ctx.dialect else None
     dialect = f" (dialect `{ctx.dialect}`)" if ctx.dialect else ""
     types = block.get("identity_types_supported")
+    unknown: list[Finding] = []
     for i, value in enumerate(types if isinstance(types, list) else []):
         if not isinstance(value, str) or value.lower() == "none" or value in ctx.profile.identity_types:
             continue
@@ -264,9 +265,10 @@ def unknown_identity_type(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                           loc, hint="it is never required (SPEC §14 D8); remove it",
                           severity=Severity.INFO if ctx.profile.has_refresh else Severity.WARNING)
             continue
-        yield Finding(f"identity type {shape.show(value)} is not defined in profile {ctx.profile.label}"
-                      f"{_introduced(value, 'identity')}{dialect}", loc,
-                      hint=_type_hint(value, ctx.profile), severity=dialect_sev)
+        unknown.append(Finding(f"identity type {shape.show(value)} is not defined in profile {ctx.profile.label}"
+                               f"{_introduced(value, 'identity')}{dialect}", loc,
+                               hint=_type_hint(value, ctx.profile), severity=dialect_sev))
+    yield from merged(unknown, "identity types the profile lacks")  # one list, one finding
     ia = block.get("identity_assertion")
     assertion = ia.get("assertion_types_supported") if isinstance(ia, dict) else None
     for i, value in enumerate(assertion if isinstance(assertion, list) else []):
@@ -455,8 +457,9 @@ def merged(findings: list[Finding], lead: str) -> Iterator[Finding]:
             yield group[0]
             continue
         first = group[0]
+        hints = list(dict.fromkeys(f.hint for f in group if f.hint))
         yield Finding(f"{lead} ({len(group)}): " + "; ".join(f.message for f in group), first.location,
-                      hint=first.hint, severity=first.severity,
+                      hint="; ".join(hints) or None, severity=first.severity,
                       related=tuple(f.location for f in group[1:]))
 
 

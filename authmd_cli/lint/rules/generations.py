@@ -274,7 +274,9 @@ def _summary(doc: Document, ctx: RuleContext, sc: Scan) -> Iterator[Finding]:
         return
     items: list[str] = []
     for sig in sc.signals:
-        if sig.kind != "error" and is_legacy(sig, LATEST):
+        # A construct older than the document's own profile is reported where it stands (GN001
+        # per construct, GN002, the discovery rules); the summary does not name it again.
+        if sig.kind != "error" and is_legacy(sig, LATEST) and not is_legacy(sig, detected):
             s = _short(sig)
             if s not in items:
                 items.append(s)
