@@ -235,3 +235,19 @@ def test_sc007_secret_before_claim_bad() -> None:
 
 def test_sc007_secret_before_claim_good() -> None:
     assert lint(CLEAN, "SC007") == []
+
+
+def test_sc003_secret_in_url_in_prose() -> None:
+    sentence = "Legacy clients may call `https://tfx_admin:s3cr3tP4ssw0rd@api.quillnote.io/v1` directly."
+    text = replace("## Errors\n", f"{sentence}\n\n## Errors\n")
+    [d] = lint(text, "SC003")
+    assert d.location.line == line_of(text, "Legacy clients")
+    assert "s3cr3t" not in d.message  # redacted
+
+
+def test_sc004_oidc_and_client_auth_alg_lists_are_not_assertions() -> None:
+    doc = load_document("as.json", json.dumps({"issuer": "https://auth.quillnote.io",
+                                               "id_token_signing_alg_values_supported": ["HS256"],
+                                               "token_endpoint_auth_signing_alg_values_supported": ["HS256"]}))
+    report = lint_documents([doc], [], LintOptions(select=("SC004",)))
+    assert [d.location.line for d in report.diagnostics] == []

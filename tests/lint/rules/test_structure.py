@@ -610,3 +610,59 @@ def test_md019_idjag_audience_good() -> None:
     text = replace("## Step 3 — Register\n", "## Step 3 — Register\n\nThe ID-JAG `aud` is our issuer; "
                    "`resource_name` is shown to the user.\n")
     assert lint(text, "MD019") == []
+
+
+# ---------------------------------------------------------------- issue 11: precision and noise
+
+
+def test_md010_separator_between_two_copies_of_a_section() -> None:
+    # No `<<<<<<<`/`>>>>>>>` left, and `=======` right under a text line (a setext H1 otherwise).
+    text = replace("## Step 2 — Pick a method\n", "## Step 2 — Pick a method\n\nOld text.\n=======\n"
+                   "## Step 2 — Pick a method\n")
+    [d] = lint(text, "MD010")
+    assert d.location.line == line_of(text, "=======")
+    assert lint(text, "MD002") == [] and lint(text, "MD011") == []  # one root cause, one finding
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our 401 responses come without a `WWW-Authenticate` header.",
+    "There is no WWW-Authenticate header on our 401s.",
+    "The WWW-Authenticate header is not sent.",
+])
+def test_md017_wordings_of_a_missing_header(sentence: str) -> None:
+    text = replace("## Step 2 — Pick a method\n", f"{sentence}\n\n## Step 2 — Pick a method\n")
+    [d] = lint(text, "MD017")
+    assert d.location.line == line_of(text, sentence)
+
+
+@pytest.mark.parametrize(("heading", "sid"), [
+    ("## Step 4 — Optional claim ceremony", "claim"), ("## Step 7. Handle revocation", "revocation"),
+    ("## Error handling", "errors"), ("## Handling errors", "errors"), ("## Appendix: discovery links", None),
+    ("## Discovery links", None),
+])
+def test_md003_sections_recognised_by_name(heading: str, sid: str | None) -> None:
+    from authmd_cli.protocol.markdown import section_id_for, split_heading
+
+    assert section_id_for(split_heading(heading.lstrip("# "))[1]) == sid
+
+
+def test_md005_heading_style_one_finding_per_document() -> None:
+    text = replace("## Step 1 — Discover", "## Step 1: Discover")
+    text = replace("## Step 2 — Pick a method", "## Step 2: Pick a method", text)
+    [d] = lint(text, "MD005")
+    assert d.location.line == line_of(text, "## Step 1: Discover")
+    assert [r.line for r in d.related] == [line_of(text, "## Step 2: Pick a method")]
+    assert "2 section headings" in d.message
+
+
+@pytest.mark.parametrize("wording", [
+    "All resources on this site are public; no registration is needed.",
+    "Neither method supports self-registration.",
+    "This service does not\noffer agent registration.",
+    "Agents do not need to register here.",
+])
+def test_md015_honest_negative_wordings(wording: str) -> None:
+    text = f"# auth.md\n\n{wording}\n"
+    assert lint(text, "MD015", profile="no-registration") == []
+    report = lint_text(text, source="auth.md", options=LintOptions())
+    assert report.documents[0].profile == "no-registration" and report.diagnostics == []
