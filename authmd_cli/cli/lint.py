@@ -118,7 +118,8 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
         "--color/--no-color", help="Force colour on or off (default: on a terminal, unless NO_COLOR).",
         show_default=False)] = None,
     verbose: Annotated[bool, typer.Option(
-        "--verbose", "-v", help="One finding per legacy construct instead of one per document.")] = False,
+        "--verbose", "-v",
+        help="One finding per legacy construct or old-shaped example instead of one per document.")] = False,
     list_rules: Annotated[bool, typer.Option(
         "--list-rules", help="List every rule (with --format json: as JSON) and exit.")] = False,
     explain: Annotated[str | None, typer.Option(

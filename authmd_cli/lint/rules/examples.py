@@ -514,12 +514,25 @@ def example_shape_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Finding]
     auth = doc.auth
     if auth is None:
         return
+    each: list[tuple[Example, str, Finding]] = []
     for ex in examples(auth, ctx.profile):
         foreign = foreign_envelope(ex, ctx.profile)
         if foreign is not None:
             other, hint = foreign
-            yield Finding(f"{ex.kind} example has the shape of profile {other}, not {ctx.profile.label}",
-                          at(doc, ex.line, 1), hint=hint)
+            each.append((ex, other, Finding(f"{ex.kind} example has the shape of profile {other}, not "
+                                            f"{ctx.profile.label}", at(doc, ex.line, 1), hint=hint)))
+    if ctx.verbose or len(each) <= 1:
+        yield from (f for _, _, f in each)
+        return
+    # Examples written for another generation are one root cause (like GN001's constructs): one
+    # finding per document unless --verbose, which gives each example its renames.
+    shown = "; ".join(f"{ex.kind} (line {ex.line}, {other})" for ex, other, _ in each[:6])
+    more = f"; and {len(each) - 6} more" if len(each) > 6 else ""
+    yield Finding(f"{len(each)} examples have the body shape of other profiles than {ctx.profile.label}: "
+                  f"{shown}{more}", each[0][2].location,
+                  hint=f"rewrite them in the {ctx.profile.label} shape (`authmd lint --verbose` gives the renames "
+                       "of each example), or pin the profile the file follows",
+                  related=tuple(f.location for _, _, f in each[1:]))
 
 
 def _media_type(value: str | None) -> str | None:

@@ -7,9 +7,10 @@ change one example in it or are small documents written from SPEC §6 facts.
 from __future__ import annotations
 
 import pytest
-from helpers import CLEAN, line_of, lint, replace
+from helpers import CLEAN, FIXTURES, line_of, lint, replace
 
 from authmd_cli.core.diagnostics import Severity
+from authmd_cli.lint.engine import LintOptions
 from authmd_cli.lint.loader import load_document
 from authmd_cli.lint.rules.examples import examples
 from authmd_cli.protocol.profiles import PROFILES
@@ -294,3 +295,15 @@ def test_ex001_example_schema_enum_hint_has_a_did_you_mean() -> None:
     [d] = lint(text, "EX001")
     assert d.location.line == line_of(text, '"type": "anonymus"')
     assert (d.hint or "").startswith("did you mean `anonymous`? ")
+
+
+def test_ex003_example_shape_mismatch_folds_per_document_unless_verbose() -> None:
+    from authmd_cli.lint.engine import lint_text
+
+    text = (FIXTURES / "profiles" / "v0.4" / "auth.md").read_text(encoding="utf-8")
+    each = [d for d in lint_text(text, options=LintOptions(profile="v0.7-B", select=("EX003",), verbose=True))
+            .diagnostics]
+    [d] = lint(text, "EX003", profile="v0.7-B")
+    assert len(each) > 1
+    assert d.location.line == each[0].location.line
+    assert [r.line for r in d.related] == [e.location.line for e in each[1:]]
