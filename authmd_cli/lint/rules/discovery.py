@@ -474,7 +474,10 @@ def endpoint_collapse(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     (SPEC §14 D13). A registration member at an RFC 7591 `/register` endpoint (or equal to the
     top-level `registration_endpoint`) is a **warning**: dynamic client registration is a
     different protocol. Old and new names of one role (`register_uri` + `identity_endpoint`)
-    are the generations family's concern (SPEC §14 D30).
+    are the generations family's concern (SPEC §14 D30). One stub is one finding: every member
+    pointing at the same page, or sharing one URL across roles, is named in it (related
+    locations). `/agent/register` names this protocol's endpoint, not RFC 7591. Also checked in the
+    AS metadata examples of auth.md.
     Bad: `"identity_endpoint": "https://x.example/auth.md", "claim_endpoint": "https://x.example/auth.md"`
     Good: `"identity_endpoint": "https://x.example/agent/identity",
     "claim_endpoint": "https://x.example/agent/identity/claim"`
@@ -548,7 +551,8 @@ def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     the RFC 7523 jwt-bearer grant, so it must be listed when there is a token endpoint. Under
     v0.4-v0.7-A the claim-polling grant `urn:workos:agent-auth:grant-type:claim` is required when
     `anonymous` or `service_auth` is offered (error); under v0.2-v0.3 and v0.7-B it is a legacy
-    construct (warning, SPEC §14 D17). A vendor claim-polling URN (`urn:<vendor>:…claim…`) is
+    construct (warning, SPEC §14 D17); the URN with no claim-capable type and no claim endpoint
+    is a grant nobody can use (warning). A vendor claim-polling URN (`urn:<vendor>:…claim…`) is
     the `vendor-claim-grant` dialect (info) and stands in for the WorkOS URN.
     Bad: `"token_endpoint": "…"` without `grant_types_supported`; v0.7-B listing the claim URN
     Good: `"grant_types_supported": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]`
@@ -654,7 +658,8 @@ def events_supported(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     event. An entry that is not an absolute URI (`claim.confirmed`) → error; another absolute
     URI (e.g. an OpenID Shared Signals event) → info. When `identity_assertion` is offered, the
     events endpoint (`events_endpoint`, v0.1-v0.2 `revocation_uri`) and `events_supported` come
-    together (SPEC §13.4): one without the other → warning.
+    together (SPEC §13.4): the endpoint without the list → warning; the list without the
+    endpoint → warning under any method. One bad list is one finding.
     Bad: `"events_supported": ["claim.confirmed"]`; `events_endpoint` with no `events_supported`
     Good: `"events_supported": ["https://schemas.workos.com/events/agent/auth/identity/assertion/revoked"]`
     Spec: SPEC §5.3, §9.6, §13.4; IN-THE-WILD P11.
@@ -790,7 +795,7 @@ def no_registration_stub(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     agents will call (SPEC §14 D13, IN-THE-WILD P10). Under every profile, an endpoint member
     that is `null` or a `*_supported` list containing `"none"` is an error. Under the
     no-registration profile, an `agent_auth` block or a registration/claim endpoint in the
-    metadata contradicts the declaration.
+    metadata contradicts the declaration. The stub elements of one document are one finding.
     Bad: `"identity_endpoint": null`; `"identity_types_supported": ["none"]`; under
     no-registration, any `agent_auth` block
     Good: omit `agent_auth` entirely (no-registration), or publish working endpoints

@@ -404,7 +404,10 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Why: agents copy the examples literally (SPEC §3.3). Each ```json block and each JSON body
     of an ```http block is validated against the profile's schema for what it shows (PRM, AS
     metadata, registration request/response, claim bodies, token response, error bodies),
-    chosen by its position (the request it answers, its section) and its members.
+    chosen by its members, its label ("Response:") and the request it follows, not by block
+    order; RFC 7591 client registration and RFC 8628 device-flow blocks are not examples of this
+    protocol, and PRM / AS metadata examples are checked by the discovery rules (an excerpt only
+    for what it shows). A missing member with a near miss present names it (did you mean).
     Placeholder strings such as `"<service-signed JWT>"` or `"reg_..."` are accepted
     (SPEC §14 D12). `authmd schema show KIND --profile P` prints the schema.
     Bad (v0.7-B): `{"id": "reg_...", "type": "anonymous", "identity": {"assertion": "<jwt>"}}`
@@ -507,7 +510,8 @@ def example_shape_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Finding]
     nests `{id, type, identity: {assertion, expires_at}, scopes, claim: {token, url, attempt}}`
     where v0.2–v0.7-A return flat `registration_id`, `identity_assertion`, `claim_token`. An
     agent written for the file's profile cannot parse the other shape. The hint names the
-    profile and the names to use.
+    profile and the names to use; several such examples are one finding per document unless
+    `--verbose`.
     Bad (v0.7-B): `{"registration_id": "reg_...", "identity_assertion": "<jwt>"}`.
     Good (v0.7-B): `{"id": "reg_...", "type": "anonymous", "identity": {"assertion": "<jwt>", ...}}`.
     """

@@ -214,7 +214,9 @@ def legacy_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     migration, never applied silently (IN-THE-WILD P1). With `--profile` pinned to that older
     profile it is not reported. When nothing is pinned and the document itself follows an
     older profile, one info says so ("follows v0.4; latest is v0.7-B: ...") with a migration
-    summary; pin the profile to silence it. Error codes are left to the Errors-table rule
+    summary; pin the profile to silence it. Several constructs of one document are folded into
+    one warning naming each (related locations); `--verbose` lists them one by one. Error
+    codes are left to the Errors-table rule
     (SPEC §14 D9) and aliases next to their successor to GN002.
     Bad (target v0.7-B): `"register_uri": "https://auth.example.com/agent/auth"`
     Good: `"identity_endpoint": "https://auth.example.com/agent/identity"`

@@ -210,7 +210,10 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Why: agents follow the numbered walkthrough (Discover, Pick a method, Register, Claim
     ceremony when a claim-capable method is offered, Exchange the assertion from v0.2, Use the
     access_token, Errors, Revocation from v0.2); a missing step leaves them guessing
-    (SPEC §3.2, §14 D18). Sections are recognised by name whatever the numbering style.
+    (SPEC §3.2, §14 D18). Sections are recognised by name whatever the numbering style or
+    qualifier (`Optional claim ceremony`, `Handle revocation`, `Error handling`); an appendix of
+    links is no step. One finding per document names every missing section, located where the
+    first belongs; the others are related locations.
     Bad: no `## Errors` section.
     Good: every section of SPEC §3.2 as an H2, e.g. `## Step 5 — Exchange the assertion`.
     """
@@ -319,7 +322,8 @@ def heading_style(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 
     Why: the canonical file numbers the steps `Step N — Title` with an em dash (U+2014) and
     leaves `Errors` and `Revocation` unnumbered (SPEC §3.2); other styles are recognised but
-    reported so files converge (SPEC §14 D18).
+    reported so files converge (SPEC §14 D18). One finding per document (a style is one choice),
+    naming each heading.
     Bad: `## Step 1: Discover`, `## 1. Discover`, `## Discover`, `## Step 7 — Errors`.
     Good: `## Step 1 — Discover`, `## Errors`.
     """
@@ -614,7 +618,9 @@ def merge_conflict_marker(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Why: a published file with both sides of a conflict tells agents two different things
     (SPEC §14 D18). A bare `=======` directly under a text line is a Markdown setext H1
     underline, so it counts as a marker only between a `<<<<<<<` and its `>>>>>>>`, or when it
-    stands between blank lines (IN-THE-WILD P8). Lines inside code blocks are skipped.
+    stands between blank lines, or between two copies of one section (the heading above it comes
+    back right after it; IN-THE-WILD P8). Lines inside code blocks are skipped; the duplicate
+    heading and the setext "H1" such a marker makes are not reported again.
     Bad: `<<<<<<< HEAD` … `=======` … `>>>>>>> main` left in the file.
     Good: the resolved text only.
     """
@@ -835,7 +841,8 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Why: the Errors table is the agent's dispatch table, code → action (SPEC §3.3). Codes of
     another profile are renamed codes an agent will never see (warning, with the rename);
     unknown codes are reported as info (SPEC §14 D9); codes the profile's endpoints return for
-    the offered methods should all be listed (SPEC §11).
+    the offered methods should all be listed (SPEC §11). A table written for another profile is
+    one finding naming each code with its fix.
     Bad: no table; columns `Error | Meaning`; `rate_limited` in a v0.7-B file.
     Good: `| Code | Where | What to do |` listing e.g. `rate_limit_exceeded`.
     """
@@ -1025,7 +1032,9 @@ def missing_401_challenge_documented(doc: Document, ctx: RuleContext) -> Iterato
     so agents can discover the PRM (RFC 9728 §5.1, SPEC §4.1); the registration 401s carry an
     `AgentAuth` challenge (SPEC §6.1). A documented 401 without the header, a Bearer challenge
     without `resource_metadata`, or prose saying the header is not sent shows the service
-    omits it (IN-THE-WILD P14).
+    omits it (IN-THE-WILD P14), in its common wordings ("come without a `WWW-Authenticate`
+    header", "no WWW-Authenticate header"); a conditional fallback instruction ("if a 401 comes
+    without it, fall back …") is not reported.
     Bad: `HTTP/1.1 401 Unauthorized` with only `Content-Type`; "we don't send WWW-Authenticate".
     Good: `WWW-Authenticate: Bearer resource_metadata="https://api.acme.dev/.well-known/…"`.
     """
