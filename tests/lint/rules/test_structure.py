@@ -671,7 +671,7 @@ def test_md015_honest_negative_wordings(wording: str) -> None:
 def test_md004_section_order_appendix_of_links_is_not_the_discover_step() -> None:
     # Issue 11: an appendix titled "Discovery links" at the end was read as a misplaced Discover.
     text = replace("## Step 1 — Discover", "## Step 1 — Find the metadata") + \
-        "\n## Appendix: Discovery links\n\n- `https://api.widgetco.dev/.well-known/oauth-protected-resource`\n"
+        "\n## Discovery links\n\n- `https://api.widgetco.dev/.well-known/oauth-protected-resource`\n"
     assert [d.location.line for d in lint(text, "MD004")] == []
     [d] = lint(text, "MD003")  # Discover is missing, and said so once, where it belongs
     assert d.location.line == line_of(text, "## Step 2 — Pick a method")
