@@ -172,28 +172,69 @@ def _str(value: Any) -> str | None:
 
 # ------------------------------------------------------------------------- pieces (pure)
 
-_PARAM_RE = re.compile(r'([A-Za-z0-9_!#$%&\'*+.^`|~-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]*)')
-_SCHEME_RE = re.compile(r"(?:^|,)\s*([A-Za-z0-9_!#$%&'*+.^`|~-]+)(?=\s+[A-Za-z0-9_!#$%&'*+.^`|~-]+\s*=|\s*,|\s*$)")
+_TOKEN = r"[A-Za-z0-9_!#$%&'*+.^`|~-]+"
+_PARAM_RE = re.compile(rf'({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"?|[^\s,]*)\s*$', re.DOTALL)
+_CHALLENGE_RE = re.compile(rf"({_TOKEN})(?:\s+(.*))?$", re.DOTALL)
+
+
+def _split_commas(header: str) -> list[str]:
+    """Top-level comma-separated elements; commas inside quoted strings do not split."""
+    out: list[str] = []
+    cur: list[str] = []
+    quoted = escaped = False
+    for ch in header:
+        if escaped:
+            escaped = False
+        elif quoted and ch == "\\":
+            escaped = True
+        elif ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            out.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    out.append("".join(cur))
+    return [x.strip() for x in out if x.strip()]
+
+
+def _param(text: str) -> tuple[str, str] | None:
+    m = _PARAM_RE.match(text)
+    if m is None:
+        return None
+    value = m.group(2)
+    if value.startswith('"'):
+        value = re.sub(r"\\(.)", r"\1", value[1:-1] if len(value) > 1 and value.endswith('"') else value[1:])
+    return m.group(1).lower(), value
 
 
 def bearer_params(header: str | None) -> dict[str, str] | None:
     """The auth-params of the `Bearer` challenge in a WWW-Authenticate value (RFC 9110 §11.6.1,
-    RFC 6750 §3), None when there is no Bearer challenge. Other schemes (`AgentAuth …`) are skipped."""
+    RFC 6750 §3), None when there is no Bearer challenge. Other schemes (`AgentAuth …`) are skipped;
+    quoted strings may hold commas, `=` and escaped quotes."""
     if not header:
         return None
-    starts = [(m.start(1), m.group(1)) for m in _SCHEME_RE.finditer(header)]
-    for i, (pos, scheme) in enumerate(starts):
-        if scheme.lower() != "bearer":
+    found: dict[str, str] | None = None
+    current: dict[str, str] | None = None
+    for element in _split_commas(header):
+        if re.match(rf"{_TOKEN}\s*=", element):  # an auth-param of the current challenge
+            kv = _param(element)
+            if current is not None and kv is not None:
+                current.setdefault(*kv)
             continue
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(header)
-        params: dict[str, str] = {}
-        for m in _PARAM_RE.finditer(header[pos + len(scheme):end]):
-            value = m.group(2)
-            if value.startswith('"'):
-                value = re.sub(r"\\(.)", r"\1", value[1:-1])
-            params.setdefault(m.group(1).lower(), value)
-        return params
-    return None
+        m = _CHALLENGE_RE.match(element)
+        if m is None:
+            current = None
+            continue
+        current = {} if m.group(1).lower() == "bearer" and found is None else None
+        if current is not None:
+            found = current
+        rest = (m.group(2) or "").strip()
+        token68 = re.fullmatch(r"[A-Za-z0-9._~+/-]+=*", rest) is not None
+        kv = _param(rest) if rest and not token68 else None
+        if current is not None and kv is not None:
+            current.setdefault(*kv)
+    return found
 
 
 def documented_urls(doc: Document | None, origin: str) -> tuple[str | None, str | None]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from probe_sites import Answer, Routes, Site, json_answer
 
 from authmd_cli.core.errors import UsageError
@@ -145,6 +147,12 @@ def test_bearer_params_reads_only_the_bearer_challenge() -> None:
     assert bearer_params('Bearer error="invalid_token", error_description="say \\"no\\""') == {
         "error": "invalid_token", "error_description": 'say "no"'}
     assert bearer_params("Basic realm=x") is None
+    # Quoted strings may hold commas, `=` and scheme-like words; they never start a challenge.
+    assert bearer_params('Bearer error_description="x, Basic realm=y", resource_metadata="u"') == {
+        "error_description": "x, Basic realm=y", "resource_metadata": "u"}
+    assert bearer_params('Basic realm="a, Bearer resource_metadata=evil", Bearer resource_metadata="good"') == {
+        "resource_metadata": "good"}
+    assert bearer_params("Bearer abc123==") == {}  # token68, not a parameter
     assert bearer_params(None) is None
     assert bearer_params("Bearer") == {}
 
@@ -207,3 +215,25 @@ def test_documented_prm_url_is_the_last_resort_for_an_api_target(
                                                f"{s.origin}/.well-known/oauth-protected-resource",
                                                f"{s.origin}/meta/prm.json"]
     assert d.prm_via == VIA_AUTH_MD and d.servers[0].metadata is not None
+
+
+@given(st.text(max_size=80))
+def test_parse_target_either_refuses_or_gives_an_origin_that_parses_to_itself(text: str) -> None:
+    try:
+        t = parse_target(text)
+    except UsageError:
+        return
+    assert t.origin.startswith(("http://", "https://")) and "@" not in t.origin
+    assert parse_target(t.origin).origin == t.origin and parse_target(t.origin).api is None
+
+
+_TOKEN = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12)
+
+
+@given(st.dictionaries(_TOKEN, st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs")), max_size=40),
+                       max_size=5), st.text(max_size=40))
+def test_bearer_params_round_trips_quoted_values_and_never_raises(params: dict[str, str], noise: str) -> None:
+    quoted = ", ".join(f'{k}="{v.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
+                       for k, v in params.items())
+    assert bearer_params(f"Bearer {quoted}".rstrip()) == params
+    bearer_params(noise)  # any header value: a dict or None, never an exception
