@@ -2,8 +2,9 @@
 
 * `check_endpoints` (`--check-endpoints`): POSTs every live endpoint must refuse, so they change
   nothing on a correct service (SPEC §13.5 item 6): an unsupported grant at the token endpoint
-  (RFC 6749 §5.2: 400 `unsupported_grant_type`, `Cache-Control: no-store`), an empty JSON object
-  at the registration endpoint (a 4xx JSON profile error), a body that is not a SET at the
+  (RFC 6749 §5.2: 400 `unsupported_grant_type`, `Cache-Control: no-store`), an empty body
+  at the registration endpoint (a 4xx JSON profile error; not even `{}`, which a lenient service
+  might take for an anonymous registration), a body that is not a SET at the
   events endpoint (RFC 8935 §2.4: 400 `{err, description}`).
 * `active_flow` (`--active`): registers anonymously (when offered), exchanges the assertion
   (RFC 7523), calls the API with the token (RFC 6750) and revokes it (RFC 7009). It never starts
@@ -68,16 +69,16 @@ async def check_endpoints(d: Discovery, fetcher: Fetcher) -> list[Found]:
                                          hint="answer RFC 6749 §5.2 errors with 400, a JSON `error` and no-store")))
     if fetchable(e.identity):
         ex = await fetcher.fetch("check:registration", str(e.identity), method="POST", headers=JSON,
-                                 content=b"{}", side_effect=True, after=after,
-                                 note="empty JSON object: must be refused")
+                                 content=b"", side_effect=True, after=after,
+                                 note="empty body: must be refused")
         body = _json(ex)
         ok = (ex.status is not None and 400 <= ex.status < 500 and isinstance(body, dict)
               and isinstance(body.get("error"), str) and not looks_html(ex))
         if not ok:
-            out.append(("PR018", Finding(f"the registration endpoint {inline(ex.url, width=100)}, sent `{{}}`, "
+            out.append(("PR018", Finding(f"the registration endpoint {inline(ex.url, width=100)}, sent an empty body, "
                                          f"answered {_answer(ex)}, not a 4xx JSON error", Location(ex.url),
-                                         hint="refuse a body without `type` with 400 {\"error\": \"invalid_request\", "
-                                              "\"message\": …}")))
+                                         hint="refuse a request without a JSON body with 400 "
+                                              "{\"error\": \"invalid_request\", \"message\": …}")))
     if fetchable(e.events):
         ex = await fetcher.fetch("check:events", str(e.events), method="POST",
                                  headers={"Content-Type": "application/secevent+jwt", "Accept": "application/json"},

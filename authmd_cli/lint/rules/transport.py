@@ -200,10 +200,11 @@ Good: `400`, `Cache-Control: no-store`, `{"error": "unsupported_grant_type"}`
 """)
 
 _probe_rule("PR018", "registration-endpoint-check", Severity.ERROR, "RFC 9110 §15.5; RFC 8259", """\
-`--check-endpoints`: an empty JSON body sent to the registration endpoint did not get a 4xx JSON error with an
+`--check-endpoints`: an empty request body sent to the registration endpoint did not get a 4xx JSON error with an
 `error` member.
 
-Why: an empty body registers nothing; a live registration endpoint refuses it with `400` and a JSON error agents can
+Why: an empty body registers nothing (the probe does not even send `{}`, which a lenient service might read as an
+anonymous registration); a live registration endpoint refuses it with `400` and a JSON error agents can
 act on. A 5xx, a 2xx or an HTML page means agents will not get a usable answer either.
 Bad: `500 Internal Server Error`, or `200 <html>…`
 Good: `400 {"error": "invalid_request", "message": "…"}`
