@@ -3,6 +3,7 @@ probe package load only inside it)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -21,9 +22,10 @@ def probe_command(  # noqa: PLR0917 - typer maps parameters to options
     api: Annotated[str | None, typer.Option(
         "--api", metavar="URL", help="The API URL to request without a token first (default: the target's URL, "
                                      "else the PRM's resource).", show_default=False)] = None,
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", metavar="FORMAT", help="text, json, jsonl (one line per target), sarif or github.")
-    ] = "text",
+    fmt: Annotated[str | None, typer.Option(
+        "--format", "-f", metavar="FORMAT", help="text, json, jsonl (one line per target), sarif or github "
+                                                 "(default: github under GitHub Actions, else text).",
+        show_default=False)] = None,
     output: Annotated[str | None, typer.Option(
         "--output", "-o", metavar="FILE", help="Write the report to this file instead of stdout.",
         show_default=False)] = None,
@@ -76,6 +78,7 @@ def probe_command(  # noqa: PLR0917 - typer maps parameters to options
         from authmd_cli.lint.engine import LintOptions
         from authmd_cli.probe.command import CommandOptions, run_probe
         from authmd_cli.protocol.profiles import resolve
+        from authmd_cli.render import default_format
 
         if profile is not None:
             try:
@@ -84,8 +87,9 @@ def probe_command(  # noqa: PLR0917 - typer maps parameters to options
                 raise UsageError(str(err.args[0])) from None
         lint = LintOptions(profile=profile, select=split_list(select), ignore=split_list(ignore))
         opts = CommandOptions(
-            targets=tuple(targets or ()), from_file=from_file, api=api, fmt=fmt, output=output, color=color,
-            strict=strict, lint=lint, allow_private=allow_private, timeout=timeout, deadline=deadline,
+            targets=tuple(targets or ()), from_file=from_file, api=api, fmt=fmt or default_format(os.environ),
+            output=output, color=color, strict=strict, lint=lint, allow_private=allow_private, timeout=timeout,
+            deadline=deadline,
             max_bytes=max_bytes, max_redirects=max_redirects, concurrency=concurrency, save=save, replay=replay,
             check_endpoints=check_endpoints, active=active, yes=yes)
         tty = sys.stdin.isatty() and sys.stderr.isatty()
@@ -94,7 +98,7 @@ def probe_command(  # noqa: PLR0917 - typer maps parameters to options
             return bool(typer.confirm(question, default=False, err=True))
 
         return run_probe(opts, read_stdin=read_stdin, confirm=confirm if tty else None,
-                         progress=sys.stderr if sys.stderr.isatty() else None)
+                         progress=sys.stderr if sys.stderr.isatty() else None, stdout=sys.stdout)
 
     run(body)
 

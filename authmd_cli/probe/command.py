@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,8 +98,9 @@ def _refused_only(report: ProbeReport) -> str | None:
 
 
 def run_probe(opts: CommandOptions, *, read_stdin: Callable[[], bytes | None],
-              confirm: Callable[[str], bool] | None, progress: TextIO | None) -> int:
-    """Probe (or replay), render, and return the exit code."""
+              confirm: Callable[[str], bool] | None, progress: TextIO | None, stdout: TextIO) -> int:
+    """Probe (or replay), render to `stdout` (or `--output`), and return the exit code. The console
+    comes in: `confirm` asks before --active (None: not a terminal), `progress` shows several targets."""
     from authmd_cli.core import net
     from authmd_cli.probe.run import ProbeOptions, probe_targets, replay
 
@@ -139,13 +139,13 @@ def run_probe(opts: CommandOptions, *, read_stdin: Callable[[], bytes | None],
             refused = _refused_only(reports[0])
             if refused:
                 raise UsageError(refused)
-    write_reports(reports, opts)
+    write_reports(reports, opts, stdout)
     return exit_code(reports, opts.strict)
 
 
-def write_reports(reports: Sequence[ProbeReport], opts: CommandOptions) -> None:
+def write_reports(reports: Sequence[ProbeReport], opts: CommandOptions, stdout: TextIO) -> None:
     if opts.output is None:
-        _render(reports, opts, sys.stdout, to_file=False)
+        _render(reports, opts, stdout, to_file=False)
         return
     try:
         with open(opts.output, "w", encoding="utf-8", newline="\n") as stream:
