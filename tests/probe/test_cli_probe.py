@@ -149,3 +149,10 @@ def test_lint_snapshot_lints_what_the_probe_saved(site: SiteFactory, tmp_path: P
     assert [(d["code"], d["location"]["source"]) for d in doc["diagnostics"]] == [
         ("PR013", f"{s.origin}/oauth2/revoke")]
     assert len(doc["documents"]) == 3
+
+
+def test_github_actions_gets_annotations_by_default(site: SiteFactory) -> None:
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "nope", {"Content-Type": "text/plain"})})
+    result = CliRunner().invoke(app, ["probe", *LOCAL, f"{s.origin}/api"], env={"GITHUB_ACTIONS": "true"})
+    assert result.exit_code == 1
+    assert result.output.startswith("::error title=PR013 endpoint-not-served::" + s.origin + "/agent/identity: ")
