@@ -29,7 +29,9 @@ class Masker:
 
     def __init__(self, secrets: Iterable[str], always: Iterable[str], *, show: bool) -> None:
         hidden = set(always) if show else set(secrets) | set(always)
-        self._hidden = sorted(hidden, key=len, reverse=True)
+        # a `<placeholder>` (--dry-run) is no secret: keep it readable
+        self._hidden = sorted((s for s in hidden if not (s.startswith("<") and s.endswith(">"))), key=len,
+                              reverse=True)
         self.show = show
 
     def text(self, value: str) -> str:

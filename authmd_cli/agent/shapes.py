@@ -57,6 +57,17 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
+_FLAT_SIGNALS = ("registration_id", "registration_type", "identity_assertion", "claim_token", "claim_attempt")
+
+
+def envelope_of(body: Any) -> str | None:
+    """"nested" | "flat" | None when the body carries no envelope member (an error body)."""
+    b = _obj(body)
+    if any(k in b for k in _FLAT_SIGNALS):
+        return "flat"
+    return "nested" if is_nested(b) else None
+
+
 def is_nested(body: Any) -> bool:
     """The v0.7-B envelope: `id` / an `identity` or `claim` object, no `registration_id`."""
     b = _obj(body)
