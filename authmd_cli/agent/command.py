@@ -265,7 +265,8 @@ def _bind(src: AssertionSource, a: Args) -> Callable[[Any], None]:
 
 
 def simulate_command(a: Args, console: Console, *, client: Any = None,
-                     sleep: Callable[[float], None] = time.sleep) -> int:
+                     sleep: Callable[[float], None] = time.sleep,
+                     clock: Callable[[], float] = time.monotonic) -> int:
     from authmd_cli.agent import report
     from authmd_cli.agent.run import Plan, simulate
     from authmd_cli.core import net
@@ -305,7 +306,7 @@ def simulate_command(a: Args, console: Console, *, client: Any = None,
             plan.before_flow = bind_dry
             driver: Driver = dry
         else:
-            driver = Driver(http, assertions=src, sleep=sleep, deadline=time.monotonic() + a.timeout)
+            driver = Driver(http, assertions=src, sleep=sleep, clock=clock, deadline=clock() + a.timeout)
             driver.human = choose_human(a, console, driver)
             driver.consent = consent_gate(a, console)
             if console.interactive and a.fmt == "text":

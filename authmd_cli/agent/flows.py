@@ -385,10 +385,10 @@ def ceremony_poll(ctx: Ctx, claim_token: str, attempt: shapes.Attempt, email: st
                 ctx.rec.token_issued(got.access_token, "post-claim access token")
             return got
         code = error_code(body)
+        if code in ("authorization_pending", "slow_down") and waited >= window:
+            raise _fail(ctx, "SM014", f"the attempt's {int(window)} s passed without the user finishing",
+                        t.token_endpoint, outcome="incomplete")
         if code == "authorization_pending":
-            if waited >= window:
-                raise _fail(ctx, "SM014", f"the attempt's {int(window)} s passed without the user finishing",
-                            t.token_endpoint, outcome="incomplete")
             continue
         if code == "slow_down":
             if waited > 0:  # we waited the full interval: the service is stricter than it said
