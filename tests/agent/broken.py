@@ -126,12 +126,12 @@ def accept_everything(app: Any, identity_path: str, token_path: str, events_path
                         "scope": "api.read"}).encode()
 
     def t_ok(status: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
-        if 400 <= status:
+        if status >= 400:
             return 200, [(b"content-type", b"application/json"), (b"cache-control", b"no-store")], ok
         return status, headers, body
 
     def t_token(status: int, headers: Headers, body: bytes) -> tuple[int, Headers, bytes]:
-        if 400 <= status:
+        if status >= 400:
             return 200, [(b"content-type", b"application/json"), (b"cache-control", b"no-store")], token
         return status, headers, body
 

@@ -14,10 +14,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from authmd_cli.agent.command import Args, Console, simulate_command  # noqa: E402
-from authmd_cli.core.server import in_thread  # noqa: E402
-from authmd_cli.sandbox.defaults import default_config  # noqa: E402
-from authmd_cli.sandbox.server import Sandbox, start  # noqa: E402
+from authmd_cli.agent.command import Args, Console, simulate_command
+from authmd_cli.core.server import in_thread
+from authmd_cli.sandbox.defaults import default_config
+from authmd_cli.sandbox.server import Sandbox, start
 
 
 @dataclass
