@@ -26,6 +26,7 @@ VARIANTS: dict[str, str] = {
     "nan_auth_time": "auth_time NaN (not a JSON number, RFC 8259 §6)",
     "infinite_exp": "exp Infinity (never expires)",
     "nbf_future": "nbf an hour from now (RFC 7519 §4.1.5)",
+    "phone_only": "a verified phone number and no email (SPEC §8.2: email or phone)",
     "set_old": "a revocation SET issued 8 days ago (beyond a 7-day replay window)",
 }
 SET_AGE = 8 * 86400
@@ -56,9 +57,12 @@ def mint(issuer: Issuer, variant: str, *, aud: str, sub: str, email: str | None,
     extra: dict[str, Any] = {}
     if variant == "nbf_future":
         extra["nbf"] = int(now) + 3600
+    if variant == "phone_only":
+        email = None
+        extra |= {"phone_number": "+15555550100", "phone_number_verified": True}
     req = IdJagRequest(issuer=issuer.issuer, aud=aud, sub=sub, email=email, resource=resource,
                        jti="jti_" + secrets.token_hex(16), omit=omit, spoil=spoil, extra=extra)
-    if variant in ("good", "aud", "expired", "no_auth_time", "nbf_future"):
+    if variant in ("good", "aud", "expired", "no_auth_time", "nbf_future", "phone_only"):
         return mint_id_jag(issuer.key, req, now)
     claims = id_jag_claims(req, now)
     header = {"alg": ALG, "typ": ID_JAG_TYP, "kid": issuer.key.kid}

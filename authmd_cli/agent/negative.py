@@ -150,17 +150,17 @@ def set_check(ctx: Ctx) -> Flow:
 
 
 def second_issuer_check(ctx: Ctx) -> Flow:
-    """Two trusted issuers, one `sub`, no email: the service must not make them one account
-    silently (SPEC §8.5, §12 first-time linking)."""
+    """Two trusted issuers, one `sub`, no email (a verified phone instead): the service must not make
+    them one account silently (SPEC §8.5, §12 first-time linking)."""
     name = "same sub from a second trusted issuer"
     sub = _fresh_sub()
-    first = yield NeedAssertion("good", sub=sub, email=None)
-    second = yield NeedAssertion("good", sub=sub, email=None, issuer="second")
+    first = yield NeedAssertion("phone_only", sub=sub, email=None)
+    second = yield NeedAssertion("phone_only", sub=sub, email=None, issuer="second")
     if not first or not second:
         _skip(ctx, name, "needs --provider-key and --second-provider-key")
         return None
     t = ctx.target
-    r1, b1 = yield from _setup(ctx, Request.json("negative: no-email ID-JAG, first issuer", t.identity_endpoint,
+    r1, b1 = yield from _setup(ctx, Request.json("negative: phone-only ID-JAG, first issuer", t.identity_endpoint,
                                                  registration_body(ctx, "identity_assertion", assertion=first)))
     r2, b2 = yield from _setup(ctx, Request.json("negative: " + name, t.identity_endpoint,
                                                  registration_body(ctx, "identity_assertion", assertion=second)))
