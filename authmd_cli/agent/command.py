@@ -24,12 +24,14 @@ from authmd_cli.agent.driver import AssertionSource, Driver
 from authmd_cli.agent.flows import Options
 from authmd_cli.agent.human import CommandHuman, FixedCode, HookHuman, Human, NoHuman, handoff_lines
 from authmd_cli.agent.record import Recorder, Step
+from authmd_cli.agent.target import Discovered
 from authmd_cli.agent.wire import Consent, HandOff, HumanAnswer, Wait
 from authmd_cli.core.errors import InputError, OutputError, UsageError
 from authmd_cli.core.exit_codes import ExitCode
 
 DEFAULT_TIMEOUT = 900.0  # the whole run, ceremony included (an attempt lives 600 s, SPEC §7.2)
 REQUEST_TIMEOUT = 15.0
+DISCOVERY_TIMEOUT = 30.0
 FORMATS = ("text", "json")
 BUILTIN_PROVIDER_PATH = "/test-provider"  # `authmd serve`'s built-in test issuer: <origin>/test-provider
 
@@ -101,19 +103,21 @@ def address_problem(url: str, *, resolve: Callable[[str], list[str]] | None = No
     if not host:
         return "which has no host"
     try:
-        addresses = [host] if _is_ip(host) else (resolve or _resolve)(host)
+        addresses = [host.strip("[]")] if _is_ip(host) else (resolve or _resolve)(host)
     except OSError:
         return None  # unresolvable: the request itself will report it
+    from authmd_cli.core.net import address_class
+
     for addr in addresses:
-        ip = ipaddress.ip_address(addr.split("%", 1)[0])
-        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
-            return f"a private address ({addr})"
+        kind = address_class(addr)
+        if kind is not None:
+            return f"a {kind} address ({addr})"
     return None
 
 
 def _is_ip(host: str) -> bool:
     try:
-        ipaddress.ip_address(host)
+        ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
     return True
@@ -264,7 +268,10 @@ def _bind(src: AssertionSource, a: Args) -> Callable[[Any], None]:
 # ------------------------------------------------------------------ run
 
 
-def simulate_command(a: Args, console: Console, *, client: Any = None,
+Discover = Callable[[str, "str | None", bool, float], Discovered]
+
+
+def simulate_command(a: Args, console: Console, discover: Discover, *, client: Any = None,
                      sleep: Callable[[float], None] = time.sleep,
                      clock: Callable[[], float] = time.monotonic) -> int:
     from authmd_cli.agent import report
@@ -312,7 +319,12 @@ def simulate_command(a: Args, console: Console, *, client: Any = None,
             if console.interactive and a.fmt == "text":
                 driver.on_step = lambda rec, step: _live(console, rec, step, a.show_secrets)
                 driver.on_wait = lambda w, left: _waiting(console, w, left)
-        result = simulate(plan, driver)
+        discovered = discover(a.url, a.api, a.allow_private, min(a.timeout, DISCOVERY_TIMEOUT))
+        if a.dry_run:
+            for req, _resp in discovered.trace:
+                console.out(f"# {req.step} (sent: read-only)")
+                console.out(report.curl(req, report.Masker((), (), show=a.show_secrets)))
+        result = simulate(plan, driver, discovered)
     finally:
         if own_client:
             http.close()

@@ -94,10 +94,6 @@ class DryRunDriver(Driver):
     def act(self, rec: Recorder, action: Any) -> Any:
         m = Masker(rec.secrets, rec.never_shown, show=self.show_secrets)
         if isinstance(action, Request):
-            if not action.side_effect and action.family == "discovery":
-                self.printer(f"# {action.step} (sent: read-only)")
-                self.printer(curl(action, m))
-                return self.send(action)
             self.printer(f"# {action.step}")
             self.printer(curl(action, m))
             if self.target is None:

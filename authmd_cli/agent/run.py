@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authmd_cli.agent.codes import diag
-from authmd_cli.agent.discover import Discovered, discover
 from authmd_cli.agent.driver import Driver
 from authmd_cli.agent.flows import Ctx, Options, agent_verified, user_claimed
 from authmd_cli.agent.negative import negative
 from authmd_cli.agent.record import Recorder
-from authmd_cli.agent.target import Target, TargetError, target_from_documents
+from authmd_cli.agent.target import Discovered, Target, TargetError, target_from_documents
 
 FLOWS = ("user-claimed", "agent-verified")
 
@@ -42,8 +41,20 @@ class Result:
 
 
 def target_of(d: Discovered, plan: Plan) -> Target:
-    return target_from_documents(d.prm, d.as_meta, as_url=d.as_url, as_text=d.as_text,
-                                 api_url=plan.api_url or d.api_url, pinned=plan.profile, auth_md=d.auth_md)
+    if d.as_meta is None:
+        raise TargetError(f"no authorization server metadata at {d.as_url}")
+    return target_from_documents(d.prm, d.as_meta, as_url=d.as_url, api_url=plan.api_url or d.api_url,
+                                 pinned=plan.profile, detected=d.profile)
+
+
+def record_discovery(rec: Recorder, d: Discovered) -> None:
+    """Discovery's requests as the report's first steps (its findings are probe's to make; here only
+    a request with no answer at all is one)."""
+    for req, resp in d.trace:
+        found = []
+        if resp.error is not None:
+            found.append(diag("SM001", f"GET {req.url} got no answer: {resp.error}", req.url))
+        rec.step(req.step, req, resp, found)
 
 
 def info(target: Target | None, url: str) -> dict[str, Any]:
@@ -58,16 +69,18 @@ def _endpoints(t: Target) -> list[str]:
                         t.events_endpoint, t.api_url) if u]
 
 
-def simulate(plan: Plan, driver: Driver, *, discovered: Discovered | None = None) -> Result:
+def simulate(plan: Plan, driver: Driver, discovered: Discovered) -> Result:
     rec = Recorder(plan.flow)
-    if discovered is None:
-        discovered = driver.run(discover(rec, plan.url, api_url=plan.api_url), rec)
-        if rec.outcome != "passed" or discovered is None:
-            return Result(rec, None, info(None, plan.url))
+    record_discovery(rec, discovered)
+    if not discovered.reachable:
+        rec.outcome = "unreachable"
+        return Result(rec, None, info(None, plan.url))
     try:
         target = target_of(discovered, plan)
     except TargetError as exc:
         code = "SM023" if "no agent_auth" in str(exc) else "SM018"
+        if code == "SM018":
+            exc = TargetError(f"{exc} (run `authmd probe` for the details)")
         rec.add(diag(code, str(exc), discovered.as_url))
         rec.outcome = "nothing" if code == "SM023" else "failed"
         return Result(rec, None, info(None, plan.url))

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from authmd_cli.agent.wire import Request, Response
 from authmd_cli.protocol.profiles import CLAIM_GRANT_URN, ID_JAG_URN, JWT_BEARER_URN, LATEST, PROFILES, resolve
 
 # An advertised grant that polls a claim (IN-THE-WILD §3 `vendor-claim-grant`: a private URN whose
@@ -97,26 +98,26 @@ def claim_grant_of(grants: Sequence[str]) -> str | None:
     return next((g for g in grants if g.startswith("urn:") and g.endswith(_CLAIM_GRANT_TAILS)), None)
 
 
-def detect_profile(as_url: str, as_text: str, auth_md: tuple[str, str] | None = None) -> str | None:
-    """The generation the documents follow, by the linter's own detection (SPEC §1.3, §14 D2):
-    the auth.md decides between siblings the metadata cannot tell apart (v0.6 / v0.7-A)."""
-    from authmd_cli.lint.loader import load_document
+@dataclass(frozen=True)
+class Discovered:
+    """What discovery hands the flows: the documents an agent acts on and the requests that fetched
+    them (for the report). `probe`'s walk produces it (the CLI adapts it, agent and probe being
+    siblings); tests may build one by hand."""
 
-    found: list[str] = []
-    for source, text in ((as_url, as_text), *((auth_md,) if auth_md else ())):
-        doc = load_document(source, text)
-        if doc.detection.profile and doc.detection.profile in PROFILES:
-            found.append(doc.detection.profile)
-    if not found:
-        return None
-    return max(found, key=lambda label: (PROFILES[label].order, label == LATEST))
+    as_url: str
+    as_meta: Mapping[str, Any] | None
+    prm: Mapping[str, Any] | None = None
+    api_url: str | None = None
+    profile: str | None = None  # the generation the documents show (SPEC §14 D2), None: no signal
+    reachable: bool = True
+    trace: tuple[tuple[Request, Response], ...] = ()
 
 
 def target_from_documents(prm: Mapping[str, Any] | None, as_meta: Mapping[str, Any], *, as_url: str,
-                          as_text: str, api_url: str | None = None, pinned: str | None = None,
-                          auth_md: tuple[str, str] | None = None) -> Target:
-    """Build the Target from the documents discovery fetched (already parsed; `as_text` is the AS
-    metadata as served, for detection). Raises `TargetError` when no flow can run."""
+                          api_url: str | None = None, pinned: str | None = None,
+                          detected: str | None = None) -> Target:
+    """Build the Target from the documents discovery fetched (already parsed) and the generation it
+    detected. Raises `TargetError` when no flow can run."""
     agent_auth = as_meta.get("agent_auth")
     if not isinstance(agent_auth, Mapping):
         raise TargetError("the authorization server metadata has no agent_auth block: this service offers no "
@@ -133,10 +134,14 @@ def target_from_documents(prm: Mapping[str, Any] | None, as_meta: Mapping[str, A
         notes.append("claim_uri is a legacy alias of claim_endpoint; claim_endpoint is used")
     issuer = _str(as_meta.get("issuer")) or _origin(as_url)
     if pinned:
-        profile, origin = resolve(pinned).label, "pinned"
+        try:
+            profile, origin = resolve(pinned).label, "pinned"
+        except KeyError as exc:
+            raise TargetError(str(exc.args[0])) from None
+    elif detected in PROFILES:
+        profile, origin = str(detected), "detected"
     else:
-        detected = detect_profile(as_url, as_text, auth_md)
-        profile, origin = (detected, "detected") if detected else (LATEST, "default")
+        profile, origin = LATEST, "default"
     if profile not in PROFILES or PROFILES[profile].registration_path is None:
         raise TargetError(f"profile {profile} has no registration to simulate")
     grants = _strs(as_meta.get("grant_types_supported"))

@@ -12,6 +12,7 @@ from authmd_cli.cli.runner import run, sub_app
 
 if TYPE_CHECKING:
     from authmd_cli.agent.command import Console
+    from authmd_cli.agent.target import Discovered
 
 simulate_app = sub_app("simulate", "Act as a test agent through a whole flow and check the service at every step.")
 
@@ -79,7 +80,7 @@ def user_claimed_command(  # noqa: PLR0917 - typer maps parameters to options
                     fmt=fmt, transcript=Path(transcript) if transcript else None, force=force,
                     show_secrets=show_secrets, timeout=timeout, user_code=user_code, human_command=human_command,
                     auto_confirm=auto_confirm, revoke=not no_revoke)
-        return simulate_command(args, _console(is_tty()))
+        return simulate_command(args, _console(is_tty()), probe_discovery)
 
     run(body)
 
@@ -130,7 +131,7 @@ def agent_verified_command(  # noqa: PLR0917 - typer maps parameters to options
                     second_provider_key=Path(second_provider_key) if second_provider_key else None,
                     second_provider_issuer=second_provider_issuer, assertion=assertion,
                     assertion_command=assertion_command, revoke=not no_revoke)
-        return simulate_command(args, _console(is_tty()))
+        return simulate_command(args, _console(is_tty()), probe_discovery)
 
     run(body)
 
@@ -141,6 +142,29 @@ def _console(interactive: bool) -> Console:
     return Console(out=typer.echo, err=lambda m: typer.echo(m, err=True), interactive=interactive,
                    prompt=lambda text: str(typer.prompt(text, default="", show_default=False)),
                    confirm=lambda text: bool(typer.confirm(text, default=False)))
+
+
+def probe_discovery(url: str, api: str | None, allow_private: bool, timeout: float) -> Discovered:
+    """The probe's discovery walk, handed to the flows as `agent.target.Discovered` (agent and
+    probe are sibling layers: this is the one place that joins them)."""
+    from authmd_cli.agent.target import Discovered
+    from authmd_cli.agent.wire import Request, Response
+    from authmd_cli.core import net
+    from authmd_cli.probe.discovery import WalkOptions, discover
+    from authmd_cli.probe.target import parse_target
+
+    d = discover(parse_target(url, api=api), limits=net.FetchLimits(allow_private=allow_private),
+                 deadline_s=timeout, options=WalkOptions(api=api, check_served=False))
+    trace = tuple(
+        (Request(f"discover: {ex.step}", ex.method, ex.url, dict(ex.request_headers), side_effect=False,
+                 family="discovery"),
+         Response(ex.status or 0, {k.lower(): v for k, v in ex.final.headers}, ex.body, ex.ms,
+                  error=f"{ex.failure.kind}: {ex.failure.message}" if ex.failure else None))
+        for ex in d.exchanges)
+    server = d.servers[0] if d.servers else None
+    answered = server.exchange if server is not None else None
+    as_url = answered.url if answered is not None else (d.endpoints.as_metadata or url)
+    return Discovered(as_url, d.as_metadata, d.prm_metadata, d.endpoints.api, d.profile, d.reachable, trace)
 
 
 def register(app: typer.Typer) -> None:

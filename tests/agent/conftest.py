@@ -4,7 +4,6 @@ app behind a middleware that breaks one thing (`broken.py`)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +11,8 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
 from authmd_cli.agent.command import Args, Console, simulate_command
+from authmd_cli.cli.simulate import probe_discovery
 from authmd_cli.core.server import in_thread
 from authmd_cli.sandbox.defaults import default_config
 from authmd_cli.sandbox.server import Sandbox, start
@@ -68,7 +66,7 @@ def simulate(flow: str, url: str, **kw: Any) -> Run:
     console = Console(out=run.out.append, err=run.err.append, interactive=False)
     args = Args(flow, url, **{"yes": True, "allow_private": True, **kw})
     clock = FakeTime()
-    run.code = simulate_command(args, console, sleep=clock.sleep, clock=clock)
+    run.code = simulate_command(args, console, probe_discovery, sleep=clock.sleep, clock=clock)
     run.slept = clock.slept
     return run
 

@@ -51,7 +51,7 @@ def test_revocation_that_revokes_nothing(serve: Callable[..., Served]) -> None:
 
 
 def test_pre_claim_tokens_not_revoked_by_the_claim(serve: Callable[..., Served]) -> None:
-    s = serve(wrap=lambda app: accept_all_bearers(app, "/api"))
+    s = serve(wrap=lambda app: accept_all_bearers(app, "/api/resource"))
     code, report = run_json("user-claimed", s.origin, claim="gina@example.com", auto_confirm=True)
     assert code == 1
     assert ("API with the pre-claim token", "SM011") in findings(report)
@@ -69,7 +69,7 @@ def test_api_401_without_challenge(serve: Callable[..., Served]) -> None:
     def no_challenge(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> Any:
         return status, [(k, v) for k, v in headers if k != b"www-authenticate"], body
 
-    s = serve(wrap=lambda app: tamper(app, "/api", no_challenge, method="GET"))
+    s = serve(wrap=lambda app: tamper(app, "/api/resource", no_challenge, method="GET"))
     code, report = run_json("user-claimed", s.origin)
     assert code == 0  # a warning
     assert findings(report) == [("API with the revoked token", "SM019")]
