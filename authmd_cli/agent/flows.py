@@ -265,18 +265,20 @@ def expect_dead(ctx: Ctx, token: str, *, step: str, code: str, what: str) -> Flo
     return resp
 
 
-def revoke(ctx: Ctx, token: str) -> Flow:
+def revoke(ctx: Ctx, token: str, *, prove: bool = True, step: str = "revoke access token") -> Flow:
     """RFC 7009 at `revocation_endpoint`, then prove the token is dead (SPEC §6.8, §9.5)."""
     t = ctx.target
     if not t.revocation_endpoint:
         ctx.rec.note("no revocation_endpoint advertised: revocation skipped")
         return None
-    resp, _ = yield from send(ctx, Request.form("revoke access token", t.revocation_endpoint,
+    resp, _ = yield from send(ctx, Request.form(step, t.revocation_endpoint,
                                                 {"token": token, "token_type_hint": "access_token"}),
                               Expect(empty_ok=True, json_ok=False))
-    if resp.ok:
+    if resp.ok and prove:
         yield from expect_dead(ctx, token, step="API with the revoked token", code="SM012",
                                what="revoked access token")
+    elif resp.ok:
+        ctx.rec.token_gone(token)
     return None
 
 
@@ -484,10 +486,17 @@ def ceremony_otp(ctx: Ctx, claim_token: str, email: str | None) -> Flow:
 
 def finish(ctx: Ctx, assertion: str | None, *, access: str | None, scopes: Collection[str],
            refresh_token: str | None, step: str) -> Flow:
-    """Exchange (unless the ceremony already gave a token), call the API, refresh, revoke."""
+    """Exchange the assertion (SPEC §6.7; also when the claim grant already gave a token: the v2
+    assertion must work too), call the API, refresh (v0.7-B), revoke."""
     token = access
-    if token is None and assertion is not None:
-        token, _ = yield from exchange(ctx, assertion, step=step, expect_scopes=scopes)
+    if assertion is not None:
+        if access is not None and ctx.options.revoke:
+            yield from revoke(ctx, access, prove=False, step="revoke the claim grant's token")
+        token, got = yield from exchange(ctx, assertion, step=step, expect_scopes=scopes)
+        missing = sorted(set(scopes) - set(got)) if scopes and got else []
+        if missing:
+            ctx.rec.add(diag("SM013", f"the post-claim token lacks {', '.join(missing)} of the registration's "
+                                      f"{', '.join(scopes)}", ctx.target.token_endpoint or "", pointer="/scope"))
     if token is None:
         raise _fail(ctx, "SM004", "the flow ended with neither an assertion nor an access token",
                     ctx.target.token_endpoint or ctx.target.issuer)

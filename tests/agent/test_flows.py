@@ -235,6 +235,7 @@ def poll_feed(*polls: Response, start: Response | None = None) -> Feed:
     f = Feed().on("register (anonymous)", anon_a()).on("exchange (pre-claim)", token())
     f.on("call API (pre-claim)", API_OK).on("start claim attempt", start or started_a())
     f.on("poll claim grant", *polls).on("API with the pre-claim token", API_401)
+    f.on("revoke the claim grant's token", REVOKED).on("exchange (post-claim)", token("api.read api.write", 3))
     f.on("call API", API_OK).on("revoke access token", REVOKED).on("API with the revoked token", API_401)
     f.humans.extend([HumanAnswer(note="shown"), HumanAnswer(note="shown")])
     return f
@@ -242,6 +243,14 @@ def poll_feed(*polls: Response, start: Response | None = None) -> Feed:
 
 def pending() -> Response:
     return err(400, "authorization_pending", oauth=True)
+
+
+def test_post_claim_token_missing_post_claim_scopes_is_sm013() -> None:
+    f = poll_feed(granted())
+    f.responses["exchange (post-claim)"].clear()
+    f.on("exchange (post-claim)", token("api.read", 3))
+    rec, _ = run(flows.user_claimed, f, t=target("v0.7-A"), claim_email="a@example.com")
+    assert codes(rec) == ["SM013"] and "api.write" in rec.diagnostics[0].message
 
 
 def test_poll_honours_interval_exactly() -> None:
@@ -315,7 +324,7 @@ def test_service_auth_poll_shows_the_code_from_registration() -> None:
                      "claim_token": CLAIM_TOKEN, "claim_token_expires": EXP, "post_claim_scopes": ["api.read"],
                      "claim": {"user_code": "424242", "expires_in": 600, "verification_uri": VU, "interval": 7}})
     f = Feed().on("register (service_auth)", reg).on("poll claim grant", pending(), granted())
-    f.on("call API", API_OK).on("revoke access token", REVOKED).on("API with the revoked token", API_401)
+    f.on("revoke the claim grant's token", REVOKED).on("exchange", token("api.read", 3)).on("call API", API_OK).on("revoke access token", REVOKED).on("API with the revoked token", API_401)
     f.humans.append(HumanAnswer(note="shown"))
     rec, f = run(flows.user_claimed, f, t=target("v0.6"), method="service_auth", login_hint="b@example.com")
     assert rec.outcome == "passed" and [w.seconds for w in f.waits] == [7]
@@ -404,6 +413,7 @@ def test_agent_verified_step_up_polls_then_is_a_clean_match() -> None:
     clean_a = resp(200, {"registration_id": "reg_3", "registration_type": "identity_assertion",
                          "identity_assertion": JWT, "assertion_expires": EXP, "scopes": ["api.read"]})
     f = Feed().on("register (ID-JAG)", su).on("poll claim grant", granted()).on("register again (now linked)", clean_a)
+    f.on("revoke the claim grant's token", REVOKED).on("exchange", token("api.read api.write", 3))
     f.on("call API", API_OK).on("revoke access token", REVOKED).on("API with the revoked token", API_401)
     f.humans.append(HumanAnswer(note="shown"))
     rec, f = run(flows.agent_verified, f, t=target("v0.7-A"), method="identity_assertion", email="u@example.com")
