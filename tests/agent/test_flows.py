@@ -324,7 +324,8 @@ def test_service_auth_poll_shows_the_code_from_registration() -> None:
                      "claim_token": CLAIM_TOKEN, "claim_token_expires": EXP, "post_claim_scopes": ["api.read"],
                      "claim": {"user_code": "424242", "expires_in": 600, "verification_uri": VU, "interval": 7}})
     f = Feed().on("register (service_auth)", reg).on("poll claim grant", pending(), granted())
-    f.on("revoke the claim grant's token", REVOKED).on("exchange", token("api.read", 3)).on("call API", API_OK).on("revoke access token", REVOKED).on("API with the revoked token", API_401)
+    f.on("revoke the claim grant's token", REVOKED).on("exchange", token("api.read", 3)).on("call API", API_OK)
+    f.on("revoke access token", REVOKED).on("API with the revoked token", API_401)
     f.humans.append(HumanAnswer(note="shown"))
     rec, f = run(flows.user_claimed, f, t=target("v0.6"), method="service_auth", login_hint="b@example.com")
     assert rec.outcome == "passed" and [w.seconds for w in f.waits] == [7]
