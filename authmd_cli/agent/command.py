@@ -318,7 +318,9 @@ def simulate_command(a: Args, console: Console, discover: Discover, *, client: A
             driver.consent = consent_gate(a, console)
             if console.interactive and a.fmt == "text":
                 driver.on_step = lambda rec, step: _live(console, rec, step, a.show_secrets)
-                driver.on_wait = lambda w, left: _waiting(console, w, left)
+                spinner = Spinner(sleep, clock)
+                driver.on_wait = spinner.announce
+                driver.sleep = spinner.sleep
         discovered = discover(a.url, a.api, a.allow_private, min(a.timeout, DISCOVERY_TIMEOUT))
         if a.dry_run:
             for req, _resp in discovered.trace:
@@ -363,9 +365,31 @@ def _live(console: Console, rec: Recorder, step: Step, show: bool) -> None:
         console.err(line)
 
 
-def _waiting(console: Console, w: Wait, left: float | None) -> None:
-    more = f"; {_mmss(left)} left in the run" if left is not None else ""
-    console.err(f"   … waiting {w.seconds:g} s ({w.reason}{more})")
+class Spinner:
+    """On a terminal, a wait shows a spinner with what it waits for and the time left in the run
+    (rich, loaded only here); Ctrl-C during it ends the run cleanly (the driver's KeyboardInterrupt)."""
+
+    def __init__(self, sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
+        self._sleep, self._clock = sleep, clock
+        self._label = "waiting"
+        self._deadline: float | None = None
+
+    def announce(self, w: Wait, left: float | None) -> None:
+        self._label = w.reason
+        self._deadline = None if left is None else self._clock() + left
+
+    def sleep(self, seconds: float) -> None:
+        from rich.console import Console as RichConsole
+
+        end = self._clock() + seconds
+        with RichConsole(stderr=True).status(self._text(end)) as status:
+            while (remaining := end - self._clock()) > 0:
+                self._sleep(min(1.0, remaining))
+                status.update(self._text(end))
+
+    def _text(self, end: float) -> str:
+        left = f", {_mmss(self._deadline - self._clock())} left in the run" if self._deadline is not None else ""
+        return f"{self._label}: next request in {max(0, end - self._clock()):.0f} s{left} (Ctrl-C stops)"
 
 
 def is_tty() -> bool:
