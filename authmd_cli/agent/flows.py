@@ -600,7 +600,7 @@ def agent_verified(ctx: Ctx) -> Flow:
     if not t.offers("identity_assertion") or not supports_id_jag(t):
         raise _fail(ctx, "SM017", "the service does not take ID-JAGs (agent_auth.identity_assertion."
                                   "assertion_types_supported lacks the id-jag type)", t.issuer,
-                    hint="SPEC-conformant agents stop here: provider trust is not trial-discoverable")
+                    hint="a conforming agent stops here: provider trust cannot be discovered by trial")
     yield from _consent(ctx, "identity_assertion", o.email)
     jwt = yield NeedAssertion("good")
     if not jwt:
@@ -632,7 +632,7 @@ def _step_up(ctx: Ctx, resp: Response, reg: shapes.Registered) -> Flow:
     if reg.error != "interaction_required" or not reg.claim_token:
         raise _fail(ctx, "SM002", f"a 401 that is neither interaction_required with a claim nor login_required "
                                   f"({reg.error or 'no error member'})", t.identity_endpoint)
-    ctx.rec.note("interaction_required: the user must confirm linking this provider account (SPEC step-up)")
+    ctx.rec.note("interaction_required: the user must confirm linking this provider account (step-up)")
     ctx.rec.claim_pending = True
     got = yield from ceremony(ctx, reg.claim_token, reg.attempt, ctx.options.email, nested=reg.nested)
     token = yield from finish(ctx, got.assertion, access=got.access_token, scopes=reg.post_claim or (),

@@ -26,7 +26,7 @@ VARIANTS: dict[str, str] = {
     "nan_auth_time": "auth_time NaN (not a JSON number, RFC 8259 §6)",
     "infinite_exp": "exp Infinity (never expires)",
     "nbf_future": "nbf an hour from now (RFC 7519 §4.1.5)",
-    "phone_only": "a verified phone number and no email (SPEC §8.2: email or phone)",
+    "phone_only": "a verified phone number and no email",
     "set_old": "a revocation SET issued 8 days ago (beyond a 7-day replay window)",
 }
 SET_AGE = 8 * 86400

@@ -29,7 +29,7 @@ class Step:
             return "fail"
         if any(d.severity is Severity.WARNING for d in self.diagnostics):
             return "warn"
-        return "ok" if self.request is not None else "note"
+        return "ok" if self.request is not None and not self.note else "note"
 
 
 @dataclass

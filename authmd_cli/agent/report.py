@@ -116,7 +116,7 @@ def step_line(step: Step, m: Masker) -> list[str]:
         r = step.response
         answer = f"{r.status}" if r.error is None else f"no answer ({r.error})"
         head = f"{mark} {step.index:>2} {step.name:<34} {step.request.method} {m.text(step.request.url)} → " \
-               f"{answer} ({r.elapsed_ms:.0f} ms)"
+               f"{answer} ({r.elapsed_ms:.0f} ms)" + (f"  [{m.text(step.note)}]" if step.note else "")
     else:
         head = f"{mark} {step.index:>2} {step.name}" + (f": {m.text(step.note)}" if step.note else "")
     lines = [head]

@@ -54,7 +54,8 @@ def record_discovery(rec: Recorder, d: Discovered) -> None:
         found = []
         if resp.error is not None:
             found.append(diag("SM001", f"GET {req.url} got no answer: {resp.error}", req.url))
-        rec.step(req.step, req, resp, found)
+        missed = resp.error is None and resp.status >= 400 and resp.status != 401
+        rec.step(req.step, req, resp, found, note=f"{resp.status}: not there; discovery went on" if missed else "")
 
 
 def info(target: Target | None, url: str) -> dict[str, Any]:
