@@ -571,6 +571,10 @@ def user_claimed(ctx: Ctx) -> Flow:
     yield from _consent(ctx, "claim", o.claim_email)
     attempt = yield from start_claim(ctx, reg.claim_token, o.claim_email)
     got = yield from ceremony(ctx, reg.claim_token, attempt, o.claim_email, nested=reg.nested)
+    if reg.credential and not got.assertion and not got.access_token:
+        # v0.1 upgraded the credential's scopes in place (SPEC §7.4); there is nothing to exchange or revoke
+        yield from call_api(ctx, reg.credential, step="call API (claimed credential)")
+        return None
     # SPEC §7.4: completing the claim revokes every pre-claim token (v0.4+).
     if PROFILES[ctx.profile].order >= PROFILES["v0.4"].order:
         yield from expect_dead(ctx, pre, step="API with the pre-claim token", code="SM011",

@@ -442,3 +442,22 @@ def test_refresh_that_does_not_rotate_and_reuse_accepted() -> None:
     f.on("revoke access token", REVOKED).on("API with the revoked token", API_401)
     rec, _ = run(flows.user_claimed, f, claim_email="a@example.com")
     assert codes(rec) == ["SM020", "SM026"]
+
+
+def test_v01_credential_is_the_bearer_before_and_after_the_otp_claim() -> None:
+    reg = resp(200, {"registration_id": "reg_1", "registration_type": "anonymous", "credential_type": "api_key",
+                     "credential": "sk_test_credential_0001", "credential_expires": None, "scopes": ["api.read"],
+                     "claim_url": f"{AS}/agent/auth/claim", "claim_token": CLAIM_TOKEN,
+                     "claim_token_expires": EXP, "post_claim_scopes": ["api.read", "api.write"]})
+    f = Feed().on("register (anonymous)", reg).on("call API (pre-claim)", API_OK)
+    f.on("start claim attempt", resp(200, {"registration_id": "reg_1", "claim_attempt_id": "cla_1",
+                                           "status": "initiated", "expires_at": EXP}))
+    f.on("complete claim (OTP)", resp(200, {"registration_id": "reg_1", "status": "claimed"}))
+    f.on("call API (claimed credential)", API_OK)
+    f.humans.append(HumanAnswer(code="123456"))
+    t = target("v0.1", identity_endpoint=f"{AS}/agent/auth", claim_endpoint=f"{AS}/agent/auth/claim",
+               token_endpoint=None, revocation_endpoint=None, grant_types=())
+    rec, f = run(flows.user_claimed, f, t=t, claim_email="a@example.com")
+    assert rec.outcome == "passed", [d.message for d in rec.diagnostics]
+    assert f.sent[0].json_payload() == {"type": "anonymous", "requested_credential_type": "api_key"}
+    assert f.sent[1].headers["Authorization"] == "Bearer sk_test_credential_0001"

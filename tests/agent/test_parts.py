@@ -310,3 +310,20 @@ def test_dry_run_answers_in_the_targets_shape() -> None:
                                    {"grant_type": CLAIM_GRANT_URN, "claim_token": "c"}), t)
     assert "identity_assertion" in tok.json()
     assert ID_JAG_URN  # imported for the request bodies above
+
+
+def test_spinner_sleeps_in_one_second_steps_and_says_the_time_left(capsys: pytest.CaptureFixture[str]) -> None:
+    from authmd_cli.agent.command import Spinner
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        now[0] += s
+
+    spinner = Spinner(sleep, lambda: now[0])
+    spinner.announce(Wait(2.5, "poll interval"), 90.0)
+    assert "1:30 left in the run" in spinner._text(2.5)
+    spinner.sleep(2.5)
+    assert slept == [1.0, 1.0, 0.5]
