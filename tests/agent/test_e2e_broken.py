@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from broken import accept_all_bearers, accept_everything, answer, drop_header, swallow, tamper
-from conftest import Served, simulate
+from simulate_harness import Served, simulate
 
 pytestmark = pytest.mark.e2e
 

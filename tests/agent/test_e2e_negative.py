@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import simulate
+from simulate_harness import simulate
 
 pytestmark = pytest.mark.e2e
 

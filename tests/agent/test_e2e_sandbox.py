@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Served, simulate
+from simulate_harness import Served, simulate
 
 pytestmark = pytest.mark.e2e
 PROFILES = ("v0.7-B", "v0.7-A")
