@@ -150,6 +150,12 @@ def target_from_documents(prm: Mapping[str, Any] | None, as_meta: Mapping[str, A
         notes.append(f"the service advertises a private claim-polling grant {claim_grant}; it is used")
     ia = agent_auth.get("identity_assertion")
     assertion_types = _strs(ia.get("assertion_types_supported")) if isinstance(ia, Mapping) else ()
+    from authmd_cli.core.urls import has_template
+
+    templated = [u for u in (identity, claim, _str(as_meta.get("token_endpoint"))) if u and has_template(u)]
+    if templated:  # IN-THE-WILD P12: a generic agent cannot expand `{agent_id}`
+        raise TargetError(f"the metadata names a URI template ({templated[0]}); an agent cannot know what to put "
+                          "in it, so there is no URL to send to")
     prm = prm or {}
     resource = _str(prm.get("resource")) or _str(as_meta.get("resource"))
     return Target(

@@ -192,6 +192,7 @@ def test_target_legacy_names_and_private_claim_grant() -> None:
 
 @pytest.mark.parametrize(("doc", "why"), [
     ({"issuer": AS}, "no agent_auth"),
+    ({"issuer": AS, "agent_auth": {"identity_endpoint": f"{AS}/agents/{{agent_id}}/identity"}}, "URI template"),
     ({"issuer": AS, "agent_auth": {"skill": "x"}}, "no identity_endpoint"),
 ])
 def test_target_errors(doc: dict[str, Any], why: str) -> None:
