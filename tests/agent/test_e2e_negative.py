@@ -1,8 +1,6 @@
 """`--negative` against `authmd serve`, both profiles: every conformance request is refused as
-documented. The checks marked xfail find defects of today's sandbox that issue 9 names (lone
-surrogates → 500; NaN/Infinity/`nbf` in JWT claims; a SET past the replay window; one made-up
-account for two issuers' users with the same `sub`); `xfail_strict` turns each into a failure
-the moment the fix lands, so the marker is removed with it."""
+documented. (Before the serve hardening of issue 9, lone surrogates, NaN/Infinity/`nbf` claims, a
+SET past the replay window and the two-issuer `sub` were accepted; these tests were xfail until then.)"""
 
 from __future__ import annotations
 
@@ -15,24 +13,22 @@ from simulate_harness import simulate
 
 pytestmark = pytest.mark.e2e
 
-ISSUE_9 = "sandbox defect named in issue 9 (serve hardening); passes once it is fixed"
 STEPS = [
     "negative: unknown type",
     "negative: malformed JSON",
-    pytest.param("negative: lone surrogate in a JSON string", marks=pytest.mark.xfail(reason=ISSUE_9, strict=True)),
+    "negative: lone surrogate in a JSON string",
     "negative: wrong grant type",
     "negative: wrong aud",
     "negative: expired ID-JAG",
     "negative: alg none",
     "negative: a foreign key under the issuer's kid",
     "negative: missing auth_time",
-    pytest.param("negative: auth_time NaN", marks=pytest.mark.xfail(reason=ISSUE_9, strict=True)),
-    pytest.param("negative: exp Infinity", marks=pytest.mark.xfail(reason=ISSUE_9, strict=True)),
-    pytest.param("negative: nbf in the future", marks=pytest.mark.xfail(reason=ISSUE_9, strict=True)),
+    "negative: auth_time NaN",
+    "negative: exp Infinity",
+    "negative: nbf in the future",
     "negative: replayed jti",
-    pytest.param("negative: same sub from a second trusted issuer",
-                 marks=pytest.mark.xfail(reason=ISSUE_9, strict=True)),
-    pytest.param("negative: SET older than the replay window", marks=pytest.mark.xfail(reason=ISSUE_9, strict=True)),
+    "negative: same sub from a second trusted issuer",
+    "negative: SET older than the replay window",
 ]
 
 

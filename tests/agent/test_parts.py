@@ -3,6 +3,8 @@ Ctrl-C and ID-JAG sources, the dry-run answers."""
 
 from __future__ import annotations
 
+import base64
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -278,7 +280,8 @@ def test_every_variant_breaks_what_it_says(variant: str) -> None:
     key = generate_signing_key()
     token = idjag.mint(idjag.Issuer(key, "https://idp.example"), variant, aud=AS, sub="s", email="s@x.org",
                        resource=None, now=1_000_000.0)
-    head, claims = peek(token)
+    head, claims = (json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))  # lenient: NaN too
+                    for part in token.split(".")[:2])
     checks = {
         "good": lambda: claims["aud"] == AS and head["alg"] == "ES256",
         "aud": lambda: claims["aud"] != AS,
