@@ -34,7 +34,6 @@ class Expect:
     ok: tuple[int, ...] = (200,)
     refusals: tuple[int, ...] = ()
     schema: str | None = None
-    error_schema: str | None = None
     codes: Collection[str] | None = None
     empty_ok: bool = False
     json_ok: bool = True

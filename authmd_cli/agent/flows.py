@@ -23,6 +23,7 @@ from authmd_cli.agent.codes import diag
 from authmd_cli.agent.record import Recorder
 from authmd_cli.agent.target import Target, supports_id_jag
 from authmd_cli.agent.wire import Consent, HandOff, HumanAnswer, NeedAssertion, Request, Response, Wait
+from authmd_cli.core.diagnostics import Severity
 from authmd_cli.core.display import is_hidden_key
 from authmd_cli.protocol.profiles import ID_JAG_URN, JWT_BEARER_URN, PROFILES
 
@@ -172,7 +173,7 @@ def register(ctx: Ctx, body: dict[str, Any], *, step: str) -> Flow:
                                        codes={"interaction_required", "login_required"}))
     if resp.status == 201:
         ctx.rec.add(diag("SM002", "registration answered 201; the protocol answers 200 (accepted)", t.identity_endpoint,
-                         severity=_warning()))
+                         severity=Severity.WARNING))
     reg = shapes.registration(raw)
     if reg.claim_token:
         ctx.rec.never_shown.add(reg.claim_token)  # SPEC §12: in memory only, never in a file
@@ -180,19 +181,9 @@ def register(ctx: Ctx, body: dict[str, Any], *, step: str) -> Flow:
         _note_envelope(ctx, reg, t.identity_endpoint)
     if reg.reg_id:
         ctx.rec.registration = reg.reg_id
-    _need_ok_or_step_up(ctx, resp)
-    return resp, reg
-
-
-def _warning() -> Any:
-    from authmd_cli.core.diagnostics import Severity
-
-    return Severity.WARNING
-
-
-def _need_ok_or_step_up(ctx: Ctx, resp: Response) -> None:
     if not resp.ok and resp.status != 401:
-        raise StopFlow("failed")
+        raise StopFlow("failed")  # the step recorded why
+    return resp, reg
 
 
 def _note_envelope(ctx: Ctx, reg: shapes.Registered, url: str) -> None:

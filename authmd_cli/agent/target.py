@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authmd_cli.agent.wire import Request, Response
-from authmd_cli.protocol.profiles import CLAIM_GRANT_URN, ID_JAG_URN, JWT_BEARER_URN, LATEST, PROFILES, resolve
+from authmd_cli.protocol.profiles import CLAIM_GRANT_URN, ID_JAG_URN, LATEST, PROFILES, resolve
 
 # An advertised grant that polls a claim (IN-THE-WILD §3 `vendor-claim-grant`: a private URN whose
 # last segment names the claim, e.g. `urn:<vendor>:params:oauth:grant-type:claim_token`).
@@ -73,10 +73,6 @@ class Target:
     def complete_endpoint(self) -> str | None:
         """SPEC §6.5: `<claim_endpoint>/complete` (agent-facing in v0.1-v0.3 and v0.7-B)."""
         return self.claim_endpoint.rstrip("/") + "/complete" if self.claim_endpoint else None
-
-    @property
-    def events_origin(self) -> str:
-        return self.issuer
 
     def offers(self, method: str) -> bool:
         """Advertised in `identity_types_supported` (SPEC §3.4: for anonymous and service_auth the
@@ -182,7 +178,3 @@ def supports_id_jag(target: Target) -> bool:
     """SPEC §3.4: an ID-JAG is sent only when its type is listed (provider trust is not
     trial-discoverable)."""
     return ID_JAG_URN in target.assertion_types
-
-
-def has_jwt_bearer(target: Target) -> bool:
-    return JWT_BEARER_URN in target.grant_types or not target.grant_types
