@@ -535,9 +535,17 @@ def _consent(ctx: Ctx, method: str, identity: str | None) -> Flow:
         raise StopFlow("incomplete")
 
 
+def _offered(ctx: Ctx, method: str) -> bool:
+    """v0.1-v0.5 offer the e-mail path as an `identity_assertion` of type `verified_email` (SPEC §1.2)."""
+    t = ctx.target
+    if method == "service_auth" and "service_auth" not in PROFILES[ctx.profile].identity_types:
+        return t.offers("identity_assertion") and (not t.assertion_types or "verified_email" in t.assertion_types)
+    return t.offers(method)
+
+
 def user_claimed(ctx: Ctx) -> Flow:
     t, o = ctx.target, ctx.options
-    if not t.offers(o.method):
+    if not _offered(ctx, o.method):
         raise _fail(ctx, "SM017", f"the service does not list {o.method} in identity_types_supported "
                                   f"({', '.join(t.identity_types) or 'none'})", t.issuer)
     if o.method == "service_auth":
