@@ -45,6 +45,7 @@ class Console:
     interactive: bool = False
     prompt: Callable[[str], str] | None = None
     confirm: Callable[[str], bool] | None = None
+    same_screen: bool = False  # stdout and stderr are the same terminal
 
 
 @dataclass
@@ -337,7 +338,8 @@ def simulate_command(a: Args, console: Console, discover: Discover, *, client: A
         console.out(json.dumps(report.to_dict(rec, result.target_info, show_secrets=a.show_secrets), indent=2,
                                ensure_ascii=False))
     else:
-        console.out(report.text(rec, result.target_info, show_secrets=a.show_secrets).rstrip("\n"))
+        live = driver.on_step is not None and console.same_screen  # the steps are on the screen already
+        console.out(report.text(rec, result.target_info, show_secrets=a.show_secrets, steps=not live).rstrip("\n"))
     if a.transcript is not None:
         _write_transcript(a.transcript, report.transcript(rec, result.target_info, show_secrets=a.show_secrets))
     if rec.outcome == "interrupted":

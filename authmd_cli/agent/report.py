@@ -127,7 +127,8 @@ def step_line(step: Step, m: Masker) -> list[str]:
     return lines
 
 
-def text(rec: Recorder, target: dict[str, Any], *, show_secrets: bool = False) -> str:
+def text(rec: Recorder, target: dict[str, Any], *, show_secrets: bool = False, steps: bool = True) -> str:
+    """The step-by-step report; `steps=False` when the steps were already shown live on the terminal."""
     m = masker(rec, show=show_secrets)
     data = to_dict(rec, target, show_secrets=show_secrets)
     s = data["summary"]
@@ -135,7 +136,7 @@ def text(rec: Recorder, target: dict[str, Any], *, show_secrets: bool = False) -
              f"(profile {target.get('profile')}, {target.get('profile_origin')})"]
     for note in target.get("notes", ()):
         lines.append(f"  note: {m.text(note)}")
-    for step in rec.steps:
+    for step in rec.steps if steps else ():
         lines += ["  " + line for line in step_line(step, m)]
     lines.append(f"{rec.outcome}: {s['steps']} requests, {s['errors']} error(s), {s['warnings']} warning(s), "
                  f"{s['infos']} info")

@@ -137,9 +137,12 @@ def agent_verified_command(  # noqa: PLR0917 - typer maps parameters to options
 
 
 def _console(interactive: bool) -> Console:
+    import sys
+
     from authmd_cli.agent.command import Console
 
     return Console(out=typer.echo, err=lambda m: typer.echo(m, err=True), interactive=interactive,
+                   same_screen=interactive and sys.stdout.isatty(),
                    prompt=lambda text: str(typer.prompt(text, default="", show_default=False)),
                    confirm=lambda text: bool(typer.confirm(text, default=False)))
 

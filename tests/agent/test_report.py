@@ -101,3 +101,9 @@ def test_curl_is_shell_quoted_and_masked() -> None:
 def test_placeholders_stay_readable() -> None:
     m = report.Masker({"<access token>"}, (), show=False)
     assert m.text("Bearer <access token>") == "Bearer <access token>"
+
+
+def test_text_without_steps_keeps_the_header_and_summary() -> None:
+    short = report.text(recorder(), TARGET, steps=False)
+    assert short.splitlines()[0].startswith("authmd simulate user-claimed")
+    assert "register (anonymous)" not in short and short.splitlines()[1].startswith("failed:")
