@@ -461,3 +461,12 @@ def test_v01_credential_is_the_bearer_before_and_after_the_otp_claim() -> None:
     assert rec.outcome == "passed", [d.message for d in rec.diagnostics]
     assert f.sent[0].json_payload() == {"type": "anonymous", "requested_credential_type": "api_key"}
     assert f.sent[1].headers["Authorization"] == "Bearer sk_test_credential_0001"
+
+
+def test_api_url_answering_404_makes_token_checks_inconclusive_not_passed() -> None:
+    nf = resp(404, {"error": "not_found"})
+    f = Feed().on("register (anonymous)", anon_b()).on("exchange (pre-claim)", token())
+    f.on("call API (pre-claim)", nf).on("revoke access token", REVOKED).on("API with the revoked token", nf)
+    rec, _ = run(flows.user_claimed, f)
+    assert codes(rec) == [] and rec.outcome == "passed"
+    assert "inconclusive" in rec.steps[-1].note and rec.steps[-1].status == "note"  # not a pass
