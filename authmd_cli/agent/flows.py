@@ -252,6 +252,7 @@ def expect_dead(ctx: Ctx, token: str, *, step: str, code: str, what: str) -> Flo
     note = ""
     if resp.ok:
         found.append(diag(code, f"the {what} still works: the API answered {resp.status}", url))
+        ctx.rec.live_tokens[token] = what  # whatever the service said, it is alive
     elif resp.status == 401:
         found += challenge(req, resp, "Bearer")
     elif resp.status == 404:
