@@ -100,9 +100,11 @@ def agent_verified_command(  # noqa: PLR0917 - typer maps parameters to options
     assertion_command: Annotated[str | None, typer.Option(
         "--assertion-command", metavar="CMD", help="Prints a fresh ID-JAG on stdout each time one is needed "
         "(gets AUTHMD_AUD and AUTHMD_RESOURCE).", show_default=False)] = None,
-    sub: Annotated[str | None, typer.Option("--sub", help="The user's id at the provider (default: a fresh one).",
+    sub: Annotated[str | None, typer.Option("--sub", metavar="SUB",
+                                            help="The user's id at the provider (default: a fresh one).",
                                             show_default=False)] = None,
-    email: Annotated[str | None, typer.Option("--email", help="The user's verified email (default: <sub>@example.com).",
+    email: Annotated[str | None, typer.Option("--email", metavar="EMAIL",
+                                              help="The user's verified email (default: <sub>@example.com).",
                                               show_default=False)] = None,
     second_provider_key: Annotated[str | None, typer.Option(
         "--second-provider-key", metavar="PATH", help="A second trusted issuer's key (--negative: same sub, two "
