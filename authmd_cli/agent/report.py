@@ -151,6 +151,10 @@ def transcript(rec: Recorder, target: dict[str, Any], *, show_secrets: bool = Fa
     out = [f"# authmd simulate {rec.flow}", "",
            f"Target: {m.text(str(target.get('issuer', '')))} — profile {target.get('profile')} "
            f"({target.get('profile_origin')}). Outcome: **{rec.outcome}**.", ""]
+    for note in target.get("notes", ()):
+        out.append(f"- Note: {m.text(note)}")
+    if target.get("notes"):
+        out.append("")
     if not show_secrets:
         out += ["Secrets are masked to their last four characters.", ""]
     for step in rec.steps:

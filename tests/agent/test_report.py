@@ -107,3 +107,9 @@ def test_text_without_steps_keeps_the_header_and_summary() -> None:
     short = report.text(recorder(), TARGET, steps=False)
     assert short.splitlines()[0].startswith("authmd simulate user-claimed")
     assert "register (anonymous)" not in short and short.splitlines()[1].startswith("failed:")
+
+
+def test_target_notes_reach_text_and_transcript() -> None:
+    target = {**TARGET, "notes": ["claim_uri is a legacy alias of claim_endpoint; claim_endpoint is used"]}
+    assert "legacy alias" in report.text(recorder(), target)
+    assert "- Note: claim_uri is a legacy alias" in report.transcript(recorder(), target)
