@@ -117,3 +117,24 @@ def accepting_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
 @pytest.mark.parametrize("step", NEGATIVE_STEPS)
 def test_each_negative_check_fails_when_the_service_accepts(accepting_report: dict[str, Any], step: str) -> None:
     assert (step, "SM008") in findings(accepting_report)
+
+
+def test_endless_registration_body_is_cut_at_the_cap_and_the_run_ends(serve: Callable[..., Served]) -> None:
+    def endless(app: Any) -> Any:
+        async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and scope["path"] == "/agent/identity":
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-type", b"application/json")]})
+                chunk = b" " * 65536
+                for _ in range(64):  # 4 MiB, past the client's 1 MiB cap
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await app(scope, receive, send)
+        return wrapped
+
+    s = serve(wrap=endless)
+    code, report = run_json("user-claimed", s.origin)
+    assert code == 1 and report["outcome"] == "failed"
+    assert findings(report) == [("register (anonymous)", "SM001")]
+    assert "larger than" in report["diagnostics"][0]["message"]
