@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from authmd_cli import __version__
-from authmd_cli.cli import init, lint, probe, provider, schema, serve
+from authmd_cli.cli import init, lint, probe, provider, schema, serve, simulate
 from authmd_cli.cli.runner import SETTINGS
 
 app = typer.Typer(
@@ -47,7 +47,7 @@ def _root(
 
 def _register() -> None:
     # Commands list in this order in `--help` (typer lists commands first, then groups).
-    for module in (schema, lint, init, serve, probe, provider):
+    for module in (schema, lint, init, serve, probe, provider, simulate):
         module.register(app)
 
 
