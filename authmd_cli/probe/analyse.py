@@ -32,6 +32,16 @@ class ProbeReport:
     capabilities: list[dict[str, Any]] = field(default_factory=list)
     verdict: str = ""
 
+    def slim(self) -> ProbeReport:
+        """This report without response bodies and parsed documents, for runs over many targets:
+        memory stays bounded by what the output needs (the trace keeps every size)."""
+        from dataclasses import replace
+
+        d = replace(self.discovery, exchanges=tuple(e.slim() for e in self.discovery.exchanges), documents={},
+                    auth_md=None, challenge=None, prm=None, prm_attempts=(), servers=(), openid=None, skill=None,
+                    jwks=None, served=())
+        return ProbeReport(d, self.report, self.capabilities, self.verdict)
+
     @property
     def side_effects(self) -> int:
         return sum(1 for e in self.discovery.exchanges if e.side_effect)

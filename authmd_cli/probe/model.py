@@ -38,10 +38,15 @@ class Hop:
     ms: float = 0.0
     failure: Failure | None = None
     retried_after: float | None = None
+    size: int | None = None  # the body's length, kept when the body itself was dropped (`Exchange.slim`)
 
     def header(self, name: str) -> str | None:
         low = name.lower()
         return next((v for k, v in self.headers if k.lower() == low), None)
+
+    @property
+    def length(self) -> int:
+        return self.size if self.size is not None else len(self.body)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,12 @@ class Exchange:
     def header(self, name: str) -> str | None:
         return self.final.header(name)
 
+    def slim(self) -> Exchange:
+        """The same exchange without its bodies (sizes kept): what a report needs once analysed."""
+        from dataclasses import replace
+
+        return replace(self, hops=tuple(replace(h, body=b"", size=h.length) for h in self.hops))
+
     def media_type(self) -> str:
         value = self.header("content-type") or ""
         return value.split(";", 1)[0].strip().lower()
@@ -108,7 +119,7 @@ class Exchange:
             "url": scrub(self.url),
             "status": final.status,
             "headers": {k: scrub(v) for k, v in _selected(final.headers).items()},
-            "bytes": len(final.body),
+            "bytes": final.length,
             "ms": round(self.ms, 1),
             "redirects": [{"url": scrub(h.url), "status": h.status, "location": scrub(h.header("location") or "")}
                           for h in self.redirects],

@@ -80,7 +80,8 @@ async def probe_targets_async(targets: Sequence[Target], options: ProbeOptions, 
 
                 where = options.save if len(targets) == 1 else options.save / f"{i:03d}-{target.key}"
                 save(where, target, report.discovery.exchanges)
-            results[i] = report
+            # Several targets: keep what the output needs, not every body (memory stays bounded).
+            results[i] = report.slim() if len(targets) > 1 else report
             if on_done is not None:
                 on_done(i, report)
 

@@ -156,3 +156,18 @@ def test_github_actions_gets_annotations_by_default(site: SiteFactory) -> None:
     result = CliRunner().invoke(app, ["probe", *LOCAL, f"{s.origin}/api"], env={"GITHUB_ACTIONS": "true"})
     assert result.exit_code == 1
     assert result.output.startswith("::error title=PR013 endpoint-not-served::" + s.origin + "/agent/identity: ")
+
+
+def test_several_targets_keep_no_bodies_once_analysed(sandbox: Callable[[str], str]) -> None:
+    from authmd_cli.core.net import FetchLimits
+    from authmd_cli.probe.run import ProbeOptions, probe_targets
+    from authmd_cli.probe.target import parse_target
+
+    origin = sandbox("v0.7-B")
+    reports = probe_targets([parse_target(f"{origin}/api"), parse_target(origin)],
+                            ProbeOptions(limits=FetchLimits(allow_private=True, timeout=5), concurrency=2))
+    for report in reports:
+        assert all(h.body == b"" for e in report.discovery.exchanges for h in e.hops)
+        trace = report.to_dict("x")["trace"]
+        assert next(t for t in trace if t["step"] == "auth.md")["bytes"] > 1000
+    assert [r.report.summary["errors"] for r in reports] == [0, 0]
