@@ -84,7 +84,7 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
 def lint_command(  # noqa: PLR0917 - typer maps parameters to options
     paths: Annotated[list[str] | None, typer.Argument(
         help="auth.md files, PRM / AS metadata JSON files, site directories, or - for stdin. "
-             "Default: the current directory.", show_default=False, metavar="PATH")] = None,
+             "Default: the current directory.", show_default=False, metavar="PATH...")] = None,
     profile: Annotated[str | None, typer.Option(
         "--profile", "-p", metavar="PROFILE",
         help="Pin the protocol profile (v0.1 … v0.7-B, no-registration, latest); default: detect.")] = None,
@@ -121,6 +121,13 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
         show_default=False)] = None,
 ) -> None:
     """Check auth.md files and their discovery documents.
+
+    Example:
+
+    \b
+      authmd lint public/ --strict
+      authmd lint auth.md --format sarif --output authmd.sarif
+      authmd lint --explain MD008
 
     Exit codes: 0 no errors, 1 errors found (or warnings with --strict), 2 usage, config or
     input error.

@@ -122,7 +122,7 @@ def revoke_command(*, key: Path, issuer: str, aud: str, sub: str, events_url: st
     try:
         result = post_set(events_url, token)
     except net.HTTPError as exc:
-        raise UnreachableError(f"cannot deliver the SET: {type(exc).__name__}", source=events_url) from None
+        raise UnreachableError(f"cannot deliver the SET: {net.describe_error(exc)}", source=events_url) from None
     echo(f"{events_url}: HTTP {result.status}" + (" (accepted)" if result.status == 202 else ""))
     if result.body:
         echo(result.body)

@@ -36,6 +36,19 @@ class Change:
     refused: str | None = None  # why it may not be written without --force
 
 
+def update_command(config: Path, out: Path, profile: str | None, pending: list[Change]) -> str:
+    """The command that brings `out` up to date: `--check`'s advice names the very flags needed
+    (`--force` only when a file would be refused without it, e.g. one edited by hand)."""
+    import shlex
+
+    words = ["authmd", "init", "--config", str(config), "--out", str(out)]
+    if profile is not None:
+        words += ["--profile", profile]
+    if any(c.refused for c in pending):
+        words.append("--force")
+    return " ".join(shlex.quote(w) for w in words)
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -209,7 +222,7 @@ def init_command(
         if pending:
             stream.write(diff(changes))
             _echo(stream, f"{len(pending)} file(s) in {out} differ from what {config} produces; "
-                          "run `authmd init` to update them")
+                          f"run `{update_command(config, out, profile, pending)}` to update them")
             return int(ExitCode.FINDINGS)
         _echo(stream, f"{out}: up to date with {config}")
         return int(ExitCode.OK)
