@@ -224,7 +224,7 @@ def url_problem(value: str, *, query: bool = True) -> str | None:
     if not query and (u.query or "?" in value):
         return f"{value!r} must not have a query"
     if "{" in value or "}" in value:
-        return f"{value!r} contains a URI template; publish a fixed URL (IN-THE-WILD P12)"
+        return f"{value!r} contains a URI template; publish a fixed URL (docs/protocol.md P12)"
     bad = re.search(r'[\s<>"\\^`|]', value)
     if bad:  # RFC 3986 §2: never literal in a URL; they would also break Markdown links in auth.md
         return f"{value!r} contains {bad.group(0)!r}, which must be percent-encoded in a URL (RFC 3986 §2)"
@@ -280,7 +280,7 @@ def _build(data: Mapping[str, Any], c: _Checker) -> ServiceConfig:
     skill = c.url(data["skill"], ("skill",), query=False) if "skill" in data else site + "/auth.md"
     if not urlsplit(skill).path.endswith("/auth.md"):
         raise c.fail(("skill",), f"{skill!r} must be the URL of the auth.md file, ending in '/auth.md' "
-                     "(SPEC §14 D29)")
+                     "(docs/protocol.md D29)")
 
     asrv: AuthorizationServer | None = None
     as_data = data.get("authorization_server")
@@ -326,7 +326,7 @@ def _build(data: Mapping[str, Any], c: _Checker) -> ServiceConfig:
     )
     if registration and not methods.enabled:
         raise c.fail(("methods",) if "methods" in data else (), "no registration method is enabled; use "
-                     "'profile: no-registration' for a site without agent registration (SPEC §14 D13)")
+                     "'profile: no-registration' for a site without agent registration (docs/protocol.md D13)")
 
     def subset(key: str, values: Sequence[str]) -> None:
         for i, n in enumerate(values):
