@@ -201,7 +201,8 @@ def init_command(
         raise OutputError("exists and is not a directory", source=str(out))
     base = cwd or Path.cwd()
     if config is None and (base / DEFAULT_CONFIG).is_file():
-        config = base / DEFAULT_CONFIG
+        # relative when it is the working directory's: messages and advice name `authmd.yaml`
+        config = Path(DEFAULT_CONFIG) if cwd is None else base / DEFAULT_CONFIG
     if config is None:
         if check:
             raise InputError(f"no {DEFAULT_CONFIG} here; --check needs a config (--config FILE)")

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from docblocks import DOCS, REPO, Block, blocks, console_steps, output_matches
 
 BIN = Path(sys.executable).parent
@@ -41,7 +40,7 @@ def _env() -> dict[str, str]:
 
 
 def _runnable(command: str) -> bool:
-    first = command.split("|")[0].strip()
+    first = command.split("|", maxsplit=1)[0].strip()
     if _RUN_AUTHMD.match(first):
         return True
     return first.split(" ")[0] in _RUN_SHELL
@@ -130,10 +129,9 @@ def test_yaml_snippets_are_valid_for_what_they_configure(block: Block, tmp_path:
 
         load_config(block.text, block.where)
     elif isinstance(data, dict) and _LINT_KEYS & set(data):
-        from authmd_cli.lint.config import merge, parse_config
+        from authmd_cli.lint.config import Overrides, merge, parse_config
 
-        merge(parse_config(block.text, block.where, kind="yaml"), __import__(
-            "authmd_cli.lint.config", fromlist=["Overrides"]).Overrides())
+        merge(parse_config(block.text, block.where, kind="yaml"), Overrides())  # rule names resolve too
     elif isinstance(data, dict) and "repos" in data:
         hooks = {h["id"] for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
         for repo in data["repos"]:
