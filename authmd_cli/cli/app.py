@@ -23,7 +23,7 @@ app = typer.Typer(
     name="authmd",
     rich_markup_mode=None,  # plain click help: no rich import for --help
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (typer; shells detected lazily)
     no_args_is_help=True,
     context_settings=SETTINGS,
 )

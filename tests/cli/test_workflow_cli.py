@@ -151,3 +151,11 @@ def test_network_errors_are_said_in_words(run_cli: RunCli, tmp_path: Path) -> No
     assert proc.returncode == 3
     assert proc.stderr.strip() == (f"authmd: error: {url}: cannot deliver the SET: connection refused "
                                    "(is the server running, on that port?)")
+
+
+def test_shell_completion_completes_commands(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "_AUTHMD_COMPLETE": "complete_bash",
+           "COMP_WORDS": "authmd li", "COMP_CWORD": "1"}
+    proc = subprocess.run([sys.executable, "-c", "from authmd_cli.cli.app import main; main()"], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.stdout.split() == ["lint"]
