@@ -17,6 +17,7 @@ from authmd_cli.core.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from authmd_cli.core.diagnostics import Report
+    from authmd_cli.lint.engine import LintOptions
     from authmd_cli.lint.rules.base import Rule
 
 
@@ -108,10 +109,47 @@ def _apply_baseline(report: Report, path: str, *, update: bool) -> Report:
     return Report(list(report.documents), filtered.new)
 
 
+def _fix(paths: Sequence[str], options: LintOptions, *, write: bool) -> tuple[int, int, str]:
+    """`--fix` (write) / `--diff` (preview): (findings fixed, files changed, unified diff)."""
+    import difflib
+
+    from authmd_cli.core.errors import OutputError
+    from authmd_cli.core.files import atomic_write
+    from authmd_cli.lint import fixes
+    from authmd_cli.lint.engine import lint_documents
+    from authmd_cli.lint.loader import read_inputs
+
+    inputs = read_inputs(list(paths) or ["."])
+    report = lint_documents(inputs.documents, inputs.sites, options)
+    documents = {d.source: d for d in inputs.documents if d.source != "-"}
+    texts: dict[str, str] = {}
+    for d in report.diagnostics:
+        source = d.location.source
+        if d.code in fixes.FIXABLE and source in documents and source not in texts:
+            try:
+                with open(source, encoding="utf-8", newline="") as f:  # newline="": CRLF stays CRLF
+                    texts[source] = f.read()
+            except (OSError, UnicodeDecodeError):
+                continue
+    edits = fixes.plan(report.diagnostics, texts, documents, inputs.sites)
+    changed = fixes.fixed_texts(texts, edits)
+    diff = "".join("".join(difflib.unified_diff(texts[src].splitlines(keepends=True),
+                                                 new.splitlines(keepends=True), f"a/{src}", f"b/{src}"))
+                   for src, new in changed.items())
+    if write:
+        for src, new in changed.items():
+            try:
+                mode = os.stat(src).st_mode & 0o777
+                atomic_write(Path(src), new, mode=mode)
+            except OSError as err:
+                raise OutputError(f"cannot write the fix: {err.strerror or err}", source=src) from None
+    return len(edits), len(changed), diff
+
+
 def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, ...],
                ignore: tuple[str, ...], strict: bool | None, fmt: str | None, config: str | None,
                no_config: bool, output: str | None, color: bool | None, baseline: str | None = None,
-               update_baseline: bool = False) -> int:
+               update_baseline: bool = False, fix: bool = False, diff: bool = False) -> int:
     from authmd_cli.lint.config import Overrides, resolve_settings
     from authmd_cli.lint.engine import lint_paths
     from authmd_cli.render import default_format
@@ -122,6 +160,15 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
         isolated=no_config,
         overrides=Overrides(profile=profile, select=select, ignore=ignore, strict=strict, format=fmt),
     )
+    if diff or fix:
+        if "-" in paths:
+            raise UsageError("--fix and --diff work on files, not on standard input")
+        count, files, patch = _fix(paths, settings.options, write=fix)
+        if diff:
+            typer.echo(patch, nl=False)
+            typer.echo(f"authmd: {count} fix(es) in {files} file(s) would be made; --fix makes them", err=True)
+            return ExitCode.FINDINGS if count else ExitCode.OK
+        typer.echo(f"authmd: fixed {count} finding(s) in {files} file(s)", err=True)
     report = lint_paths(list(paths) or ["."], settings.options, read_stdin=read_stdin)
     if baseline is not None:
         report = _apply_baseline(report, baseline, update=update_baseline)
@@ -180,6 +227,11 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
         show_default=False)] = None,
     update_baseline: Annotated[bool, typer.Option(
         "--update-baseline", help="With --baseline: re-record FILE from this run's findings.")] = False,
+    fix: Annotated[bool, typer.Option(
+        "--fix", help="Make the safe mechanical fixes (MD005, MD007, XD002 normalisation), then report "
+                      "what is left.")] = False,
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Print the fixes --fix would make as a unified diff; exit 1 if there are any.")] = False,
 ) -> None:
     """Check auth.md files and their discovery documents.
 
@@ -203,10 +255,12 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
             return _explain(explain, chosen or "text")
         if update_baseline and baseline is None:
             raise UsageError("--update-baseline needs --baseline FILE")
+        if fix and diff:
+            raise UsageError("--fix and --diff cannot be combined (--diff previews what --fix does)")
         return _lint_body(paths or [], profile=profile, select=split_list(select),
                           ignore=split_list(ignore), strict=strict, fmt=chosen, config=config,
                           no_config=no_config, output=output, color=color, baseline=baseline,
-                          update_baseline=update_baseline)
+                          update_baseline=update_baseline, fix=fix, diff=diff)
 
     run(body)
 
