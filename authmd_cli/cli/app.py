@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from authmd_cli.cli import init, lint, provider, schema, serve
+from authmd_cli.cli import init, lint, migrate, provider, schema, serve
 from authmd_cli.cli.runner import SETTINGS
 
 app = typer.Typer(
@@ -58,7 +58,7 @@ def _root(
 
 def _register() -> None:
     # Commands list in this order in `--help` (typer lists commands first, then groups).
-    for module in (schema, lint, init, serve, provider):
+    for module in (schema, lint, init, migrate, serve, provider):
         module.register(app)
 
 

@@ -6,7 +6,8 @@ Conventions (docs/contributing.md, "Documentation that runs"):
   document, in order, so later commands see earlier files); the lines up to the next prompt are its
   expected output (stdout and stderr together). A line `…` or `...` stands for any number of lines; `…`
   inside a line stands for any text. Only commands the test can run offline and briefly are run
-  (`authmd lint|init|schema|provider keygen|jwks|mint`, `--version`, `--help`, and simple shell helpers);
+  (`authmd lint|init|migrate|schema|provider keygen|jwks|mint`, `--version`, `--help`, and simple shell
+  helpers);
   other lines (`make`, `pip`, `curl`, servers, probes) are skipped with their outputs.
 * ```` ```console ```` without prompts is a synopsis: every `--option` it names must exist in that
   command's `--help` (a command this build does not have is skipped, so other branches' docs merge cleanly).

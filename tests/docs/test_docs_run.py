@@ -22,7 +22,7 @@ BIN = Path(sys.executable).parent
 ALL_BLOCKS = [b for doc in DOCS for b in blocks(doc) if b.marker != "skip"]
 
 # What the test runs: offline, quick, deterministic. Everything else is skipped with its output.
-_RUN_AUTHMD = re.compile(r"^authmd (lint|init|schema|provider (keygen|jwks|mint)|--version|-V|--help)\b")
+_RUN_AUTHMD = re.compile(r"^authmd (lint|init|migrate|schema|provider (keygen|jwks|mint)|--version|-V|--help)\b")
 _RUN_SHELL = ("echo", "cat", "printf", "mkdir", "rm", "cp", "ls", "test")
 _LINT_KEYS = {"select", "ignore", "severity", "extension-keys", "per-file-ignores", "strict", "format"}
 
