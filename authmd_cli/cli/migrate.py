@@ -64,13 +64,42 @@ def _config(path: str, target: str) -> tuple[dict[str, tuple[str, str]], list[st
     return ({path: (text, new)} if new != text else {}), []
 
 
+def _write_draft(paths: list[str], target: str, path: str) -> list[str]:
+    """`--draft-config FILE`: an authmd.yaml from the site's PRM and AS metadata (migrated first)."""
+    import json
+
+    from authmd_cli.core.files import atomic_write
+    from authmd_cli.lint import migrate
+    from authmd_cli.lint.loader import read_inputs
+    from authmd_cli.protocol.model import DocKind
+
+    if Path(path).exists():
+        raise OutputError("exists; not overwriting it (pick another name, or remove it)", source=path)
+    inputs = read_inputs(paths)
+    prm = next((d for d in inputs.documents if d.kind is DocKind.PRM and d.json is not None), None)
+    asm = next((d for d in inputs.documents if d.kind is DocKind.AS_METADATA and d.json is not None), None)
+    if prm is None and asm is None:
+        raise InputError("no protected-resource or authorization-server metadata to derive a config from",
+                         source=" ".join(paths))
+    as_value = json.loads(migrate.migrate_as_metadata(_read(asm.source), target).text) if asm else None
+    sources = ", ".join(d.source for d in (prm, asm) if d is not None)
+    text, todo = migrate.draft_config(prm.json.value if prm and prm.json else None, as_value, target,
+                                      sources=sources)
+    try:
+        atomic_write(Path(path), text)
+    except OSError as err:
+        raise OutputError(f"cannot write: {err.strerror or err}", source=path) from None
+    typer.echo(f"wrote {path} (a draft: review it, then `authmd init --config {path} --out DIR`)")
+    return [f"{path}: fill in {item}" for item in todo]
+
+
 def _diff(changed: dict[str, tuple[str, str]]) -> str:
     return "".join("".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
                                                 f"a/{src}", f"b/{src}"))
                    for src, (old, new) in changed.items())
 
 
-def migrate_command(
+def migrate_command(  # noqa: PLR0917 - typer maps parameters to options
     paths: Annotated[list[str] | None, typer.Argument(
         help="Site directories or files (auth.md, AS metadata), or an authmd.yaml. Default: the current "
              "directory.", show_default=False, metavar="PATH...")] = None,
@@ -82,6 +111,10 @@ def migrate_command(
         "--out", metavar="DIR",
         help="With an authmd.yaml: regenerate the site into DIR after changing the profile.",
         show_default=False)] = None,
+    draft_config: Annotated[str | None, typer.Option(
+        "--draft-config", metavar="FILE",
+        help="Also write a draft authmd.yaml describing the service the documents describe (never overwrites).",
+        show_default=False)] = None,
 ) -> None:
     """Migrate legacy documents (or an authmd.yaml) to a newer profile, as a reviewable diff.
 
@@ -90,6 +123,7 @@ def migrate_command(
     \b
       authmd migrate public/ --to v0.7-B --diff
       authmd migrate authmd.yaml --to v0.7-B --out public --yes
+      authmd migrate public/ --draft-config authmd.yaml   # then: authmd init
 
     Exit codes: 0 migrated (or nothing to do), 1 --diff found changes (or not confirmed), 2 usage or
     input error.
@@ -122,6 +156,8 @@ def migrate_command(
             except ValueError as err:
                 raise UsageError(f"--to: {err}") from None
             changed, notes = _documents(targets, target)
+            if draft_config is not None:
+                notes += _write_draft(targets, target, draft_config)
         patch = _diff(changed)
         if patch:
             typer.echo(patch, nl=False)

@@ -258,3 +258,84 @@ def migrate_auth_md(text: str, target: str = "v0.7-B") -> Migration:
         out.notes.append(f"auth.md still describes {'; '.join(seen_structural)}: the prose and examples need a "
                          "rewrite for v0.7-B; describe the service in an authmd.yaml and let `authmd init` write it")
     return out
+
+
+# ------------------------------------------------------------------ a draft authmd.yaml
+
+_DEFAULT_PATHS = {"identity_endpoint": "/agent/identity", "claim_endpoint": "/agent/identity/claim",
+                  "events_endpoint": "/agent/event/notify", "token_endpoint": "/oauth2/token",
+                  "revocation_endpoint": "/oauth2/revoke"}
+
+
+def _yaml_str(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML flow scalar
+
+
+def draft_config(prm: Any, as_metadata: Any, target: str = "v0.7-B", *, sources: str = "") -> tuple[str, list[str]]:
+    """An `authmd.yaml` text describing the service the (migrated) documents describe, and what the
+    author must fill in. Values are taken, never invented: what the documents do not say is a TODO."""
+    from urllib.parse import urlsplit
+
+    prm = prm if isinstance(prm, dict) else {}
+    asm = as_metadata if isinstance(as_metadata, dict) else {}
+    found = asm.get("agent_auth")
+    block: dict[str, Any] = found if isinstance(found, dict) else {}
+    todo: list[str] = []
+    resource = prm.get("resource") or asm.get("resource")
+    issuer = asm.get("issuer")
+    if not isinstance(issuer, str):
+        endpoint = block.get("identity_endpoint") or block.get("register_uri")
+        issuer = f"{urlsplit(endpoint).scheme}://{urlsplit(endpoint).netloc}" if isinstance(endpoint, str) else None
+        todo.append("authorization_server.issuer was taken from the registration endpoint's origin: check it")
+    name = prm.get("resource_name")
+    lines = [f"# authmd.yaml: a draft derived by `authmd migrate` from {sources or 'the documents'}.",
+             "# Review every value (and each TODO), then run `authmd init --config authmd.yaml --out DIR`.",
+             f"profile: {target}", "service:"]
+    if not isinstance(name, str) or not name.strip():
+        host = urlsplit(str(resource or issuer or "")).hostname or "TODO"
+        name = host
+        todo.append("service.name: the documents have no resource_name")
+    lines.append(f"  name: {_yaml_str(name)}")
+    lines.append(f"  description: {_yaml_str('TODO: one line saying what the service does')}")
+    todo.append("service.description")
+    if isinstance(prm.get("resource_logo_uri"), str):
+        lines.append(f"  logo_uri: {_yaml_str(prm['resource_logo_uri'])}")
+    skill = block.get("skill")
+    if isinstance(skill, str) and skill.endswith("/auth.md") and "://" in skill:
+        lines.append(f"skill: {_yaml_str(skill)}")
+    lines.append("resource_server:")
+    lines.append(f"  resource: {_yaml_str(str(resource)) if isinstance(resource, str) else _yaml_str('TODO')}")
+    if not isinstance(resource, str):
+        todo.append("resource_server.resource: no PRM `resource` found")
+    methods = prm.get("bearer_methods_supported")
+    if isinstance(methods, list) and methods and all(m in ("header", "body", "query") for m in methods):
+        lines.append(f"  bearer_methods: [{', '.join(dict.fromkeys(methods))}]")
+    lines.append("authorization_server:")
+    lines.append(f"  issuer: {_yaml_str(str(issuer)) if issuer else _yaml_str('TODO')}")
+    for key, default in _DEFAULT_PATHS.items():
+        url = block.get(key) if key in ("identity_endpoint", "claim_endpoint", "events_endpoint") else asm.get(key)
+        if isinstance(url, str) and isinstance(issuer, str) and url != issuer.rstrip("/") + default:
+            lines.append(f"  {key}: {_yaml_str(url)}")
+    scopes = prm.get("scopes_supported") or asm.get("scopes_supported")
+    if isinstance(scopes, list) and scopes:
+        lines.append("scopes:")
+        for scope in scopes:
+            if isinstance(scope, str):
+                lines.append(f"  - name: {_yaml_str(scope)}")
+                lines.append(f"    description: {_yaml_str('TODO: what ' + scope + ' allows')}")
+        todo.append("scopes[].description")
+    types = block.get("identity_types_supported")
+    types = [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
+    assertion = block.get("identity_assertion")
+    if isinstance(assertion, dict) and "verified_email" in (assertion.get("assertion_types_supported") or []):
+        types.append("service_auth")
+    if "anonymous" in types and isinstance(scopes, list) and scopes and isinstance(scopes[0], str):
+        lines.append(f"pre_claim_scopes: [{_yaml_str(scopes[0])}]   # TODO: what an unclaimed anonymous agent may do")
+        todo.append("pre_claim_scopes: the scopes an unclaimed anonymous agent gets (the draft names the first)")
+    if types:
+        lines.append("methods:")
+        for method in ("identity_assertion", "service_auth", "anonymous"):
+            lines.append(f"  {method}: {'true' if method in types else 'false'}")
+        if "identity_assertion" in types:
+            todo.append("methods.identity_assertion.trusted_providers: which agent providers you trust")
+    return "\n".join(lines) + "\n", todo

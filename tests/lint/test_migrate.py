@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from authmd_cli.cli.app import app
 from authmd_cli.lint.engine import LintOptions, lint_documents
 from authmd_cli.lint.loader import load_document
-from authmd_cli.lint.migrate import check_target, migrate_as_metadata, migrate_auth_md
+from authmd_cli.lint.migrate import check_target, draft_config, migrate_as_metadata, migrate_auth_md
 from authmd_cli.protocol.profiles import CLAIM_GRANT_URN, ID_JAG_URN, JWT_BEARER_URN
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,3 +160,40 @@ def test_cli_migrates_an_authmd_yaml_and_regenerates(tmp_path: Path, monkeypatch
     assert check.exit_code == 0
     bad = runner.invoke(app, ["migrate", "authmd.yaml", "--to", "v0.3"])
     assert bad.exit_code == 2 and "--to:" in bad.stderr
+
+
+_PRM = {"resource": "https://api.quillnote.io", "resource_name": "Quillnote",
+        "authorization_servers": ["https://auth.quillnote.io"], "scopes_supported": ["notes.read", "notes.write"]}
+
+
+_LEGACY_AS = [*sorted((REPO / "tests" / "fixtures" / "json").glob("*/as*.json")),
+              REPO / "examples" / "legacy-site" / ".well-known" / "oauth-authorization-server"]
+
+
+@pytest.mark.parametrize("as_file", _LEGACY_AS, ids=lambda p: p.parent.name)
+def test_a_draft_config_from_legacy_metadata_generates_a_clean_site(as_file: Path, tmp_path: Path) -> None:
+    """The migration's end point: draft authmd.yaml → `authmd init` → a site that lints clean as v0.7-B."""
+    from authmd_cli.lint.engine import lint_paths
+    from authmd_cli.site.config import load_config
+    from authmd_cli.site.generate import render_site
+
+    migrated = json.loads(migrate_as_metadata(as_file.read_text(encoding="utf-8")).text)
+    text, todo = draft_config(_PRM, migrated)
+    assert "service.description" in todo
+    cfg = load_config(text, "authmd.yaml")
+    assert cfg.profile == "v0.7-B"
+    for name, body in render_site(cfg).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(body, encoding="utf-8")
+    report = lint_paths([str(tmp_path)], LintOptions(profile="v0.7-B", ignore=("MD012",)))  # fixtures' example hosts
+    assert len(report.documents) == 3
+    assert [d.code for d in report.diagnostics if d.severity.value != "info"] == []
+
+
+def test_cli_draft_config_never_overwrites(legacy: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(app, ["migrate", "site", "--diff", "--draft-config", "authmd.yaml"])
+    assert "wrote authmd.yaml" in first.stdout and (legacy.parent / "authmd.yaml").is_file()
+    assert runner.invoke(app, ["init", "--config", "authmd.yaml", "--out", "new"]).exit_code == 0
+    again = runner.invoke(app, ["migrate", "site", "--diff", "--draft-config", "authmd.yaml"])
+    assert again.exit_code == 2 and "not overwriting" in again.stderr
