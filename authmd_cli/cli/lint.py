@@ -131,7 +131,8 @@ def _fix(paths: Sequence[str], options: LintOptions, *, write: bool) -> tuple[in
                     texts[source] = f.read()
             except (OSError, UnicodeDecodeError):
                 continue
-    edits = fixes.plan(report.diagnostics, texts, documents, inputs.sites)
+    profiles = {info.source: info.profile for info in report.documents}
+    edits = fixes.plan(report.diagnostics, texts, documents, inputs.sites, profiles)
     changed = fixes.fixed_texts(texts, edits)
     diff = "".join("".join(difflib.unified_diff(texts[src].splitlines(keepends=True),
                                                  new.splitlines(keepends=True), f"a/{src}", f"b/{src}"))
@@ -148,8 +149,11 @@ def _fix(paths: Sequence[str], options: LintOptions, *, write: bool) -> tuple[in
 
 def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, ...],
                ignore: tuple[str, ...], strict: bool | None, fmt: str | None, config: str | None,
-               no_config: bool, output: str | None, color: bool | None, baseline: str | None = None,
-               update_baseline: bool = False, fix: bool = False, diff: bool = False) -> int:
+               no_config: bool, output: str | None, color: bool | None, verbose: bool = False,
+               baseline: str | None = None, update_baseline: bool = False, fix: bool = False,
+               diff: bool = False) -> int:
+    from dataclasses import replace
+
     from authmd_cli.lint.config import Overrides, resolve_settings
     from authmd_cli.lint.engine import lint_paths
     from authmd_cli.render import default_format
@@ -160,16 +164,17 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
         isolated=no_config,
         overrides=Overrides(profile=profile, select=select, ignore=ignore, strict=strict, format=fmt),
     )
+    options = replace(settings.options, verbose=True) if verbose else settings.options
     if diff or fix:
         if "-" in paths:
             raise UsageError("--fix and --diff work on files, not on standard input")
-        count, files, patch = _fix(paths, settings.options, write=fix)
+        count, files, patch = _fix(paths, options, write=fix)
         if diff:
             typer.echo(patch, nl=False)
             typer.echo(f"authmd: {count} fix(es) in {files} file(s) would be made; --fix makes them", err=True)
             return ExitCode.FINDINGS if count else ExitCode.OK
         typer.echo(f"authmd: fixed {count} finding(s) in {files} file(s)", err=True)
-    report = lint_paths(list(paths) or ["."], settings.options, read_stdin=read_stdin)
+    report = lint_paths(list(paths) or ["."], options, read_stdin=read_stdin)
     if baseline is not None:
         report = _apply_baseline(report, baseline, update=update_baseline)
     emit(report, settings.format or default_format(os.environ), output=output, color=color)
@@ -216,6 +221,9 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
     color: Annotated[bool | None, typer.Option(
         "--color/--no-color", help="Force colour on or off (default: on a terminal, unless NO_COLOR).",
         show_default=False)] = None,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v",
+        help="One finding per legacy construct or old-shaped example instead of one per document.")] = False,
     list_rules: Annotated[bool, typer.Option(
         "--list-rules", help="List every rule (with --format json: as JSON) and exit.")] = False,
     explain: Annotated[str | None, typer.Option(
@@ -259,8 +267,8 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
             raise UsageError("--fix and --diff cannot be combined (--diff previews what --fix does)")
         return _lint_body(paths or [], profile=profile, select=split_list(select),
                           ignore=split_list(ignore), strict=strict, fmt=chosen, config=config,
-                          no_config=no_config, output=output, color=color, baseline=baseline,
-                          update_baseline=update_baseline, fix=fix, diff=diff)
+                          no_config=no_config, output=output, color=color, verbose=verbose,
+                          baseline=baseline, update_baseline=update_baseline, fix=fix, diff=diff)
 
     run(body)
 

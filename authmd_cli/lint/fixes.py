@@ -1,6 +1,6 @@
 """`authmd lint --fix` / `--diff`: the safe, mechanical fixes, each tied to the rule that reports it.
 
-* MD005 heading-style: the heading becomes the canonical `## Step N — Title` the rule's hint names;
+* MD005 heading-style: each heading it names becomes the canonical `## Step N — Title` of its section;
 * MD007 fence-language: an *untagged* fence whose content is strict JSON (an object or array) gets
   `json`; one whose first line is an HTTP request or status line gets `http`;
 * XD002 issuer-mismatch, the normalisation warning only: the PRM's `authorization_servers[i]`
@@ -38,21 +38,35 @@ class Edit:
     code: str
 
 
-_HEADING_HINT = re.compile(r"^write `(?P<heading>#{1,6} [^`\n]+)`$")
 _ATX = re.compile(r"^(?P<indent> {0,3})(?P<hashes>#{1,6})(?:[ \t]+|$)")
 
 
-def _heading_edit(d: Diagnostic, lines: Sequence[str]) -> Edit | None:
-    m = _HEADING_HINT.match(d.hint or "")
-    line = d.location.line
-    if m is None or line is None or not 0 < line <= len(lines):
-        return None
-    text = lines[line - 1]
-    atx = _ATX.match(text)
-    want = m.group("heading")
-    if atx is None or want.split(" ", 1)[0] != atx.group("hashes"):
-        return None  # not the heading the rule meant, or a different level: leave it
-    return Edit(d.location.source, line, len(atx.group("indent")), len(text.rstrip()), want, d.code)
+def _heading_edits(d: Diagnostic, lines: Sequence[str], doc: Document | None, profile: str | None) -> list[Edit]:
+    """MD005 reports one finding per document (the other headings are `related`): each heading it names
+    becomes the canonical heading of its own section, as the rule computes it."""
+    from authmd_cli.lint.rules.structure import canonical_heading
+    from authmd_cli.protocol.model import SECTION_TITLES
+    from authmd_cli.protocol.profiles import LATEST, resolve
+
+    if doc is None or doc.auth is None:
+        return []
+    prof = resolve(profile or LATEST)
+    wanted = {loc.line for loc in (d.location, *d.related) if loc.line}
+    out: list[Edit] = []
+    for sec in doc.auth.sections:
+        line = sec.heading.line
+        if line not in wanted or not sec.section_id or not 0 < line <= len(lines):
+            continue
+        unnumbered = sec.section_id in ("errors", "revocation")
+        canonical = SECTION_TITLES[sec.section_id]
+        title = canonical if " ".join(sec.title.split()).casefold() == canonical.casefold() else sec.title
+        want = canonical_heading(sec.section_id, prof, None if unnumbered else sec.step, title)
+        text = lines[line - 1]
+        atx = _ATX.match(text)
+        if atx is None or want.split(" ", 1)[0] != atx.group("hashes"):
+            continue  # not an ATX heading of that level (a setext heading, say): leave it
+        out.append(Edit(d.location.source, line, len(atx.group("indent")), len(text.rstrip()), want, d.code))
+    return out
 
 
 _FENCE_OPEN = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*$")
@@ -119,8 +133,9 @@ def _issuer_edit(d: Diagnostic, lines: Sequence[str], doc: Document | None, site
 
 
 def plan(diagnostics: Iterable[Diagnostic], texts: Mapping[str, str], documents: Mapping[str, Document],
-         sites: Sequence[Site] = ()) -> list[Edit]:
-    """The edits for the fixable diagnostics (at most one per line; overlapping ones are dropped)."""
+         sites: Sequence[Site] = (), profiles: Mapping[str, str | None] | None = None) -> list[Edit]:
+    """The edits for the fixable diagnostics (at most one per line; overlapping ones are dropped).
+    `profiles`: each document's profile in the lint run (the report's), for canonical headings."""
     site_of = {s.prm.source: s for s in sites if s.prm is not None}
     edits: list[Edit] = []
     for d in diagnostics:
@@ -129,9 +144,10 @@ def plan(diagnostics: Iterable[Diagnostic], texts: Mapping[str, str], documents:
             continue
         lines = texts[source].splitlines()
         doc = documents.get(source)
-        edit = (_heading_edit(d, lines) if d.code == "MD005"
-                else _fence_edit(d, lines, doc) if d.code == "MD007"
-                else _issuer_edit(d, lines, doc, site_of.get(source)))
+        if d.code == "MD005":
+            edits += _heading_edits(d, lines, doc, (profiles or {}).get(source))
+            continue
+        edit = _fence_edit(d, lines, doc) if d.code == "MD007" else _issuer_edit(d, lines, doc, site_of.get(source))
         if edit is not None:
             edits.append(edit)
     seen: set[tuple[str, int]] = set()

@@ -148,7 +148,8 @@ def test_heading_fixes_keep_the_sections_and_converge(styles: list[int], crlf: b
     def fix_once(text: str) -> str:
         doc = load_document("auth.md", text)
         report = lint_documents([doc], [], LintOptions(select=("MD005",)))
-        return fixes.apply(text, fixes.plan(report.diagnostics, {"auth.md": text}, {"auth.md": doc}))
+        profiles = {info.source: info.profile for info in report.documents}
+        return fixes.apply(text, fixes.plan(report.diagnostics, {"auth.md": text}, {"auth.md": doc}, (), profiles))
 
     once = fix_once(body)
     assert _section_ids(once) == _section_ids(body)  # the meaning (which section is which) is kept
