@@ -164,6 +164,8 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
         isolated=no_config,
         overrides=Overrides(profile=profile, select=select, ignore=ignore, strict=strict, format=fmt),
     )
+    for note in settings.notes:
+        typer.echo(f"authmd: note: {note}", err=True)
     options = replace(settings.options, verbose=True) if verbose else settings.options
     if diff or fix:
         if "-" in paths:

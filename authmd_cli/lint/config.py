@@ -79,6 +79,7 @@ class Settings:
     strict: bool = False
     format: str | None = None  # None: the caller picks (render.default_format)
     config_path: Path | None = None
+    notes: tuple[str, ...] = ()  # said on stderr by the CLI (e.g. a lint config under the wrong name)
 
 
 # ------------------------------------------------------------------ discovery (stat only)
@@ -396,6 +397,23 @@ def merge(loaded: LoadedConfig, overrides: Overrides) -> Settings:
     return Settings(options=options, strict=strict, format=fmt, config_path=loaded.path)
 
 
+_LINT_KEY_LINE = re.compile(r"^(?:" + "|".join(re.escape(k) for k in LINT_ONLY_KEYS) + r")\s*:", re.M)
+
+
+def misnamed_lint_config(cwd: Path) -> str | None:
+    """A note when no lint config was found but `authmd.yaml` here holds lint settings (the service
+    config's name, without the dot): lint never reads it, and silence would hide that."""
+    candidate = cwd / "authmd.yaml"
+    try:
+        text = candidate.read_text(encoding="utf-8", errors="replace")[:65536] if candidate.is_file() else ""
+    except OSError:
+        return None
+    if _LINT_KEY_LINE.search(text) and not re.search(r"^service\s*:", text, re.M):
+        return ("authmd.yaml holds lint settings (select, ignore, …) but lint reads .authmd.yaml (with a dot); "
+                "authmd.yaml is the service config of init and serve: rename the file to .authmd.yaml")
+    return None
+
+
 def resolve_settings(cwd: Path, *, config: Path | None = None, isolated: bool = False,
                      overrides: Overrides | None = None) -> Settings:
     """Discover (or take) the config file, load it and merge the flags over it."""
@@ -408,6 +426,8 @@ def resolve_settings(cwd: Path, *, config: Path | None = None, isolated: bool = 
     elif not isolated:
         path = find_config(cwd)
     if path is None:
-        return merge(LoadedConfig(None, {}), overrides)
+        settings = merge(LoadedConfig(None, {}), overrides)
+        misnamed = None if isolated else misnamed_lint_config(cwd)
+        return replace(settings, notes=(misnamed,)) if misnamed else settings
     loaded = load_config(path, cwd=cwd)
     return merge(loaded, overrides)

@@ -159,3 +159,24 @@ def test_shell_completion_completes_commands(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", "from authmd_cli.cli.app import main; main()"], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=60, check=False)
     assert proc.stdout.split() == ["lint"]
+
+
+def test_lint_settings_under_the_service_config_name_are_pointed_out(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / "authmd.yaml").write_text("select: [ALL]\nignore: [MD003]\n", encoding="utf-8")
+    proc = run_cli("lint", LEGACY, cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stderr.startswith("authmd: note: authmd.yaml holds lint settings")
+    assert "rename the file to .authmd.yaml" in proc.stderr
+    quiet = run_cli("lint", "--no-config", LEGACY, cwd=tmp_path)
+    assert quiet.stderr == ""
+    (tmp_path / "authmd.yaml").write_bytes((REPO / "examples" / "authmd.yaml").read_bytes())  # a real one
+    assert run_cli("lint", LEGACY, cwd=tmp_path).stderr == ""
+
+
+def test_a_service_config_under_the_lint_config_name_stops_init(run_cli: RunCli, tmp_path: Path) -> None:
+    (tmp_path / ".authmd.yaml").write_bytes((REPO / "examples" / "authmd.yaml").read_bytes())
+    proc = run_cli("init", "--out", "site", "--yes", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert ".authmd.yaml holds a service config" in proc.stderr
+    assert not (tmp_path / "authmd.yaml").exists() and not (tmp_path / "site").exists()  # no wizard ran
+    assert run_cli("init", "--config", ".authmd.yaml", "--out", "site", cwd=tmp_path).returncode == 0
