@@ -8,7 +8,8 @@ Conventions (docs/contributing.md, "Documentation that runs"):
   inside a line stands for any text. Only commands the test can run offline and briefly are run
   (`authmd lint|init|migrate|schema|provider keygen|jwks|mint`, `--version`, `--help`, and simple shell
   helpers);
-  other lines (`make`, `pip`, `curl`, servers, probes) are skipped with their outputs.
+  other lines (`make`, `pip`, `curl`, probes) are skipped with their outputs. A server command shown with
+  its banner is started on a free port, the banner compared, and the server stopped.
 * ```` ```console ```` without prompts is a synopsis: every `--option` it names must exist in that
   command's `--help` (a command this build does not have is skipped, so other branches' docs merge cleanly).
 * ```` ```yaml ```` is parsed; a lint config (`select:`, `ignore:`, …) and a service config (`service:`) are

@@ -60,11 +60,41 @@ def workspaces(tmp_path_factory: pytest.TempPathFactory) -> dict[Path, Path]:
 CONSOLE = [b for b in ALL_BLOCKS if b.lang == "console" and "$ " in b.text]
 
 
+_SERVER = re.compile(r"^authmd (provider )?serve\b")
+
+
+def _banner(command: str, cwd: Path) -> list[str]:
+    """A server's start-up lines (up to "Press Ctrl-C to stop."); the server is then stopped."""
+    lines: list[str] = []
+    with subprocess.Popen(["bash", "-c", f"exec {command} 2>&1"], cwd=cwd, env=_env(), stdout=subprocess.PIPE,
+                          text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:  # ends when the server prints its last banner line, or exits
+                lines.append(line.rstrip("\n"))
+                if line.startswith("Press Ctrl-C to stop."):
+                    break
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return lines
+
+
 @pytest.mark.parametrize("block", CONSOLE, ids=_ids)
 def test_console_sessions_run_as_written(block: Block, workspaces: dict[Path, Path]) -> None:
     cwd = workspaces[block.doc]
     ran = 0
     for step in console_steps(block):
+        if _SERVER.match(step.command) and step.expected:
+            # A server's banner is checked too: on a free port, stopped once it has printed it.
+            port = str(_free_port())
+            actual = _banner(step.command.replace("8765", port).replace("4000", port), cwd)
+            expected = [e.replace("8765", port).replace("4000", port) for e in step.expected]
+            assert output_matches(expected, actual), (
+                f"{block.doc.name}:{step.line}: `{step.command}`: documented banner differs\n"
+                + "\n".join(expected) + "\n--- actual\n" + "\n".join(actual))
+            ran += 1
+            continue
         if not _runnable(step.command):
             continue
         proc = subprocess.run(["bash", "-c", step.command + " 2>&1"], cwd=cwd, env=_env(), capture_output=True,
