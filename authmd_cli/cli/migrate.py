@@ -81,7 +81,7 @@ def _write_draft(paths: list[str], target: str, path: str) -> list[str]:
     if prm is None and asm is None:
         raise InputError("no protected-resource or authorization-server metadata to derive a config from",
                          source=" ".join(paths))
-    as_value = json.loads(migrate.migrate_as_metadata(_read(asm.source), target).text) if asm else None
+    as_value = json.loads(migrate.migrate_as_metadata(_read(asm.source), target).text.lstrip("\ufeff")) if asm else None
     sources = ", ".join(d.source for d in (prm, asm) if d is not None)
     text, todo = migrate.draft_config(prm.json.value if prm and prm.json else None, as_value, target,
                                       sources=sources)

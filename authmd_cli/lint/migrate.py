@@ -124,8 +124,14 @@ def _dump(value: Any, inline: Callable[[Any], bool], indent: str, depth: int = 0
 def migrate_as_metadata(text: str, target: str = "v0.7-B") -> Migration:
     """Migrate authorization-server metadata text to `target` (see the module docstring)."""
     check_target(target)
-    value = json.loads(text)
     out = Migration(text)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""  # RFC 8259 §8.1: ignore it, keep it
+    crlf = "\r\n" in text
+    original, text = text, text[len(bom):].replace("\r\n", "\n")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return out  # not JSON: lint reports it; nothing to migrate reliably
     if not isinstance(value, dict) or not isinstance(value.get("agent_auth"), dict):
         return out
     one_line = _one_line_containers(text)
@@ -202,7 +208,10 @@ def migrate_as_metadata(text: str, target: str = "v0.7-B") -> Migration:
                          "their values")
     if out.changes:
         trailing = text[len(text.rstrip()):] or "\n"
-        out.text = _dump(value, lambda node: id(node) in keep_inline, _indent_of(text)) + trailing
+        new = bom + _dump(value, lambda node: id(node) in keep_inline, _indent_of(text)) + trailing
+        out.text = new.replace("\n", "\r\n") if crlf else new
+    else:
+        out.text = original
     return out
 
 

@@ -197,3 +197,13 @@ def test_cli_draft_config_never_overwrites(legacy: Path) -> None:
     assert runner.invoke(app, ["init", "--config", "authmd.yaml", "--out", "new"]).exit_code == 0
     again = runner.invoke(app, ["migrate", "site", "--diff", "--draft-config", "authmd.yaml"])
     assert again.exit_code == 2 and "not overwriting" in again.stderr
+
+
+def test_metadata_line_endings_and_bom_are_kept() -> None:
+    text = "\ufeff" + json.dumps({"agent_auth": {"register_uri": f"{AS}/agent/auth"}}, indent=2).replace(
+        "\n", "\r\n") + "\r\n"
+    result = migrate_as_metadata(text)
+    assert result.text.startswith("\ufeff{\r\n") and result.text.endswith("}\r\n")
+    assert "\n" not in result.text.replace("\r\n", "")
+    assert json.loads(result.text[1:])["agent_auth"] == {"identity_endpoint": f"{AS}/agent/identity"}
+    assert migrate_as_metadata("{not json").text == "{not json"
