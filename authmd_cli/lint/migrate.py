@@ -220,9 +220,21 @@ def migrate_as_metadata(text: str, target: str = "v0.7-B") -> Migration:
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_RENAMES = [(r'"register_uri"', '"identity_endpoint"'), (r'"claim_uri"', '"claim_endpoint"'),
                  (r'"revocation_uri"', '"events_endpoint"')]
-_ERROR_RENAMES = {old: r.new for old, r in RENAMES.items()
-                  if r.new and r.introduced in ("v0.7-B",) and re.fullmatch(r"[a-z_]+", old)
-                  and old.endswith(("_enabled", "_claimed", "_in_flight", "_limited"))}
+
+
+def _final_name(name: str) -> str:
+    """Follow the rename map to the newest name (`verified_email_not_enabled` → `service_auth_not_enabled`
+    → `service_auth_registration_disabled`)."""
+    seen = {name}
+    while (r := RENAMES.get(name)) is not None and r.new and r.new not in seen:
+        name = r.new
+        seen.add(name)
+    return name
+
+
+# Error codes renamed on the way to v0.7-B (docs/protocol.md §1.2, §11), to their v0.7-B names.
+_ERROR_RENAMES = {old: _final_name(old) for old in RENAMES
+                  if re.fullmatch(r"[a-z_]+", old) and old.endswith(("_enabled", "_claimed", "_in_flight", "_limited"))}
 _STRUCTURAL = {"registration_id": "the flat response envelope (v0.7-B nests it: id, type, identity, claim, scopes)",
                CLAIM_GRANT_URN: "the polling claim grant (v0.7-B completes at <claim_endpoint>/complete)",
                '"otp"': "the emailed OTP claim (v0.7-B reveals a user_code the user reads back)",

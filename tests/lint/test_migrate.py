@@ -207,3 +207,14 @@ def test_metadata_line_endings_and_bom_are_kept() -> None:
     assert "\n" not in result.text.replace("\r\n", "")
     assert json.loads(result.text[1:])["agent_auth"] == {"identity_endpoint": f"{AS}/agent/identity"}
     assert migrate_as_metadata("{not json").text == "{not json"
+
+
+def test_error_codes_follow_the_rename_map_to_their_newest_name() -> None:
+    table = ("## Errors\n\n| Code | Where | What to do |\n| --- | --- | --- |\n"
+             "| `verified_email_not_enabled` | register | Use another method. |\n"
+             "| `issuer_not_enabled` | register | Pick another provider. |\n")
+    result = migrate_auth_md(table)
+    assert "| `service_auth_registration_disabled` | register |" in result.text
+    assert "| `issuer_not_enabled` |" in result.text  # unchanged in every profile
+    prose = "The `rate_limited` code is old.\n"
+    assert migrate_auth_md(prose).text == prose  # prose outside code and tables is the author's
