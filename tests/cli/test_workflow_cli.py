@@ -180,3 +180,9 @@ def test_a_service_config_under_the_lint_config_name_stops_init(run_cli: RunCli,
     assert ".authmd.yaml holds a service config" in proc.stderr
     assert not (tmp_path / "authmd.yaml").exists() and not (tmp_path / "site").exists()  # no wizard ran
     assert run_cli("init", "--config", ".authmd.yaml", "--out", "site", cwd=tmp_path).returncode == 0
+
+
+def test_the_rule_set_version_read_from_source_equals_the_registry() -> None:
+    from authmd_cli.cli.version import declared_rules, registry_rules
+
+    assert sorted(declared_rules()) == sorted(registry_rules())
