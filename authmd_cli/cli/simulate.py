@@ -68,6 +68,12 @@ def user_claimed_command(  # noqa: PLR0917 - typer maps parameters to options
 ) -> None:
     """Register as a user-claimed agent (anonymous, optionally claimed; or service_auth) and check every step.
 
+    Example:
+
+    \b
+      authmd simulate user-claimed http://127.0.0.1:8000 --allow-private --yes --claim ada@example.com --auto-confirm
+      (codes, options and the user hand-off: docs/simulate.md)
+
     Exit codes: 0 every check passed, 1 a check failed or the flow could not finish, 2 usage,
     3 the service could not be reached, 130 interrupted.
     """
@@ -117,6 +123,12 @@ def agent_verified_command(  # noqa: PLR0917 - typer maps parameters to options
     human_command: HumanCommand = None, auto_confirm: AutoConfirm = False, no_revoke: NoRevoke = False,
 ) -> None:
     """Register with an ID-JAG (agent verified): clean match, step-up ceremony or login_required; check every step.
+
+    Example:
+
+    \b
+      authmd simulate agent-verified http://127.0.0.1:8000 --allow-private --yes --provider-key provider.key --negative
+      (codes, options and the user hand-off: docs/simulate.md)
 
     Exit codes: 0 every check passed, 1 a check failed or the flow could not finish, 2 usage,
     3 the service could not be reached, 130 interrupted.

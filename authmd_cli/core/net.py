@@ -423,3 +423,34 @@ async def fetch(client: httpx.AsyncClient, method: str, url: str, *, limits: Fet
         if hop.status == 303 or (hop.status in (301, 302) and method == "POST"):
             method, content = "GET", None
         url = nxt
+def describe_error(exc: BaseException) -> str:
+    """What went wrong with a request, in words a user can act on (never an exception class name).
+
+    The URL is not repeated: callers name it as the error's source."""
+    if isinstance(exc, ResponseTooLarge):
+        return f"the response is larger than {exc.max_bytes} bytes"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timed out while connecting"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out waiting for the answer"
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if "refused" in text:
+            return "connection refused (is the server running, on that port?)"
+        if any(s in text for s in ("name or service not known", "nodename nor servname", "getaddrinfo",
+                                   "name resolution", "no address associated")):
+            return "the host name does not resolve"
+        if "certificate" in text or "ssl" in text or "tls" in text:
+            return "the TLS handshake failed (certificate or protocol)"
+        return "cannot connect to the server"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server closed the connection without a valid HTTP answer"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "not an http:// or https:// URL"
+    if isinstance(exc, httpx.InvalidURL):
+        return "not a valid URL"
+    if isinstance(exc, httpx.TooManyRedirects):
+        return "too many redirects"
+    if isinstance(exc, httpx.NetworkError):
+        return "the network connection failed"
+    return "the request failed"

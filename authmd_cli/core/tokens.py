@@ -159,8 +159,15 @@ def write_private_key(path: Path, key: SigningKey, *, overwrite: bool = False) -
         os.close(fd)
 
 
+MAX_KEY_BYTES = 64 * 1024  # a PEM key is a few hundred bytes; never read a device or a log without bound
+
+
 def read_private_key(path: Path) -> SigningKey:
-    return signing_key_from_pem(path.read_bytes())
+    with path.open("rb") as stream:
+        pem = stream.read(MAX_KEY_BYTES + 1)
+    if len(pem) > MAX_KEY_BYTES:
+        raise ValueError(f"larger than {MAX_KEY_BYTES // 1024} KiB, not a PEM key")
+    return signing_key_from_pem(pem)
 
 
 def jwks(keys: Sequence[SigningKey]) -> dict[str, Any]:
