@@ -69,6 +69,13 @@ def probe_command(  # noqa: PLR0917 - typer maps parameters to options
 ) -> None:
     """Walk a live service the way an agent does and report what it meets.
 
+    Example:
+
+    \b
+      authmd probe example.com
+      authmd probe http://127.0.0.1:8000/api --allow-private --check-endpoints
+      (the trace, the findings, the capability table: README "authmd probe")
+
     Read-only by default (GET only). Exit codes: 0 no errors, 1 errors found (or warnings with
     --strict), 2 usage or input error, 3 the service could not be reached at all.
     """

@@ -74,14 +74,19 @@ class ProbeReport:
 
 
 def ruleset() -> dict[str, Any]:
-    """The rule set a run used: tool version plus a digest of every code, name, severity and
-    retirement, so a pinned CI run can tell when results may change (issue 8)."""
+    """The rule set a run used, as `authmd --version` prints it (`N rules, <8 hex digits>`: a
+    fingerprint of every rule's code, name, default severity and retirement), plus the tool
+    version, so a pinned CI run notices when its results may change (issue 8). Computed from the
+    registry the same way as `cli.version` (a test keeps the two equal; probe sits below cli)."""
     from authmd_cli import __version__
     from authmd_cli.lint.rules import REGISTRY
 
-    rows = sorted(f"{r.code}:{r.name}:{r.severity.value}:{int(r.retired)}" for r in REGISTRY.values())
-    digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
-    return {"version": __version__, "digest": digest, "rules": len(rows)}
+    rows = sorted((r.code, r.name, r.severity.value, r.retired) for r in REGISTRY.values())
+    digest = hashlib.sha256()
+    for code, name, severity, retired in rows:
+        digest.update(f"{code}|{name}|{severity}|{retired}\n".encode())
+    live = sum(1 for *_, retired in rows if not retired)
+    return {"version": f"{live} rules, {digest.hexdigest()[:8]}", "tool": __version__}
 
 
 def _stamp(found: list[tuple[str, Finding]], options: LintOptions) -> list[Diagnostic]:

@@ -43,7 +43,9 @@ def test_json_keeps_lints_contract_and_adds_the_probe_keys(sandbox: Callable[[st
     hop = doc["trace"][0]
     assert set(hop) >= {"step", "method", "url", "status", "headers", "bytes", "ms", "redirects"}
     assert hop["step"] == "challenge" and hop["status"] == 401 and "www-authenticate" in hop["headers"]
-    assert doc["ruleset"]["rules"] > 0 and len(doc["ruleset"]["digest"]) == 16
+    from authmd_cli.cli.version import ruleset_version
+
+    assert doc["ruleset"]["version"] == ruleset_version()  # what `authmd --version` prints
 
 
 def test_text_output_shows_trace_findings_table_and_verdict_and_exits_1_on_errors(site: SiteFactory) -> None:
