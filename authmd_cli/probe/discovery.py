@@ -267,6 +267,16 @@ def documented_urls(doc: Document | None, origin: str) -> tuple[str | None, str 
     return api, prm
 
 
+def within_resource(resource: str, url: str) -> bool:
+    """`url` is on `resource`'s origin and at or below its path (a resource identifier names what
+    it protects by prefix; an origin-only identifier, with or without its slash, covers the origin)."""
+    a, b = urlsplit(resource), urlsplit(url)
+    if (a.scheme.lower(), (a.netloc or "").lower()) != (b.scheme.lower(), (b.netloc or "").lower()):
+        return False
+    prefix = a.path.rstrip("/")
+    return not prefix or b.path == prefix or b.path.startswith(prefix + "/")
+
+
 def _request_url(target: str, host_header: str | None, origin: str) -> str | None:
     if is_absolute(target):
         return target
@@ -394,6 +404,18 @@ class _Walk:
 
         return load_document(ex.url, ex.body, kind=DocKind.AS_METADATA)
 
+    async def challenge_resource(self, resource: str, after: Exchange,
+                                 auth_task: asyncio.Future[Exchange]) -> tuple[Exchange, str | None]:
+        """The unauthenticated API request for a PRM found at a well-known URL. A resource
+        identifier is often the bare origin, whose GET is a home page (200, no challenge): the
+        API request the auth.md documents, when it lies inside the resource, is what an agent
+        calls, so it is asked first (auth.md was fetched at the start, beside the PRM)."""
+        auth_ex = await auth_task
+        doc_api, _ = documented_urls(self.load("auth.md", auth_ex), self.t.origin)
+        if doc_api and doc_api != resource and fetchable(doc_api) and within_resource(resource, doc_api):
+            return await self.challenge(doc_api, after, "the API request the auth.md documents, inside the resource")
+        return await self.challenge(resource, after, "the PRM's resource, unauthenticated")
+
     async def run(self) -> Discovery:
         t, f = self.t, self.f
         async def fetch_auth_md() -> Exchange:
@@ -454,8 +476,7 @@ class _Walk:
                 if resource and fetchable(resource):
                     # The 401 check runs while the AS metadata is fetched; its header wins if it
                     # names another PRM (RFC 9728 §5.1).
-                    pending_challenge = asyncio.ensure_future(
-                        self.challenge(resource, root, "the PRM's resource, unauthenticated"))
+                    pending_challenge = asyncio.ensure_future(self.challenge_resource(resource, root, auth_task))
             else:
                 auth_ex = await auth_task
                 doc_api, doc_prm = documented_urls(self.load("auth.md", auth_ex), t.origin)

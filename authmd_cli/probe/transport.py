@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from authmd_cli.core.diagnostics import Finding, Location, Severity
 from authmd_cli.core.display import inline
 from authmd_cli.core.urls import PRM_SUFFIX, compare, is_loopback_host, origin
-from authmd_cli.probe.discovery import VIA_CHALLENGE, Discovery, bearer_params
+from authmd_cli.probe.discovery import VIA_CHALLENGE, Discovery, bearer_params, within_resource
 from authmd_cli.probe.model import Exchange
 
 Found = tuple[str, Finding]
@@ -265,8 +265,10 @@ def _resource_identity(d: Discovery) -> Iterator[Found]:
     # Rule 1: the identifier the well-known suffix was inserted into.
     ident = prm_identifier_of(d.prm.url)
     if ident is not None:
-        verdict = compare(resource, ident)
         root = urlsplit(ident).path in ("", "/")
+        # RFC 9728 §3.1 drops a slash that ends an origin-only identifier before inserting, so
+        # `https://h` and `https://h/` build the same URL: either one is the identifier.
+        verdict = "same" if root and resource == ident.rstrip("/") + "/" else compare(resource, ident)
         if verdict == "normalised":
             yield "PR009", Finding(f"`resource` {inline(resource)} differs from {inline(ident)}, the identifier its "
                                    "well-known URL was built from, only by normalisation", loc,
@@ -290,13 +292,15 @@ def _resource_identity(d: Discovery) -> Iterator[Found]:
     # Rule 2: with the URL from a challenge, `resource` is the URL that got the 401.
     if d.prm_via == VIA_CHALLENGE and d.challenge is not None:
         asked = d.challenge.url
-        verdict = compare(resource, asked)
+        # An empty path and "/" are one request-target (RFC 9110 §4.2.3): `https://h` is `https://h/`.
+        origin_only = urlsplit(asked).path in ("", "/") and urlsplit(resource).path in ("", "/")
+        verdict = "same" if origin_only and resource.rstrip("/") == asked.rstrip("/") else compare(resource, asked)
         if verdict == "normalised":
             yield "PR009", Finding(f"`resource` {inline(resource)} differs from the requested URL {inline(asked)} "
                                    "only by normalisation", loc, hint=f"use exactly {inline(asked)}",
                                    severity=Severity.WARNING)
         elif verdict == "different":
-            if _inside(resource, asked):
+            if within_resource(resource, asked):
                 yield "PR009", Finding(f"`resource` {inline(resource)} is a path prefix of the URL that got the 401, "
                                        f"{inline(asked)} ({lenient})", loc, severity=Severity.WARNING,
                                        hint="challenge with the PRM of the requested resource, or make the "

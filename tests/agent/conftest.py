@@ -20,9 +20,11 @@ from authmd_cli.sandbox.server import start
 def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
     stack: list[Any] = []
 
-    def factory(profile: str = "v0.7-B", *, wrap: Callable[[Any], Any] | None = None, **kw: Any) -> Served:
+    def factory(profile: str = "v0.7-B", *, wrap: Callable[[Any], Any] | None = None, config: Any = None,
+                **kw: Any) -> Served:
         key = tmp_path / f"provider-{len(stack)}.pem"
-        sb = start(default_config(profile), host="127.0.0.1", port=0, test_hooks=True, provider_key_path=key, **kw)
+        sb = start(config or default_config(profile), host="127.0.0.1", port=0, test_hooks=True,
+                   provider_key_path=key, **kw)
         if wrap is None:
             ctx = sb.background()
             origin = ctx.__enter__()

@@ -165,3 +165,18 @@ def test_non_tty_without_yes_refuses_side_effects() -> None:
 
     with pytest.raises(UsageError, match="--yes"):
         simulate("user-claimed", "http://127.0.0.1:9", yes=False)
+
+
+def test_a_service_whose_resource_is_its_origin_is_called_at_the_api_its_auth_md_documents(
+        serve: Callable[..., Served]) -> None:
+    """examples/authmd.yaml: `resource` is the origin (its GET is no API) and the API is /v1/invoices. The
+    flows call the documented API, so revocation and the pre-claim token are checked where they matter."""
+    from authmd_cli.site.config import load_config_file
+
+    s = serve(config=load_config_file(Path(__file__).resolve().parents[2] / "examples" / "authmd.yaml"))
+    run = simulate("user-claimed", s.origin, claim="ada@example.com", auto_confirm=True, fmt="json")
+    report = json.loads(run.text)
+    assert run.code == 0 and report["outcome"] == "passed", run.text
+    api_calls = [st["request"]["url"] for st in report["steps"]
+                 if st["name"] in ("call API", "API with the pre-claim token", "API with the revoked token")]
+    assert api_calls and all(url == f"{s.origin}/v1/invoices" for url in api_calls)

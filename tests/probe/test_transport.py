@@ -472,3 +472,41 @@ def test_templated_endpoints_are_not_fetched_but_listed_as_not_checkable(site: S
     assert report.discovery.not_checkable == (f"{s.origin}/agents/{{agent_id}}/claim",)
     assert not any("/agents/" in path for _, path in s.requests)
     assert "DS010" in {f[0] for f in findings(report)}  # lint's uri-template warning says why
+
+
+def _origin_resource_routes(o: str) -> Routes:
+    """A service whose resource identifier is its origin (`https://h/`, as examples/authmd.yaml and most
+    APIs publish it): `/` is a home page (200, no challenge); the API the auth.md documents,
+    `/v1/invoices`, answers 401 with the origin-root PRM in its challenge."""
+    from pathlib import Path
+
+    from authmd_cli.site.config import load_config_file
+    from authmd_cli.site.generate import render_site
+
+    cfg = load_config_file(Path(__file__).resolve().parents[2] / "examples" / "authmd.yaml").with_origin(o)
+    routes: Routes = {}
+    for path, text in render_site(cfg).items():
+        ctype = "text/markdown; charset=utf-8" if path.endswith(".md") else "application/json"
+        routes["/" + path] = Answer(200, text, {"Content-Type": ctype, **CACHED})
+    routes["/"] = Answer(200, "<!doctype html><title>Tallyworks</title>", {"Content-Type": "text/html"})
+    routes["/v1/invoices"] = Answer(401, '{"error": "unauthorized"}', {
+        "Content-Type": "application/json",
+        "WWW-Authenticate": f'Bearer resource_metadata="{o}/.well-known/oauth-protected-resource"'})
+    for path in ("/agent/identity", "/agent/identity/claim", "/agent/event/notify", "/oauth2/token", "/oauth2/revoke"):
+        routes[path] = Answer(405, "", {"Allow": "POST"})
+    return routes
+
+
+def test_pr009_origin_resource_challenges_at_the_documented_api_and_is_only_the_prefix_warning(
+        site: SiteFactory) -> None:
+    """The origin's home page is not the API: the walk asks the API request the auth.md documents (inside
+    the resource) for its 401, so there is no false PR008, the API the flows call is the real one, and
+    `https://h/` vs the origin is not a normalisation difference (RFC 9728 §3.1 drops that slash)."""
+    s = site(_origin_resource_routes)
+    report = probe(s.origin)
+    assert findings(report) == [F("PR009", "warning", f"{s.origin}/.well-known/oauth-protected-resource", line=2)]
+    assert report.report.diagnostics[0].message.startswith(
+        f"`resource` {s.origin}/ is a path prefix of the URL that got the 401, {s.origin}/v1/invoices")
+    assert report.discovery.challenge.url == f"{s.origin}/v1/invoices"
+    assert report.discovery.endpoints.api == f"{s.origin}/v1/invoices"
+    assert ("GET", "/") not in s.requests
