@@ -35,9 +35,31 @@ from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
 from authmd_cli import __version__
+
+
+def _without_httpx_command_line() -> None:
+    """httpx's package imports its own command-line client (`httpx._main`: click, rich.console,
+    rich.progress, pygments) only to re-export `httpx.main`. With typer installed those are all
+    importable, which costs ~40 ms on every authmd run that makes a request (a third of httpx's
+    import). authmd never calls `httpx.main`, so a placeholder takes the submodule's place, unless
+    httpx was imported already (then nothing changes)."""
+    import sys
+    import types
+
+    if "httpx" in sys.modules or "httpx._main" in sys.modules:
+        return
+    placeholder = types.ModuleType("httpx._main", "placeholder: authmd does not load httpx's command line")
+
+    def main(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("httpx's command line is not loaded inside authmd; run `httpx` itself")
+
+    placeholder.main = main  # type: ignore[attr-defined]
+    sys.modules["httpx._main"] = placeholder
+
+
+_without_httpx_command_line()
+import httpx  # noqa: E402 - after the placeholder above
 
 USER_AGENT = f"authmd/{__version__}"
 DEFAULT_TIMEOUT = 10.0

@@ -145,3 +145,16 @@ def test_only_net_imports_httpx() -> None:
     pattern = re.compile(r"^\s*(import httpx|from httpx\b)", re.MULTILINE)
     importers = sorted(str(p.relative_to(package)) for p in package.rglob("*.py") if pattern.search(p.read_text()))
     assert importers == ["net.py"]
+
+
+def test_importing_net_does_not_load_httpx_command_line() -> None:
+    """httpx's own CLI (click, rich, pygments: ~40 ms) is kept out of every authmd run that makes a
+    request; the client itself is untouched."""
+    import subprocess
+    import sys
+
+    code = ("import sys, authmd_cli.core.net as net; "
+            "print(sorted(m for m in ('rich', 'pygments', 'click') if m in sys.modules), "
+            "net.httpx.Client.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] Client"
