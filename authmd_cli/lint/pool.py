@@ -8,7 +8,6 @@ same report as `--jobs 1`. One unit, or one job, runs in this process (no pool t
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -33,6 +32,8 @@ def ordered_map(fn: Callable[[T], R], items: Sequence[T], *, jobs: int = 1) -> I
     if workers <= 1:
         yield from map(fn, items)
         return
+    import multiprocessing  # only when there is a pool to start (a one-file lint never does)
+
     # fork where the platform has it: the workers inherit the imported modules and warm caches
     # instead of importing everything again (spawn costs a fresh interpreter per worker).
     methods = multiprocessing.get_all_start_methods()

@@ -20,6 +20,7 @@ from authmd_cli.core import urls
 from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, value_at, violation_message
 from authmd_cli.lint.rules.base import RuleContext, at, rule
+from authmd_cli.lint.rules.memo import per_subject
 from authmd_cli.protocol.markdown import split_lines
 from authmd_cli.protocol.model import AuthDoc, Document, HttpMessage, JsonDoc
 from authmd_cli.protocol.profiles import Profile
@@ -169,6 +170,7 @@ def _first_content_line(msg: HttpMessage) -> int:
     return msg.fence.line
 
 
+@per_subject  # EX001-EX003 and GN001 read the same list: classified once per document
 def examples(auth: AuthDoc, profile: Profile) -> list[Example]:
     """Every parseable JSON example of the document, classified, in document order."""
     known = _known_paths(auth)
