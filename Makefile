@@ -29,6 +29,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/corpus.py examples/broken-site examples/legacy-site
 
 clean:
 	rm -rf $(VENV) demo-site .pytest_cache .mypy_cache .ruff_cache

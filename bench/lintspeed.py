@@ -1,4 +1,4 @@
-"""Lint speed on real-style documents (bench/corpus.py), as ratios measured in one run.
+"""Lint speed on real-style documents (bench/speed_corpus.py), as ratios measured in one run.
 
 Never asserted in tests: this prints figures. Every command runs in a fresh interpreter, the
 commands round-robin (run 1 of each, then run 2, ...) so a burst of load on the shared machine
@@ -13,7 +13,8 @@ Modes:
   --memory N     peak RSS of `authmd lint DIR` over N files, against the same over N/10
 
 Children import the source tree given by `--root` (default: this checkout), so two checkouts
-can be compared: `--root /work/main --jobs ''` measures one without `--jobs`.
+can be compared: `--root /work/main --jobs ''` measures one without `--jobs`, and `--compare DIR`
+times DIR's one-file and one-site lints in the same rounds (before/after from one run).
 
     python bench/lintspeed.py [--runs 7] [--sites 300] [--jobs 1,2] [--root DIR]
 """
@@ -46,7 +47,7 @@ def _env(root: Path) -> dict[str, str]:
 
 def _corpus(base: Path, sites: int) -> Path:
     sys.path.insert(0, str(HERE))
-    from corpus import write_corpus  # bench/corpus.py, the generator
+    from speed_corpus import write_corpus  # bench/speed_corpus.py, the generator
 
     out = base / "corpus"
     write_corpus(out, sites)
@@ -73,13 +74,13 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def _time_all(cmds: dict[str, list[str]], runs: int,
-              env: dict[str, str]) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+def _time_all(cmds: dict[str, list[str]], runs: int, env: dict[str, str],
+              envs: dict[str, dict[str, str]] | None = None) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     wall: dict[str, list[float]] = {name: [] for name in cmds}
     cpu: dict[str, list[float]] = {name: [] for name in cmds}
     for _ in range(runs):
         for name, cmd in cmds.items():
-            w, c = _run(cmd, env)
+            w, c = _run(cmd, (envs or {}).get(name, env))
             wall[name].append(w)
             cpu[name].append(c)
     return wall, cpu
@@ -97,13 +98,20 @@ def speed(args: argparse.Namespace, root: Path, base: Path) -> None:
         f"authmd lint auth.md ({one_md.stat().st_size // 1024} KB, 1 file)": [*lint, str(one_md)],
         "authmd lint site/ (3 files)": [*lint, str(one_site)],
     }
+    envs: dict[str, dict[str, str]] = {}
+    if args.compare:
+        other = args.compare.resolve()
+        subprocess.run([py, "-m", "compileall", "-q", str(other / "authmd_cli")], check=True)
+        for name in list(cmds)[2:]:
+            envs[f"{name} [{other.name}]"] = _env(other)
+            cmds[f"{name} [{other.name}]"] = cmds[name]
     files = _count_files(corpus)
     jobs = [j for j in args.jobs.split(",") if j.strip()]
     throughput = {f"authmd lint corpus/ --jobs {j}": [*lint, "--jobs", j, str(corpus)] for j in jobs}
     if not jobs:
         throughput = {"authmd lint corpus/": [*lint, str(corpus)]}
     subprocess.run([py, "-m", "compileall", "-q", str(root / "authmd_cli")], check=True)
-    samples, cpu = _time_all({**cmds, **throughput}, args.runs, _env(root))
+    samples, cpu = _time_all({**cmds, **throughput}, args.runs, _env(root), envs)
     print(f"median of {args.runs} interleaved runs; {root}; Python {sys.version.split()[0]}; "
           f"{os.cpu_count()} CPUs (shared; load average {os.getloadavg()[0]:.1f} at the end)")
     width = max(map(len, samples))
@@ -224,6 +232,7 @@ def main() -> None:
     ap.add_argument("--sites", type=int, default=300)
     ap.add_argument("--jobs", default="1,2", help="comma-separated --jobs values ('' = no --jobs option)")
     ap.add_argument("--root", type=Path, default=HERE.parent)
+    ap.add_argument("--compare", type=Path, help="another checkout whose one-file lints run in the same rounds")
     ap.add_argument("--importtime", action="store_true")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--memory", type=int, default=0, metavar="N")

@@ -58,7 +58,10 @@ def _explain(ref: str, fmt: str) -> int:
 
 def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, ...],
                ignore: tuple[str, ...], strict: bool | None, fmt: str | None, config: str | None,
-               no_config: bool, output: str | None, color: bool | None, jobs: int | None = None) -> int:
+               no_config: bool, output: str | None, color: bool | None, verbose: bool = False,
+               jobs: int | None = None) -> int:
+    from dataclasses import replace
+
     from authmd_cli.lint.config import Overrides, resolve_settings
     from authmd_cli.lint.engine import lint_paths
     from authmd_cli.lint.pool import default_jobs
@@ -70,8 +73,8 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
         isolated=no_config,
         overrides=Overrides(profile=profile, select=select, ignore=ignore, strict=strict, format=fmt),
     )
-    report = lint_paths(list(paths) or ["."], settings.options, read_stdin=read_stdin,
-                        jobs=jobs or default_jobs())
+    options = replace(settings.options, verbose=True) if verbose else settings.options
+    report = lint_paths(list(paths) or ["."], options, read_stdin=read_stdin, jobs=jobs or default_jobs())
     emit(report, settings.format or default_format(os.environ), output=output, color=color)
     internal = [d for d in report.diagnostics if d.code == "TL006"]
     if internal:
@@ -116,6 +119,9 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
     color: Annotated[bool | None, typer.Option(
         "--color/--no-color", help="Force colour on or off (default: on a terminal, unless NO_COLOR).",
         show_default=False)] = None,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v",
+        help="One finding per legacy construct or old-shaped example instead of one per document.")] = False,
     jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", min=1, metavar="N",
         help="Lint directories in N processes (default: the number of CPUs); the report is the same.",
@@ -140,7 +146,7 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
             return _explain(explain, chosen or "text")
         return _lint_body(paths or [], profile=profile, select=split_list(select),
                           ignore=split_list(ignore), strict=strict, fmt=chosen, config=config,
-                          no_config=no_config, output=output, color=color, jobs=jobs)
+                          no_config=no_config, output=output, color=color, verbose=verbose, jobs=jobs)
 
     run(body)
 

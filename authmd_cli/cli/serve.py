@@ -18,7 +18,8 @@ def serve_cli_command(  # noqa: PLR0917 - typer maps parameters to options
     profile: Annotated[str | None, typer.Option(
         "--profile", "-p", metavar="PROFILE", help="Override the profile: v0.7-B (default) or v0.7-A.",
         show_default=False)] = None,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on (loopback by default; 0.0.0.0 or :: needs --origin).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port (0 picks a free one).", min=0, max=65535)] = 8000,
     db: Annotated[str | None, typer.Option(
         "--db", metavar="PATH", help="SQLite file for state and keys (default: in memory).",
@@ -36,7 +37,9 @@ def serve_cli_command(  # noqa: PLR0917 - typer maps parameters to options
         "--trust", metavar="ISSUER[=JWKS_URL]", help="Also trust this provider; repeatable.",
         show_default=False)] = None,
     origin: Annotated[str | None, typer.Option(
-        "--origin", metavar="URL", help="Public origin to render documents for (default: http://HOST:PORT).",
+        "--origin", metavar="URL",
+        help="Public origin to render documents for: the URL clients use, whose host requests must name "
+             "(default: http://HOST:PORT).",
         show_default=False)] = None,
     log_level: Annotated[str, typer.Option(
         "--log-level", metavar="LEVEL",

@@ -103,6 +103,9 @@ class Finding:
     location: Location
     hint: str | None = None
     severity: Severity | None = None
+    # Further places of the same root cause (one finding names every element of one stub or
+    # list; JSON `related`, SARIF `relatedLocations`).
+    related: tuple[Location, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,7 @@ class Diagnostic:
     message: str
     location: Location
     hint: str | None = None
+    related: tuple[Location, ...] = ()
 
     @property
     def doc_url(self) -> str:
@@ -131,6 +135,7 @@ class Diagnostic:
             "location": self.location.to_dict(),
             "hint": self.hint,
             "doc_url": self.doc_url,
+            **({"related": [r.to_dict() for r in self.related]} if self.related else {}),
         }
 
 

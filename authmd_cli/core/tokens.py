@@ -15,12 +15,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
+
+from authmd_cli.core import strict_json
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
@@ -137,14 +140,23 @@ def signing_key_to_pem(key: SigningKey) -> bytes:
 
 
 def write_private_key(path: Path, key: SigningKey, *, overwrite: bool = False) -> None:
-    """Write the PEM with mode 0600 from the start (O_CREAT with the mode, no chmod race)."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
-    fd = os.open(path, flags, 0o600)
+    """Write the PEM with mode 0600 from the start, never through a symlink.
+
+    A new file is created with O_CREAT|O_EXCL and the mode (no chmod race; O_EXCL also refuses a
+    symlink, even a dangling one). `overwrite` writes a 0600 temporary file beside `path` and
+    renames it over `path`: the rename replaces a symlink instead of following it (O_TRUNC would
+    have overwritten whatever the link points at)."""
+    pem = signing_key_to_pem(key)
+    if overwrite:
+        from authmd_cli.core.files import atomic_write
+
+        atomic_write(path, pem.decode("ascii"), mode=0o600)
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, signing_key_to_pem(key))
+        os.write(fd, pem)
     finally:
         os.close(fd)
-    os.chmod(path, 0o600)  # an existing file keeps its old mode under O_TRUNC
 
 
 def read_private_key(path: Path) -> SigningKey:
@@ -180,15 +192,19 @@ def mint(key: SigningKey, claims: Mapping[str, Any], *, typ: str,
 
 
 def peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Header and payload WITHOUT verification (to pick the issuer's keys, SPEC §8.3 step 1)."""
+    """Header and payload WITHOUT verification (to pick the issuer's keys, SPEC §8.3 step 1).
+
+    Strict JSON (`core.strict_json`): a claim set with `NaN`, `Infinity`, `1e999` or a lone
+    surrogate is malformed, so no claim check ever compares with a non-finite number (every
+    comparison with NaN is false: `exp: NaN` would never expire)."""
     if not isinstance(token, str) or token.count(".") != 2 or len(token) > 16384:
         raise TokenError("malformed", "not a compact JWS")
     head_b64, payload_b64, _ = token.split(".")
     try:
-        header = json.loads(_b64url_decode(head_b64))
-        payload = json.loads(_b64url_decode(payload_b64))
+        header = strict_json.loads(_b64url_decode(head_b64))
+        payload = strict_json.loads(_b64url_decode(payload_b64))
     except (ValueError, UnicodeDecodeError, RecursionError):
-        raise TokenError("malformed", "header or payload is not base64url JSON") from None
+        raise TokenError("malformed", "header or payload is not base64url-encoded strict JSON") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise TokenError("malformed", "header or payload is not a JSON object")
     return header, payload
@@ -228,5 +244,21 @@ def audience_matches(aud: Any, accepted: Sequence[str]) -> bool:
     return any(isinstance(v, str) and v in accepted for v in values)
 
 
+def not_yet_valid(claims: Mapping[str, Any], *, now: float, leeway: float) -> bool:
+    """RFC 7519 §4.1.5: a token MUST NOT be accepted before its `nbf` (a small leeway for clock
+    skew is allowed). An `nbf` that is not a NumericDate counts as not valid: never accepted."""
+    nbf = claims.get("nbf")
+    if nbf is None:
+        return False
+    return not is_number(nbf) or float(nbf) > now + leeway
+
+
 def is_number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A JSON number usable as a NumericDate (RFC 7519 §2): finite, and convertible to a float
+    (`float(10**400)` raises OverflowError)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False

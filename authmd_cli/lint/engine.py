@@ -11,7 +11,7 @@ traceback, never a silent pass).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from authmd_cli.core.diagnostics import Diagnostic, DocumentInfo, Finding, Location, Report, Severity
@@ -20,7 +20,7 @@ from authmd_cli.protocol.profiles import LATEST, NO_REGISTRATION, PROFILES, Prof
 
 if TYPE_CHECKING:
     from authmd_cli.lint.loader import Unit
-    from authmd_cli.lint.rules.base import Rule
+    from authmd_cli.lint.rules.base import Rule, RuleContext
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class LintOptions:
     severity: Mapping[str, Severity] = field(default_factory=dict)  # per-rule override, code or name
     allowed_extension_keys: tuple[str, ...] = ()
     per_file_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # glob -> codes
+    # One finding per construct where a rule folds one root cause into a summary (GN001).
+    verbose: bool = False
 
 
 _SCOPES_FOR_KIND: dict[DocKind, frozenset[str]] = {
@@ -89,6 +91,11 @@ def _profile_of(doc: Document, pinned: Profile | None, fallback: str | None) -> 
     # siblings apart (v0.5 AS metadata reads as v0.4, v0.7-A as v0.6, an ID-JAG-only v0.7-B as
     # v0.3), while the auth.md usually can; an artefact left behind is then linted against the
     # site's generation, so its old names are reported as legacy constructs (SPEC §14 D2-D3).
+    # An auth.md that says plainly it offers no registration keeps that reading (SPEC §14 D13):
+    # metadata that advertises registration anyway is one cross-document finding (XD008), not
+    # a missing Register section and an Errors table it never needed.
+    if doc.kind is DocKind.AUTH_MD and own == NO_REGISTRATION:
+        return PROFILES[own], "detected"
     if fallback in PROFILES:
         return PROFILES[fallback], ("detected" if fallback == own else "site")
     if own in PROFILES:
@@ -121,15 +128,17 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
     ext = frozenset(options.allowed_extension_keys)
     report = Report()
     fallback: dict[str, str | None] = {}
+    site_of: dict[str, Site] = {}
     for site in sites:
         sp = _site_profile(site)
         for d in (site.auth_md, site.prm, site.as_metadata):
             if d is not None:
                 fallback[d.source] = sp
+                site_of[d.source] = site
 
     def context(profile: Profile, dialect: str | None) -> RuleContext:
         return RuleContext(profile=profile, pinned=pinned is not None, dialect=dialect,
-                           allowed_extension_keys=ext)
+                           allowed_extension_keys=ext, verbose=options.verbose)
 
     def run(rule: Rule, subject: Document | Site, ctx: RuleContext, source: str) -> list[Diagnostic]:
         if ctx.profile.label == NO_REGISTRATION and not rule.no_registration:
@@ -148,7 +157,7 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
                                Location(source), "this is a bug in authmd; please report it")]
         return [
             Diagnostic(rule.code, rule.name, _severity_for(rule.code, rule.name, rule.severity, f, options.severity),
-                       f.message, f.location, f.hint)
+                       f.message, f.location, f.hint, f.related)
             for f in findings
         ]
 
@@ -163,7 +172,7 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
             dialect=det.dialect, evidence=tuple(e.describe() for e in det.evidence), mixed=det.mixed,
             profile_origin=origin,
         ))
-        ctx = context(profile, det.dialect)
+        ctx = replace(context(profile, det.dialect), site=site_of.get(doc.source))
         scopes = _SCOPES_FOR_KIND[doc.kind]
         for r in rules:
             if r.scope not in scopes:
@@ -176,6 +185,8 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
             if (det.not_protocol or doc.read_error) and r.family != "tool":
                 continue
             diags.extend(run(r, doc, ctx, doc.source))
+        if doc.kind is DocKind.AUTH_MD and doc.auth is not None and not det.not_protocol and not doc.read_error:
+            diags.extend(_embedded(doc, rules, replace(ctx, embedded=True), run))
 
     for site in sites:
         sp = _site_profile(site)
@@ -190,6 +201,24 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
     diags = _apply_per_file_ignores(diags, options.per_file_ignores)
     report.diagnostics = _apply_suppressions(documents, diags, options, frozenset(r.code for r in rules))
     return report.sorted()
+
+
+def _embedded(doc: Document, rules: Sequence[Rule], ctx: RuleContext,
+              run: Callable[[Rule, Document, RuleContext, str], list[Diagnostic]]) -> list[Diagnostic]:
+    """The discovery rules marked `embedded`, run on the PRM / AS metadata examples of an auth.md.
+
+    A stub that collapses every endpoint onto the auth.md is as harmful in the auth.md's own
+    example as in the served document (agents copy examples); positions are the auth.md's.
+    """
+    from authmd_cli.lint.rules.examples import embedded_discovery
+
+    out: list[Diagnostic] = []
+    for sub in embedded_discovery(doc, ctx.profile):
+        scopes = _SCOPES_FOR_KIND[sub.kind]
+        for r in rules:
+            if r.embedded and r.scope in scopes and r.scope != "any":
+                out.extend(run(r, sub, ctx, doc.source))
+    return out
 
 
 def _apply_per_file_ignores(diags: list[Diagnostic], table: Mapping[str, tuple[str, ...]]) -> list[Diagnostic]:

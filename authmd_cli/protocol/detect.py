@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from authmd_cli.core.display import inline
 from authmd_cli.core.urls import has_template
+from authmd_cli.protocol.foreign import other_protocol
 from authmd_cli.protocol.model import AuthDoc, Detection, DocKind, Evidence, JsonDoc
 from authmd_cli.protocol.profiles import (
     CLAIM_GRANT_URN,
@@ -420,9 +421,14 @@ class _Collector:
 
     def walk_markdown(self, auth: AuthDoc) -> None:
         for block in auth.json_blocks:
-            if block.doc is not None:
+            # A block of another protocol (RFC 7591, RFC 8628) is no fingerprint: its `interval`
+            # is the device flow's, not the v0.4 claim poll's.
+            if block.doc is not None and other_protocol(block.doc.value) is None:
                 self.walk_json(block.doc)
         for msg in auth.http_messages:
+            if msg.json_body is not None and msg.json_body.doc is not None \
+                    and other_protocol(msg.json_body.doc.value) is not None:
+                continue
             self._http(msg)
         self._headings(auth)
         self._errors_table(auth)
@@ -528,12 +534,65 @@ def _esc(token: str) -> str:
 
 # ------------------------------------------------------------------------------ auth.md prose
 
+# SPEC §14 D13 / IN-THE-WILD P10: the many ways an honest negative says "nothing to register".
+# Matched on whole paragraphs (a sentence wraps over lines), prose only.
+_REG = r"(?:agent(?:ic)?\s+|self[- ]?service\s+|self-?|account\s+)?(?:registration|sign[- ]?ups?)"
 _NO_REG_RE = re.compile(
-    r"(\b(does not|doesn't|do not|don't|not) (offer|support|provide)\b[^.\n]{0,40}\bregistration"
-    r"|\bno (agent(ic)? |self[- ]service )?registration\b"
-    r"|\bregistration (is|are) not (offered|available|supported)\b)",
+    r"(\b(?:does|do|did)\s*(?:not|n['’]t)\s+(?:offer|support|provide|allow|need|require|have)\b[^.\n]{0,40}?"
+    + _REG +
+    r"|\bnot\s+(?:offer|support|provid|allow|requir)\w*\s+(?:any\s+)?" + _REG +
+    r"|\bno\s+" + _REG + r"\b"
+    r"|\b" + _REG + r"\s+(?:is|are)\s+(?:not|never)\s+(?:offered|available|supported|possible|needed|required|"
+    r"necessary|open)\b"
+    r"|\bneither\b[^.\n]{0,60}\bsupports?\s+" + _REG +
+    r"|\b(?:no\s+need|(?:do|does)\s*(?:not|n['’]t)\s+need|need\s+not)\s+to\s+(?:register|sign\s+up)\b"
+    r"|\b(?:do|does)\s*(?:not|n['’]t)\s+need\s+(?:to\s+)?(?:register|an?\s+account)\b"
+    r"|\b(?:cannot|can['’]t|can\s+not)\s+(?:register|sign\s+up|self-register)\b"
+    r"|\bnothing\s+to\s+(?:register|sign\s+up)\b"
+    r"|\ball\s+(?:of\s+)?(?:our\s+|the\s+|its\s+)?(?:resources|content|endpoints|data|pages|documentation|docs)\s+"
+    r"(?:here\s+|on\s+this\s+site\s+)?(?:are|is)\s+public\b"
+    r"|\bno\s+(?:account|api\s+key|authentication|sign[- ]?in)\s+(?:is\s+|are\s+)?(?:needed|required|necessary)\b)",
     re.IGNORECASE,
 )
+
+
+_ONE_METHOD_RE = re.compile(r"\b(?:anonymous|email|e-mail|service_auth|identity_assertion|id-jag|client|oauth\s+app|"
+                            r"dynamic|human|user)\b[^.]{0,25}$|\b(?:anonymous|service_auth|email)\s+registration",
+                            re.IGNORECASE)
+
+
+def no_registration_line(auth: AuthDoc) -> int | None:
+    """Line of the first prose sentence saying no agent registration is offered (SPEC §14 D13)."""
+    para: list[tuple[int, str]] = []
+
+    def search() -> int | None:
+        if not para:
+            return None
+        text = ""
+        starts: list[tuple[int, int]] = []
+        for n, line in para:
+            starts.append((len(text), n))
+            text += line.strip() + " "
+        for m in _NO_REG_RE.finditer(text):
+            # "Anonymous registration is not offered" limits one method; it is no honest negative.
+            if _ONE_METHOD_RE.search(text[max(0, m.start() - 30):m.end()]):
+                continue
+            return max(n for off, n in starts if off <= m.start())
+        return None
+
+    prev = None
+    for n, line in auth.prose_lines():
+        if not line.strip() or (prev is not None and n != prev + 1):
+            hit = search()
+            if hit is not None:
+                return hit
+            para = []
+        if line.strip():
+            para.append((n, line.replace("`", "")))
+        prev = n
+    return search()
+
+
 _PROTOCOL_WORDS = ("agent_auth", "identity_endpoint", "register_uri", "oauth-protected-resource",
                    "oauth-authorization-server", "/agent/identity", "/agent/auth", "agentic registration",
                    "identity_types_supported", "id-jag")
@@ -604,10 +663,7 @@ def scan(kind: DocKind, auth: AuthDoc | None, json: JsonDoc | None) -> Scan:
     try:
         if auth is not None:
             col.walk_markdown(auth)
-            for ln, text in auth.prose_lines():
-                if _NO_REG_RE.search(text):
-                    col.scan.no_registration_line = ln
-                    break
+            col.scan.no_registration_line = no_registration_line(auth)
         elif json is not None:
             col.walk_json(json)
             value = json.value

@@ -43,7 +43,7 @@ _SECTION_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(pick|choose|select|choosing|picking)\b.*method"), "pick-a-method"),
     (re.compile(r"^regist"), "register"),
     (re.compile(r"^claim"), "claim"),
-    (re.compile(r"^exchang"), "exchange"),
+    (re.compile(r"^(exchang|token\s+exchange)"), "exchange"),
     (re.compile(r"^(use|using)\b"), "use"),
     (re.compile(r"^errors?\b"), "errors"),
     (re.compile(r"^(revocation|revok|revoc)"), "revocation"),
@@ -69,8 +69,21 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+# Words that qualify a step without changing which step it is (`Optional claim ceremony`,
+# `Handle revocation`, `Handling errors`): dropped before the name is matched (SPEC §14 D18).
+_FILLER_RE = re.compile(
+    r"^(?:(?:\(?optional\)?|optionally|handle|handling|how\s+to|the|your|an?|then|finally|next|now)[\s:,-]+)+")
+# Reference material that merely mentions a step (`Appendix: discovery links`, `Discovery URLs`)
+# is not that step.
+_NOT_A_STEP_RE = re.compile(r"^(?:appendix|annex|see\s+also|related|references?\b|further\s+reading)"
+                            r"|\b(?:links?|urls?|glossary|changelog)\s*$")
+
+
 def section_id_for(title: str) -> str | None:
     low = title.strip().lower().lstrip("#*_ ").strip()
+    if _NOT_A_STEP_RE.search(low):
+        return None
+    low = _FILLER_RE.sub("", low)
     for pattern, sid in _SECTION_WORDS:
         if pattern.search(low):
             return sid

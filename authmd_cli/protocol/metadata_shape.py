@@ -70,6 +70,11 @@ def _defrag(url: str) -> str:
     return normalise(url.split("#", 1)[0])
 
 
+def normalised(url: str) -> str:
+    """The comparison form of a URL: SPEC §14 D4 normalisation, fragment dropped."""
+    return _defrag(url)
+
+
 def same(a: str, b: str) -> bool:
     """Same resource after SPEC §14 D4 normalisation, ignoring fragments."""
     return _defrag(a) == _defrag(b)

@@ -127,6 +127,10 @@ def _result(diag: Diagnostic, rule_index: Mapping[str, int], artifacts: Mapping[
     out["level"] = LEVELS[diag.severity]
     out["message"] = {"text": diag.message}
     out["locations"] = [_location(diag.location, artifacts.get(diag.location.source))]
+    if diag.related:
+        # §3.27.22: the other places of the same root cause, each with a unique id (§3.28.2).
+        out["relatedLocations"] = [{"id": i, **_location(r, artifacts.get(r.source))}
+                                   for i, r in enumerate(diag.related, start=1)]
     props: dict[str, Any] = {"name": diag.name, "docUrl": diag.doc_url}
     if diag.location.pointer is not None:
         props["jsonPointer"] = diag.location.pointer

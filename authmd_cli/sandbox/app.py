@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from authmd_cli.core.tokens import Clock, OffsetClock, SigningKey, jwks
+from authmd_cli.core.urls import is_loopback_host
 from authmd_cli.sandbox.core import Core
 from authmd_cli.sandbox.keysets import KeySets
 from authmd_cli.sandbox.routes import agent, api, events, hooks, oauth, pages, wellknown
@@ -34,6 +36,8 @@ def create_app(cfg: ServiceConfig, *, origin: str, store: Store, clock: Clock, k
     served at `<origin>/test-provider/.well-known/jwks.json`). `clock` should be an
     `OffsetClock` when `test_hooks` is on, so `/_test/clock` can move it."""
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
 
     from authmd_cli.site.generate import render_as_metadata, render_auth_md, render_prm
 
@@ -53,6 +57,19 @@ def create_app(cfg: ServiceConfig, *, origin: str, store: Store, clock: Clock, k
     routes = []
     for module in (wellknown, agent, oauth, events, api, pages, hooks):
         routes.extend(module.routes(ctx))
-    app = Starlette(routes=routes)
+    # Host must name the origin: a web page on another name that resolves to this address (DNS
+    # rebinding) must not reach the endpoints, above all the test hooks (RFC 9110 §7.2 Host).
+    app = Starlette(routes=routes, middleware=[
+        Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(origin), www_redirect=False)])
     app.state.ctx = ctx
     return app
+
+
+def allowed_hosts(origin: str) -> list[str]:
+    """The origin's host name; a loopback origin also answers to the other loopback names (no
+    one can rebind those). IPv6 literals keep their brackets, as the Host header writes them."""
+    host = (urlsplit(origin).hostname or "").lower()
+    names = {f"[{host}]" if ":" in host else host}
+    if is_loopback_host(host):
+        names |= {"localhost", "127.0.0.1", "[::1]"}
+    return sorted(names)

@@ -18,9 +18,12 @@ from authmd_cli.sandbox import ids, shapes
 from authmd_cli.sandbox.core import Core, Reply
 from authmd_cli.sandbox.registration import login_hint_of, match_user, verify_id_jag
 from authmd_cli.sandbox.store import Attempt, Registration, User
-from authmd_cli.sandbox.wire import ProtocolError, invalid_request, string_member
+from authmd_cli.sandbox.wire import ProtocolError, email_key, invalid_request, is_email, string_member
 
-USER_CODE = re.compile(r"^\d{6}$")
+# SPEC §6.5, §7.2: six ASCII digits. Not `^\d{6}$`: `\d` also matches Arabic-Indic or fullwidth digits
+# and `$` matches before a trailing newline, so such a code passed the shape check, failed the
+# hash compare and burned one of the few attempts the lockout allows (SPEC §14 D23).
+USER_CODE = re.compile(r"[0-9]{6}")
 
 
 def _already_claimed(core: Core) -> ProtocolError:
@@ -56,7 +59,7 @@ def start(core: Core, body: dict[str, Any]) -> Reply:
         return _start_with_id_jag(core, claim_token, string_member(body, "assertion", max_len=16384))
     hint = login_hint_of(body)
     reg = _registration_for_claim(core, claim_token, unknown_code="invalid_claim_token", unknown_status=401)
-    if reg.login_hint is not None and reg.login_hint.casefold() != hint.casefold():
+    if reg.login_hint is not None and email_key(reg.login_hint) != hint:
         # The reference lets a later attempt re-target another account; we bind the first email.
         raise ProtocolError("invalid_login_hint", 400, "login_hint must match the registration's account")
     if core.store.count_attempts(reg.id) >= core.settings.max_attempts:
@@ -70,20 +73,28 @@ def start(core: Core, body: dict[str, Any]) -> Reply:
 
 
 def _start_with_id_jag(core: Core, claim_token: str, assertion: str) -> Reply:
-    """v0.7-A 4a-alt: claim an anonymous registration with an ID-JAG (SPEC §6.4)."""
+    """v0.7-A 4a-alt: claim an anonymous registration with an ID-JAG (SPEC §6.4).
+
+    An email an earlier `login_hint` attempt bound to the registration stays bound (SPEC §7.1:
+    the hint binds the ceremony to one account): an ID-JAG whose user is another account is
+    refused with the profile's defensive 409 `ceremony_in_flight` instead of re-targeting the
+    ceremony or claiming the registration for someone else."""
     reg = _registration_for_claim(core, claim_token, unknown_code="invalid_claim_token", unknown_status=401)
     if reg.kind != "anonymous":
         raise _already_claimed(core)
     jag, _ = verify_id_jag(core, assertion)
-    with core.store.transaction():
+    with core.store.transaction():  # a refusal below rolls back match_user's JIT account too
         user_id, step_up = match_user(core, jag)
-        core.store.update_registration(reg.id, iss=jag.iss, sub=jag.sub, aud=jag.aud)
+        user = core.store.user_by_id(user_id)
+        if user is None:  # cannot happen: match_user returned an existing or new user
+            raise ProtocolError("invalid_request", 400, "unknown user")
+        if reg.login_hint is not None and email_key(reg.login_hint) != email_key(user.email):
+            raise ProtocolError("ceremony_in_flight", 409, "a claim for another account is in flight on this "
+                                                           "registration; finish it or register again")
+        core.store.update_registration(reg.id, iss=jag.iss, sub=jag.sub, aud=jag.aud, login_hint=user.email)
         reg = core.store.registration(reg.id) or reg
         if step_up:
-            user = core.store.user_by_id(user_id)
-            email = user.email if user else ""
-            core.store.update_registration(reg.id, login_hint=email)
-            att = core.start_attempt(reg, email, provider=jag.iss)
+            att = core.start_attempt(reg, user.email)  # names the provider: reg now carries iss/sub
             return Reply(200, shapes.step_up_started_a(reg.id, att))
         fresh = core.finish_claim(reg, user_id, None)
         core.store.update_registration(reg.id, delivered_at=core.now())  # the claim token is spent
@@ -97,8 +108,8 @@ def _start_with_id_jag(core: Core, claim_token: str, assertion: str) -> Reply:
 def complete_agent(core: Core, body: dict[str, Any]) -> Reply:
     claim_token = string_member(body, "claim_token", max_len=256)
     code = string_member(body, "user_code", max_len=16)
-    if not USER_CODE.match(code):
-        raise invalid_request("user_code must be six digits")
+    if not USER_CODE.fullmatch(code):
+        raise invalid_request("user_code must be six ASCII digits")
     reg = _registration_for_claim(core, claim_token, unknown_code="invalid_claim", unknown_status=400)
     att = core.store.current_attempt(reg.id)
     now = core.now()
@@ -160,7 +171,7 @@ def page_state(core: Core, user: User, attempt_token: str) -> PageState:
     if reg.expired(now) or att.state != "live" or now >= att.expires_at:
         msg = "Too many wrong codes." if att.state == "locked" else "This link has expired."
         return PageState(410, "error", msg + " Ask the agent to start again.")
-    if user.email.casefold() != att.login_hint.casefold():
+    if email_key(user.email) != email_key(att.login_hint):  # one normalisation (wire.email_key)
         return PageState(403, "error", "Wrong account: this request is for another account. "
                                        "Sign out and sign in with the account the agent named.")
     provider = core.settings.trusted.get(att.provider) if att.provider else None
@@ -189,8 +200,8 @@ def confirm(core: Core, user: User, attempt_token: str) -> PageState:
 
 def submit_code(core: Core, user: User, attempt_token: str, code: str) -> PageState:
     """v0.4-v0.7-A form action: the user types the code the agent showed (SPEC §6.5)."""
-    if not USER_CODE.match(code):
-        return PageState(400, "error", "The code is six digits.")
+    if not USER_CODE.fullmatch(code):  # refused before the attempt counts a failure
+        return PageState(400, "error", "The code is six digits (0-9).")
     state = page_state(core, user, attempt_token)
     if state.view == "claimed":
         return PageState(409, "error", "previously_claimed: this agent is already linked.")
@@ -212,6 +223,8 @@ def submit_code(core: Core, user: User, attempt_token: str, code: str) -> PageSt
 
 def hook_complete(core: Core, attempt_token: str, email: str | None, code: str | None) -> dict[str, Any]:
     """`--test-hooks`: sign the attempt's user in and confirm, so CI needs no browser."""
+    if email is not None and not is_email(email):
+        raise invalid_request("email must be an email address")
     att = core.store.attempt_by_token(ids.digest(attempt_token))
     if att is None:
         raise ProtocolError("not_found", 404, "unknown claim_attempt_token")

@@ -64,21 +64,36 @@ def _load_config(config: Path | None, profile: str | None) -> tuple[ServiceConfi
     return cfg, str(path)
 
 
+def exposure_warnings(host: str, *, test_hooks: bool) -> list[str]:
+    """What to say before listening beyond loopback; loudest when the test hooks (which sign
+    anyone in as anyone and mint tokens) would be reachable from other machines."""
+    from authmd_cli.sandbox.server import is_loopback
+
+    if is_loopback(host):
+        return []
+    lines = [f"authmd: warning: listening on {host or 'every interface'}, not loopback: the sandbox signs "
+             "anyone in; use it only on a trusted network"]
+    if test_hooks:
+        lines.append(f"authmd: WARNING: --test-hooks on {host or 'every interface'}: anyone who can reach this "
+                     "port can use /_test to sign in as any user, confirm any claim and mint ID-JAGs; "
+                     "use --test-hooks on 127.0.0.1 only")
+    return lines
+
+
 def serve_command(*, config: Path | None, profile: str | None, host: str, port: int, db: Path | None,
                   test_hooks: bool, provider_key: Path | None, test_provider: bool, trust: Sequence[str],
                   origin: str | None, log_level: str, echo: Echo, warn: Echo) -> int:
-    from authmd_cli.sandbox.server import banner, is_loopback, start
+    from authmd_cli.sandbox.server import banner, start
 
     if log_level.lower() not in LOG_LEVELS:
         raise UsageError(f"--log-level {log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
     log_level = log_level.lower()
     cfg, source = _load_config(config, profile)
-    if not is_loopback(host):
-        warn(f"authmd: warning: listening on {host}, not loopback: the sandbox signs anyone in; "
-             "use it only on a trusted network")
     sandbox = start(cfg, host=host, port=port, db=db, test_hooks=test_hooks,
                     builtin_provider=test_provider, provider_key_path=provider_key, trusted=parse_trust(trust),
-                    origin=origin)
+                    origin=origin, notice=warn)
+    for line in exposure_warnings(host, test_hooks=test_hooks):  # once the options proved usable
+        warn(line)
 
     def ready() -> None:
         for line in banner(sandbox, test_hooks=test_hooks, provider_key_path=provider_key):

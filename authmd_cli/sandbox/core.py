@@ -10,12 +10,23 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from authmd_cli.core.tokens import ID_JAG_TYP, Clock, SigningKey, TokenError, is_number, jwks, mint, verify_signature
+from authmd_cli.core.tokens import (
+    ID_JAG_TYP,
+    Clock,
+    SigningKey,
+    TokenError,
+    is_number,
+    jwks,
+    mint,
+    not_yet_valid,
+    verify_signature,
+)
 from authmd_cli.sandbox import ids
 from authmd_cli.sandbox.keysets import KeySets
 from authmd_cli.sandbox.settings import SandboxSettings
 from authmd_cli.sandbox.shapes import AttemptMaterials, ClaimMaterials, Identity
 from authmd_cli.sandbox.store import AccessToken, Attempt, RefreshToken, Registration, Store
+from authmd_cli.sandbox.wire import email_key
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,7 @@ class Core:
         jti = ids.jti()
         claims: dict[str, Any] = {"iss": self.settings.issuer, "sub": reg_id, "aud": self.settings.issuer,
                                   "jti": jti, "iat": int(now), "exp": int(exp)}
-        if email:
+        if email and not ids.is_jit_email(email):  # never assert a made-up address as verified
             claims["email"] = email
             claims["email_verified"] = True
         token = mint(self.key, claims, typ=ID_JAG_TYP)
@@ -70,9 +81,11 @@ class Core:
         issuer = self.settings.issuer
         if claims.get("iss") != issuer or claims.get("aud") != issuer:
             raise ValueError("the assertion was not issued for this service")
-        exp = claims.get("exp")
-        if not is_number(exp) or float(exp) + self.settings.skew <= self.now():
+        exp, now = claims.get("exp"), self.now()
+        if not is_number(exp) or float(exp) + self.settings.skew <= now:
             raise ValueError("the assertion has expired")
+        if not_yet_valid(claims, now=now, leeway=self.settings.skew):  # RFC 7519 §4.1.5
+            raise ValueError("the assertion is not valid yet")
         jti, sub = claims.get("jti"), claims.get("sub")
         if not isinstance(jti, str) or not isinstance(sub, str):
             raise ValueError("the assertion lacks jti or sub")
@@ -114,10 +127,17 @@ class Core:
         return_to = "/claim?claim_attempt_token=" + attempt_token
         return self.settings.url("/login?return_to=" + quote(return_to, safe=""))
 
-    def start_attempt(self, reg: Registration, login_hint: str, provider: str | None = None) -> AttemptMaterials:
+    def start_attempt(self, reg: Registration, login_hint: str) -> AttemptMaterials:
         """Mint a new attempt (earlier URL and code die). v0.7-A mints the code now (the agent shows
         it); v0.7-B mints it when the signed-in user confirms (the page reveals it), so both keep
-        only its hash."""
+        only its hash.
+
+        The attempt names the provider whenever completing it links one: `finish_claim` links
+        the registration's (iss, sub), so a registration carrying them always gets a provider
+        attempt, however the attempt was started (step-up, or a re-mint through the claim
+        endpoint): the page then names the provider and shows `first_time_provider` (SPEC §7.5,
+        §8.5: never link an account silently)."""
+        provider = reg.iss if reg.iss and reg.sub else None
         now = self.now()
         s = self.settings
         cvt = ids.attempt_token()
@@ -158,10 +178,22 @@ class Core:
         return fresh
 
     def find_or_create_user(self, email: str) -> str:
-        user = self.store.user_by_email(email)
+        """Users are keyed by `email_key(email)`, the one normalisation every comparison uses."""
+        key = email_key(email)
+        user = self.store.user_by_email(key)
         if user is None:
-            user = self.store.add_user(ids.user_id(), email, self.now())
+            user = self.store.add_user(ids.user_id(), key, self.now())
         return user.id
+
+    def revoke_grant(self, reg_id: str) -> None:
+        """Revoke everything issued from a registration's grant: refresh tokens, the service
+        assertions and the access tokens. RFC 7009 §2.1 (revoking a refresh token SHOULD also
+        invalidate the access tokens of the same grant) and RFC 9700 §4.14.2 (refresh token reuse:
+        the server cannot tell the legitimate client from the thief, so it revokes the grant)."""
+        with self.store.transaction():
+            self.store.revoke_refresh_tokens_of(reg_id)
+            self.store.supersede_assertions(reg_id)
+            self.store.revoke_access_tokens_of(reg_id)
 
     def claim_window_open(self, reg: Registration) -> bool:
         return reg.claim_expires_at is None or self.now() < reg.claim_expires_at

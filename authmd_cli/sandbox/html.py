@@ -5,6 +5,8 @@ The shapes follow the reference (SPEC §7.3): the claim form carries a hidden
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from html import escape
 
 from authmd_cli.sandbox.ceremony import PageState
@@ -12,7 +14,21 @@ from authmd_cli.sandbox.ceremony import PageState
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;"
           "line-height:1.5}.code{font:700 2.5rem monospace;letter-spacing:.3rem;margin:1rem 0}"
           ".note{background:#fff7d6;padding:.5rem 1rem;border-radius:.3rem}"
-          "input,button{font-size:1rem;padding:.4rem}")
+          "input,button{font-size:1rem;padding:.4rem}.inline{display:inline}")
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode("utf-8")).digest()).decode("ascii")
+
+# Sent with every human page. The claim pages act on an account and one reveals a code: no
+# framing (clickjacking: X-Frame-Options, CSP frame-ancestors), no caching (RFC 9111 §5.2.2.5:
+# a shared or back-button copy would show the code again), no Referer (the page URL carries the
+# claim attempt token), and a CSP that allows only our one inline style and same-origin forms.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; form-action 'self'; "
+                                "frame-ancestors 'none'; base-uri 'none'"),
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def page(title: str, body: str, *, user_email: str | None = None) -> str:
@@ -20,7 +36,7 @@ def page(title: str, body: str, *, user_email: str | None = None) -> str:
     if user_email:
         # a <div>: a <form> cannot sit inside a <p> (the browser would split the paragraph)
         who = (f'<div>Signed in as <strong>{escape(user_email)}</strong>. '
-               '<form method="post" action="/logout" style="display:inline">'
+               '<form method="post" action="/logout" class="inline">'
                '<button type="submit">Sign out</button></form></div>')
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{_STYLE}</style>'

@@ -12,11 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from authmd_cli.core.tokens import ID_JAG_TYP, audience_matches, is_number
+from authmd_cli.core.tokens import ID_JAG_TYP, audience_matches, is_number, not_yet_valid
 from authmd_cli.sandbox.settings import SandboxSettings, TrustedProvider
-from authmd_cli.sandbox.wire import ProtocolError, www_authenticate_agent
+from authmd_cli.sandbox.wire import ProtocolError, has_control_characters, www_authenticate_agent
 
 FUTURE_IAT_ALLOWANCE = 120  # SPEC §8.3 guidance: accept `iat` up to 1-2 min in the future
+# The longest ID-JAG accepted (`exp - iat`). Providers mint ~5 min (SPEC §8.2, §13.2); an
+# assertion valid for days is a bearer credential nobody can revoke. The replay cache keeps a
+# `jti` until `exp` + skew, so this also bounds how long it must remember one.
+MAX_LIFETIME = 3600
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,19 @@ def check_claims(claims: Mapping[str, Any], *, now: float, settings: SandboxSett
         raise fail("invalid_request", "the assertion has no numeric iat (required)")
     if float(iat) > now + FUTURE_IAT_ALLOWANCE:
         raise fail("invalid_request", "the assertion's iat is in the future")
+    if float(exp) - float(iat) > MAX_LIFETIME:
+        raise fail("invalid_request", f"the assertion is valid for longer than {MAX_LIFETIME} seconds")
+    if not_yet_valid(claims, now=now, leeway=skew):
+        raise fail("invalid_request", "the assertion is not valid yet (nbf, RFC 7519 §4.1.5)")
     for name in ("jti", "sub"):
         value = claims.get(name)
         if not isinstance(value, str) or not value or len(value) > 1024:
             raise fail("invalid_request", f"the assertion has no {name}")
+    email = claims.get("email")
+    if isinstance(email, str) and (len(email) > 320 or has_control_characters(email)):
+        raise fail("invalid_request", "the assertion's email is not an address (control characters)")
     aud = claims["aud"]
     aud_value = aud if isinstance(aud, str) else next(a for a in aud if a in settings.accepted_audiences)
-    email = claims.get("email")
     return IdJag(
         iss=str(claims["iss"]), sub=str(claims["sub"]), aud=str(aud_value), jti=str(claims["jti"]),
         exp=float(exp), auth_time=float(claims["auth_time"]) if is_number(claims.get("auth_time")) else -1.0,

@@ -23,6 +23,21 @@ def id_jag_registration_id(iss: str, sub: str, aud: str) -> str:
     return "reg_" + hashlib.sha256(f"{iss}|{sub}|{aud}".encode()).hexdigest()[:22]
 
 
+JIT_DOMAIN = "jit.local"  # SPEC §8.5: a JIT account for an identity without an email
+
+
+def jit_email(iss: str, sub: str) -> str:
+    """The placeholder address of a JIT account for an identity with no verified email. Keyed on
+    (iss, sub): the reference's `agent+<sub>@jit.local` ignores the issuer, so two trusted
+    providers asserting the same `sub` landed on one account, bound without any confirmation
+    (SPEC §8.5, §12). Hashed, so any `sub` yields a well-formed address."""
+    return "agent+" + hashlib.sha256(f"{iss}|{sub}".encode()).hexdigest()[:32] + "@" + JIT_DOMAIN
+
+
+def is_jit_email(email: str) -> bool:
+    return email.endswith("@" + JIT_DOMAIN)
+
+
 def claim_token() -> str:
     return token("clm_", 19)
 

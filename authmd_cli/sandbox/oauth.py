@@ -97,13 +97,19 @@ def _pace(core: Core, reg: Registration) -> None:
 
 def revoke(core: Core, form: dict[str, str]) -> Reply:
     """RFC 7009 §2.1-2.2: 200 for unknown or already revoked tokens; an unknown
-    `token_type_hint` is ignored (the server searches every token type)."""
+    `token_type_hint` is ignored (the server searches every token type). An access token is
+    revoked alone (SPEC §9.5 layer 1: its assertion survives); a refresh token takes its whole
+    grant with it (RFC 7009 §2.1: the access tokens of the same grant; here also the assertions
+    that mint them, else the agent would simply exchange again)."""
     tok = form.get("token")
     if not tok:
         raise invalid_request("missing token")
     digest = ids.digest(tok)
-    if not core.store.revoke_access_token(digest):
-        core.store.revoke_refresh_token(digest)
+    if core.store.revoke_access_token(digest):
+        return Reply(200, None)
+    refresh = core.store.refresh_token(digest)
+    if refresh is not None:
+        core.revoke_grant(refresh.reg_id)
     return Reply(200, None)
 
 

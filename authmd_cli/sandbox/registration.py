@@ -13,6 +13,7 @@ from authmd_cli.sandbox.idjag import IdJag, check_claims, check_header, check_id
 from authmd_cli.sandbox.store import Registration
 from authmd_cli.sandbox.wire import (
     ProtocolError,
+    email_key,
     invalid_request,
     is_email,
     string_member,
@@ -63,10 +64,11 @@ def anonymous(core: Core) -> Reply:
 
 
 def login_hint_of(body: dict[str, Any]) -> str:
+    """The request's `login_hint`, in the one normalised form (`wire.email_key`)."""
     hint = string_member(body, "login_hint", max_len=320)
-    if not is_email(hint):
+    if not is_email(hint):  # also refuses control and format characters
         raise ProtocolError("invalid_login_hint", 400, "login_hint must be an email address")  # SPEC §14 D26
-    return hint
+    return email_key(hint)
 
 
 def service_auth(core: Core, body: dict[str, Any]) -> Reply:
@@ -106,15 +108,17 @@ def verify_id_jag(core: Core, token: str) -> tuple[IdJag, dict[str, Any]]:
 
 def match_user(core: Core, jag: IdJag) -> tuple[str, bool]:
     """SPEC §8.5: (user id, needs step-up). Delegation → clean; verified email of an existing
-    user without delegation → step-up (never bind silently); no match → JIT user + delegation."""
+    user without delegation → step-up (never bind silently); no match → JIT user + delegation.
+    A JIT account for an identity without a verified email is keyed on (iss, sub)
+    (`ids.jit_email`), so another issuer's identity with the same `sub` never finds it."""
     linked = core.store.delegation(jag.iss, jag.sub)
     if linked is not None:
         return linked, False
     if jag.email and jag.email_verified:
-        existing = core.store.user_by_email(jag.email)
+        existing = core.store.user_by_email(email_key(jag.email))
         if existing is not None:
             return existing.id, True
-    email = jag.email if jag.email and jag.email_verified else f"agent+{jag.sub}@jit.local"
+    email = jag.email if jag.email and jag.email_verified else ids.jit_email(jag.iss, jag.sub)
     uid = core.find_or_create_user(email)
     core.store.set_delegation(jag.iss, jag.sub, uid, core.now())
     return uid, False
@@ -130,8 +134,9 @@ def identity_assertion(core: Core, token: str) -> Reply:
             raise invalid_request("an account with this verified email exists; linking it is disabled here")
         reg = core.store.registration(reg_id)
         if reg is None:
+            verified = email_key(jag.email) if jag.email and jag.email_verified else None  # never an unverified one
             reg = Registration(reg_id, "identity_assertion", now, None, None, None, None, None, None, None,
-                               jag.iss, jag.sub, jag.aud, jag.email)
+                               jag.iss, jag.sub, jag.aud, verified)
             core.store.add_registration(reg)
         if not step_up:
             return clean_match(core, reg, user_id)
@@ -159,7 +164,7 @@ def step_up_reply(core: Core, reg: Registration, user_id: str) -> Reply:
                                    login_hint=user.email)
     token, exp = core.new_claim_token(reg.id)
     fresh = core.store.registration(reg.id) or reg
-    att = core.start_attempt(fresh, user.email, provider=reg.iss)
+    att = core.start_attempt(fresh, user.email)  # a provider attempt: the registration carries iss/sub
     message = "link this provider account: the user must confirm at verification_uri"
     body = shapes.pending(core.nested, "identity_assertion", reg.id, core.claim_materials(token, exp), att,
                           post=list(core.settings.post_claim_scopes))
@@ -169,8 +174,9 @@ def step_up_reply(core: Core, reg: Registration, user_id: str) -> Reply:
 
 
 def refresh(core: Core, body: dict[str, Any]) -> Reply:
-    """v0.7-B rotating refresh (SPEC §9.4). A spent token presented again is a reuse signal:
-    every refresh token of the registration is revoked (RFC 9700 §4.14.2)."""
+    """v0.7-B rotating refresh (SPEC §9.4). A spent token presented again is a reuse signal: the
+    whole grant is revoked, refresh tokens, assertions and access tokens (`Core.revoke_grant`,
+    RFC 9700 §4.14.2)."""
     presented = string_member(body, "refresh_token", max_len=512)
     digest = ids.digest(presented)
     bad = ProtocolError("invalid_refresh_token", 400, "the refresh token is unknown, spent or expired")
@@ -182,7 +188,7 @@ def refresh(core: Core, body: dict[str, Any]) -> Reply:
     if reg is None or reg.expired(now) or reg.claimed_at is None:
         raise bad
     if tok.spent_at is not None or not core.store.spend_refresh_token(digest, now):
-        core.store.revoke_refresh_tokens_of(reg.id)
+        core.revoke_grant(reg.id)
         raise bad
     with core.store.transaction():
         ident = core.mint_assertion(reg.id, reg.email)

@@ -8,6 +8,7 @@ documents are rendered for.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ from authmd_cli.core.tokens import (
 )
 from authmd_cli.core.urls import is_loopback_host
 from authmd_cli.sandbox.settings import SUPPORTED_PROFILES, TrustedProvider
-from authmd_cli.sandbox.store import Store
+from authmd_cli.sandbox.store import DEFAULT_BUSY_TIMEOUT, Store, StoreBusy
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -46,6 +47,18 @@ def is_loopback(host: str) -> bool:
     return is_loopback_host(host)
 
 
+def is_wildcard(host: str) -> bool:
+    """`0.0.0.0`, `::` or `""`: every interface. Such an address names no host a client can use."""
+    import ipaddress
+
+    if host.strip() in ("", "*"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
 def check_origin(origin: str) -> None:
     """`--origin` must be what `ServiceConfig.with_origin` accepts: http(s)://host[:port]."""
     from urllib.parse import urlsplit
@@ -59,15 +72,49 @@ def check_origin(origin: str) -> None:
         raise UsageError(f"--origin {origin!r}: expected http(s)://host[:port], with no path")
 
 
-def open_store(db: Path | None) -> Store:
+def make_private(db: Path, notice: Callable[[str], None]) -> None:
+    """The database holds the service's and the test provider's private keys: an existing file
+    (and its WAL companions, which SQLite creates with the file's mode) readable by others is
+    tightened to 0600, with one notice, before any key is written into it."""
+    import stat
+
+    loose: list[int] = []
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        try:
+            st = path.stat()
+        except OSError:  # absent
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        if not stat.S_ISREG(st.st_mode) or not mode & 0o077:
+            continue
+        try:
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            raise InputError(f"holds private keys but is readable by others (mode {mode:04o}) and cannot be "
+                             f"made private: {exc.strerror or exc}", source=str(path)) from None
+        loose.append(mode)
+    if loose:
+        notice(f"authmd: notice: {db} was readable by others (mode {loose[0]:04o}); tightened to 0600 "
+               "because it holds private keys")
+
+
+def open_store(db: Path | None, *, notice: Callable[[str], None] | None = None,
+               busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Store:
     """The state database; a path that cannot hold one is the user's error (exit 2), not ours."""
     import sqlite3
 
     try:
-        return Store(db)
+        store = Store(db, busy_timeout=busy_timeout)
     except (OSError, sqlite3.Error) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InputError(f"cannot use it as the sandbox database: {why}", source=str(db)) from None
+    if db is not None:  # a sandbox database (Store checked its schema), before any key is written
+        try:
+            make_private(db, notice or (lambda _: None))
+        except BaseException:
+            store.close()
+            raise
+    return store
 
 
 def _stored_key(store: Store, name: str, db: Path | None = None) -> SigningKey:
@@ -80,22 +127,32 @@ def _stored_key(store: Store, name: str, db: Path | None = None) -> SigningKey:
             return signing_key_from_pem(pem.encode("ascii"))
         key = generate_signing_key()
         store.set_meta(name, signing_key_to_pem(key).decode("ascii"))
+    except StoreBusy:
+        raise InputError("the database is locked by another program; stop it or use another --db",
+                         source=str(db)) from None
     except (sqlite3.Error, ValueError, UnicodeError) as exc:  # another program's SQLite file
         raise InputError(f"not an authmd serve database ({exc})", source=str(db)) from None
     return key
 
 
 def provider_key_from(path: Path | None, store: Store, db: Path | None = None) -> SigningKey:
+    """The built-in provider's key: `--provider-key PATH` (created 0600 when missing), else the
+    database's. A path that cannot hold or give a key is the user's error: one line, exit 2."""
     if path is None:
         return _stored_key(store, PROVIDER_KEY, db)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         key = generate_signing_key()
-        write_private_key(path, key)
+        try:
+            write_private_key(path, key)
+        except OSError as exc:
+            raise UsageError(f"--provider-key: cannot create the key file: {exc.strerror or exc}",
+                             source=str(path)) from None
         return key
     try:
         return read_private_key(path)
     except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the provider key: {exc}", source=str(path)) from None
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"--provider-key: not a usable ES256 private key: {why}", source=str(path)) from None
 
 
 @dataclass
@@ -107,6 +164,7 @@ class Sandbox:
     clock: Clock
     provider_key: SigningKey | None
     provider_issuer: str | None
+    origin_given: bool = False  # --origin, rather than the listening address
 
     def _server(self, *, log_level: str = "warning", access_log: bool = False) -> Any:
         import uvicorn
@@ -148,7 +206,10 @@ class Sandbox:
 def start(cfg: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, db: Path | None = None,
           test_hooks: bool = False, builtin_provider: bool = True, provider_key_path: Path | None = None,
           trusted: Mapping[str, TrustedProvider] | None = None, clock: Clock | None = None,
-          origin: str | None = None) -> Sandbox:
+          origin: str | None = None, notice: Callable[[str], None] | None = None,
+          busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Sandbox:
+    """Bind, open the database, build the app. `notice` receives one-line notices (a database
+    file made private); `busy_timeout` is how long a request waits for a locked database."""
     from authmd_cli.sandbox.app import builtin_issuer, create_app
 
     if cfg.profile not in SUPPORTED_PROFILES:
@@ -156,11 +217,17 @@ def start(cfg: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, db: 
                           f"{cfg.profile!r}")
     if origin is not None:
         check_origin(origin)
+    elif is_wildcard(host):
+        # `http://0.0.0.0:8000` would become the issuer, every endpoint URL and the `aud` agents
+        # must use: no client can reach it, so the documents would be wrong for everyone.
+        shown = host or '""'
+        raise UsageError(f"--host {shown} listens on every interface, which names no URL a client can use: "
+                         "pass --origin http(s)://HOST[:PORT], the origin clients reach the sandbox at")
     sock = bind(host, port)
     store: Store | None = None
     try:
         served_origin = (origin or origin_of(sock, host)).rstrip("/")
-        store = open_store(db)
+        store = open_store(db, notice=notice, busy_timeout=busy_timeout)
         run_clock: Clock = clock or (OffsetClock() if test_hooks else system_clock)
         service_key = _stored_key(store, SERVICE_KEY, db)
         provider_key = provider_key_from(provider_key_path, store, db) if builtin_provider else None
@@ -172,7 +239,7 @@ def start(cfg: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, db: 
             store.close()
         raise
     issuer = builtin_issuer(served_origin) if provider_key is not None and cfg.methods.identity_assertion else None
-    return Sandbox(app, sock, served_origin, store, run_clock, provider_key, issuer)
+    return Sandbox(app, sock, served_origin, store, run_clock, provider_key, issuer, origin_given=origin is not None)
 
 
 def banner(sandbox: Sandbox, *, test_hooks: bool, provider_key_path: Path | None) -> list[str]:
@@ -180,6 +247,9 @@ def banner(sandbox: Sandbox, *, test_hooks: bool, provider_key_path: Path | None
     s = sandbox.app.state.ctx.settings
     lines = [
         f"authmd sandbox ({s.profile.label}) at {sandbox.origin}",
+        "  origin           " + (f"{sandbox.origin} (from --origin; requests must name it in Host)"
+                                 if sandbox.origin_given else
+                                 f"{sandbox.origin} (the listening address; requests must name it in Host)"),
         f"  auth.md          {s.url(s.paths.auth_md)}",
         f"  PRM              {s.url(s.paths.prm)}",
         f"  AS metadata      {s.url(s.paths.as_metadata)}",

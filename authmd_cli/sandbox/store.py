@@ -142,8 +142,36 @@ class User:
     created_at: float
 
 
+DEFAULT_BUSY_TIMEOUT = 1.0  # seconds a write waits for another connection's lock before StoreBusy
+
+
+class StoreBusy(Exception):  # noqa: N818 - a state, not an error of the caller
+    """The database is locked by another connection for longer than the busy timeout
+    (SQLITE_BUSY / SQLITE_LOCKED). The routes answer 503 with `Retry-After`: a client can retry,
+    unlike the 500 a raw `OperationalError` became."""
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)  # extended codes keep the primary in the low byte
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+@contextmanager
+def _busy_as_store_busy() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if _busy(exc):
+            raise StoreBusy(str(exc)) from None
+        raise
+
+
 class Store:
-    def __init__(self, path: str | Path | None = None) -> None:
+    """One connection shared by the worker threads the routes run in (`run_in_threadpool`): every
+    statement, and every `transaction()` as a whole, holds `_lock`, so a transaction's writes are
+    never interleaved with another thread's statements on the same connection."""
+
+    def __init__(self, path: str | Path | None = None, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         target = ":memory:"
         if path is not None:
             p = Path(path)
@@ -152,7 +180,9 @@ class Store:
                 os.close(os.open(p, os.O_WRONLY | os.O_CREAT, 0o600))
             target = str(p)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        # `timeout` is SQLite's busy timeout: how long a statement waits for another connection's
+        # lock (the default 5 s stalled a request, then failed it as a 500)
+        self._conn = sqlite3.connect(target, timeout=busy_timeout, check_same_thread=False, isolation_level=None)
         try:
             self._conn.row_factory = sqlite3.Row
             if path is not None:
@@ -174,7 +204,8 @@ class Store:
         with self._lock:
             outer = self._depth == 0
             if outer:
-                self._conn.execute("BEGIN IMMEDIATE")
+                with _busy_as_store_busy():
+                    self._conn.execute("BEGIN IMMEDIATE")
             self._depth += 1
             try:
                 yield
@@ -185,15 +216,25 @@ class Store:
                 raise
             self._depth -= 1
             if outer:
-                self._conn.execute("COMMIT")
+                try:
+                    with _busy_as_store_busy():
+                        self._conn.execute("COMMIT")
+                except StoreBusy:
+                    self._conn.execute("ROLLBACK")
+                    raise
 
     def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        with self._lock:
+        with self._lock, _busy_as_store_busy():
             return self._conn.execute(sql, args)
 
     def _one(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self._exec(sql, args).fetchone()
-        return row
+        with self._lock, _busy_as_store_busy():
+            row: sqlite3.Row | None = self._conn.execute(sql, args).fetchone()
+            return row
+
+    def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock, _busy_as_store_busy():
+            return list(self._conn.execute(sql, args).fetchall())
 
     # ------------------------------------------------------------ meta (service key)
 
@@ -263,7 +304,7 @@ class Store:
         return None if row is None else Registration(**dict(row))
 
     def registrations_for(self, iss: str, sub: str) -> list[Registration]:
-        rows = self._exec("SELECT * FROM registrations WHERE iss = ? AND sub = ?", (iss, sub)).fetchall()
+        rows = self._all("SELECT * FROM registrations WHERE iss = ? AND sub = ?", (iss, sub))
         return [Registration(**dict(r)) for r in rows]
 
     def update_registration(self, reg_id: str, **fields: Any) -> None:

@@ -8,11 +8,13 @@ receiver RFC 8935 §2.4 `{err, description}`.
 
 from __future__ import annotations
 
-import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
+
+from authmd_cli.core import strict_json
 
 # A pragmatic email shape (SPEC §14 D26: `serve` answers `invalid_login_hint`).
 _EMAIL = re.compile(r"^[^@\s\"<>(),;:\\\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -47,8 +49,25 @@ def error_body(err: ProtocolError, family: str) -> dict[str, Any]:
     return {"error": err.code, key: err.message, **err.extra}
 
 
+def has_control_characters(value: str) -> bool:
+    """Control (Cc), format (Cf: bidi overrides, zero-width joiners) or surrogate (Cs) code points:
+    invisible or misleading in an address shown to a person, so an email holding one is refused."""
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in value)
+
+
 def is_email(value: str) -> bool:
-    return len(value) <= 254 and _EMAIL.match(value) is not None
+    return len(value) <= 254 and _EMAIL.match(value) is not None and not has_control_characters(value)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def email_key(value: str) -> str:
+    """The one normalisation under which emails are stored and compared (users, login hints,
+    attempts, ID-JAG emails): Unicode NFC, then ASCII letters lower-cased. Not `casefold()`, which
+    makes `straße` equal `strasse` (two mailboxes) while the user table kept them apart: the claim
+    page then let one account confirm an attempt bound to the other (SPEC §7.1 wrong-account rule)."""
+    return unicodedata.normalize("NFC", value).translate(_ASCII_LOWER)
 
 
 def media_type(content_type: str | None) -> str:
@@ -59,18 +78,16 @@ def _is_json_type(mt: str) -> bool:
     return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON (RFC 8259)")
-
-
 def parse_json_object(body: bytes, content_type: str | None) -> dict[str, Any]:
-    """The JSON object of a profile request; anything else is 400 `invalid_request`."""
+    """The JSON object of a profile request; anything else is 400 `invalid_request`. Strict JSON
+    (`core.strict_json`): NaN/Infinity, numbers beyond a double and lone surrogates are refused
+    here, so no handler meets them (a lone surrogate cannot even be hashed: it was a 500)."""
     if not _is_json_type(media_type(content_type)):
         raise invalid_request("Content-Type must be application/json")
     try:
-        value = json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+        value = strict_json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise invalid_request("body is not valid JSON") from None
+        raise invalid_request("body is not valid JSON (RFC 8259)") from None
     if not isinstance(value, dict):
         raise invalid_request("body must be a JSON object")
     return value

@@ -241,3 +241,56 @@ def test_serve_bad_log_level_is_a_usage_error() -> None:
     """Regression: `--log-level bogus` reached uvicorn and ended in `internal error: KeyError`."""
     out = runner.invoke(app, ["serve", "--port", "0", "--log-level", "bogus"])
     assert out.exit_code == 2 and "--log-level" in _one_error_line(out)
+
+
+def test_keygen_force_replaces_a_symlink_instead_of_writing_through_it(tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    link = tmp_path / "p.pem"
+    link.symlink_to(victim)
+    out = runner.invoke(app, ["provider", "keygen", "--key", str(link), "--force"])
+    assert out.exit_code == 0, out.stderr
+    assert victim.read_text() == "precious\n"  # the target is untouched
+    assert not link.is_symlink() and stat.S_IMODE(link.stat().st_mode) == 0o600
+    assert "PRIVATE KEY" in link.read_text()
+
+
+def test_serve_bad_provider_key_path_is_a_usage_error(tmp_path: Path) -> None:
+    """Regression: a `--provider-key` in a missing directory ended in `internal error: …`."""
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("hello\n")
+    for key in (tmp_path / "missing" / "k.pem", tmp_path, not_pem):
+        out = runner.invoke(app, ["serve", "--port", "0", "--provider-key", str(key)])
+        assert out.exit_code == 2, out.stderr
+        line = _one_error_line(out)
+        assert "--provider-key" in line and str(key) in line
+
+
+def test_serve_on_every_interface_needs_an_origin() -> None:
+    """`--host 0.0.0.0` used to advertise http://0.0.0.0:PORT as the issuer and every endpoint;
+    now it is one usage line (checked before anything listens)."""
+    for host in ("0.0.0.0", "::", ""):
+        out = runner.invoke(app, ["serve", "--port", "0", "--host", host])
+        assert out.exit_code == 2
+        assert "--origin" in _one_error_line(out)
+
+
+def test_serve_on_a_locked_database_is_one_line_not_an_internal_error(tmp_path: Path) -> None:
+    import sqlite3
+
+    from authmd_cli.sandbox.store import Store
+
+    db = tmp_path / "state.db"
+    Store(db).close()  # a sandbox database with no keys yet
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another program writes to it
+    try:
+        done = subprocess.run([sys.executable, "-m", "authmd_cli", "serve", "--port", "0", "--db", str(db)],
+                              check=False, capture_output=True, text=True, timeout=READ_TIMEOUT,
+                              env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"authmd: error: {db}: the database is locked by another program; "
+                                   "stop it or use another --db")

@@ -195,3 +195,22 @@ def test_deterministic(report: Report, rules: dict[str, Rule]) -> None:
 ])
 def test_artifact_uri(source: str, uri: str) -> None:
     assert artifact_uri(source) == uri
+
+
+def test_related_locations_are_sarif_related_locations_and_json_related() -> None:
+    # Issue 11: one finding per root cause names every place; SARIF 2.1.0 §3.27.22 relatedLocations.
+    from authmd_cli.core.diagnostics import DocumentInfo
+
+    related = (Location("site/as.json", 11, 23, "/agent_auth/claim_endpoint"), Location("site/auth.md", 40, 1))
+    diag = Diagnostic("DS008", "endpoint-collapse", Severity.ERROR, "2 endpoints share one URL",
+                      Location("site/as.json", 10, 26, "/agent_auth/identity_endpoint"), "each needs its own", related)
+    report = Report([DocumentInfo("site/as.json", "authorization-server-metadata", "v0.7-B")], [diag])
+    log = json.loads(sarif_of(report, None))
+    Draft4Validator(schema()).validate(log)
+    [result] = log["runs"][0]["results"]
+    rel = result["relatedLocations"]
+    assert [r["id"] for r in rel] == [1, 2]
+    assert [r["physicalLocation"]["region"]["startLine"] for r in rel] == [11, 40]
+    assert diag.to_dict()["related"] == [r.to_dict() for r in related]
+    plain = Diagnostic("MD001", "missing-h1", Severity.ERROR, "no H1", Location("auth.md", 1, 1))
+    assert "related" not in plain.to_dict()  # the JSON contract gains the key only when there is one

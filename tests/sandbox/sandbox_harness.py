@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from authmd_cli.core.tokens import OffsetClock
+from authmd_cli.core.tokens import ALG, OffsetClock, SigningKey, b64url
 from authmd_cli.protocol.profiles import ID_JAG_URN, JWT_BEARER_URN
 from authmd_cli.provider.issuer import IdJagRequest, mint_id_jag
 from authmd_cli.sandbox.server import Sandbox
@@ -89,3 +90,13 @@ class Harness:
         assert cvt is not None, page.text
         return b.post(f"{self.origin}/agent/identity/claim/complete",
                       data={"claim_attempt_token": cvt.group(1), "user_code": code})
+
+
+def sign_raw(key: SigningKey, header: dict[str, Any], payload_json: str) -> str:
+    """A compact JWS over a payload given as JSON text, byte for byte (for numbers such as `1e999`
+    that no Python value serialises to)."""
+    import jwt
+
+    signing_input = b64url(json.dumps(header).encode()) + "." + b64url(payload_json.encode("utf-8"))
+    signature = jwt.get_algorithm_by_name(ALG).sign(signing_input.encode("ascii"), key.private_key)
+    return signing_input + "." + b64url(signature)

@@ -48,7 +48,7 @@ def test_sandbox_accepts_connections_before_uvicorn_runs() -> None:
     early = socket.create_connection(sandbox.sock.getsockname()[:2], timeout=10)  # no server loop yet
     try:
         with sandbox.background():
-            early.sendall(b"GET /auth.md HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            early.sendall(b"GET /auth.md HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             assert early.recv(12) == b"HTTP/1.1 200"
     finally:
         early.close()

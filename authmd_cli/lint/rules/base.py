@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from authmd_cli.core.diagnostics import Finding, Location, Severity
 from authmd_cli.core.pointer import escape_token
-from authmd_cli.protocol.model import Document
+from authmd_cli.protocol.model import Document, Site
 from authmd_cli.protocol.profiles import Profile
 
 # What a rule looks at:
@@ -38,6 +38,13 @@ class RuleContext:
     dialect: str | None = None
     allowed_extension_keys: frozenset[str] = frozenset()
     options: Mapping[str, Any] = field(default_factory=dict)
+    # The document is a PRM / AS metadata example shown inside an auth.md (an `embedded` rule
+    # runs on it with positions in the auth.md): it may be an excerpt, so nothing is "missing".
+    embedded: bool = False
+    # The site the document belongs to, when linted with its siblings: a single-document rule
+    # may use it to word a hint (never to decide whether to report).
+    site: Site | None = None
+    verbose: bool = False  # LintOptions.verbose: no folding of per-construct findings
 
 
 Check = Callable[..., Iterable[Finding]]
@@ -57,6 +64,9 @@ class Rule:
     # Runs under the no-registration profile too (SPEC §14 D13: only Markdown, H1, JSON validity
     # and declaration rules apply there, plus the stub checks that hold under every profile).
     no_registration: bool = False
+    # Also runs on discovery documents shown inside an auth.md (```json PRM / AS metadata and
+    # `agent_auth` excerpts), with positions in the auth.md: the same rules at every level.
+    embedded: bool = False
 
     @property
     def doc(self) -> str:
@@ -86,7 +96,8 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 def rule(code: str, name: str, severity: Severity, *, scope: Scope, spec: str,
-         aliases: tuple[str, ...] = (), no_registration: bool = False) -> Callable[[Check], Check]:
+         aliases: tuple[str, ...] = (), no_registration: bool = False,
+         embedded: bool = False) -> Callable[[Check], Check]:
     """Register a rule. Family = the module's last dotted component."""
 
     def deco(fn: Check) -> Check:
@@ -98,7 +109,7 @@ def rule(code: str, name: str, severity: Severity, *, scope: Scope, spec: str,
             raise ValueError(f"duplicate rule {code} / {name}")
         family = fn.__module__.rsplit(".", 1)[-1]
         REGISTRY[code] = Rule(code, name, severity, scope, family, spec, fn, aliases,
-                              no_registration=no_registration or family == "tool")
+                              no_registration=no_registration or family == "tool", embedded=embedded)
         _BY_NAME[name] = code
         for alias in aliases:
             _BY_NAME[alias] = code

@@ -18,6 +18,8 @@ from authmd_cli.core.diagnostics import Finding, Location, Severity
 from authmd_cli.core.display import inline, show_value
 from authmd_cli.core.urls import compare, has_template, host, is_loopback_host, is_placeholder, is_placeholder_host
 from authmd_cli.lint.rules.base import RuleContext, at, escape_pointer_token, rule
+from authmd_cli.protocol import metadata_shape as shape
+from authmd_cli.protocol import vocab
 from authmd_cli.protocol.detect import document_scan
 from authmd_cli.protocol.markdown import split_lines
 from authmd_cli.protocol.model import Document, HttpMessage, JsonDoc, Site
@@ -68,7 +70,11 @@ def _site_hosts(prm: dict[str, Any] | None, asm: dict[str, Any] | None) -> set[s
         servers = prm.get("authorization_servers")
         urls.extend(servers if isinstance(servers, list) else [])
     if asm:
-        urls.extend(v for k, v in asm.items() if k == "issuer" or k.endswith("_endpoint"))
+        # The AS metadata's echo of the PRM (`resource`, `authorization_servers`) names the API
+        # host too: a site linted without its PRM must not call that host foreign (SPEC §5.2).
+        urls.extend(v for k, v in asm.items() if k in ("issuer", "resource") or k.endswith("_endpoint"))
+        servers = asm.get("authorization_servers")
+        urls.extend(servers if isinstance(servers, list) else [])
         urls.extend(_agent_auth(asm).values())
     return {h for u in urls if isinstance(u, str) and (h := host(u))}
 
@@ -119,7 +125,9 @@ def skill_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
         return  # a missing or non-URL skill is a discovery finding (DS), not a cross-document one
     loc = _meta_loc(site.as_metadata, "/agent_auth/skill")
     # A path not ending in /auth.md is DS007 (skill-url) on the AS document alone.
-    hosts = _site_hosts(_obj(site.prm), asm) - {host(skill) or ""}
+    # The site's hosts from everything but `skill` itself (it must not vouch for itself).
+    hosts = _site_hosts(_obj(site.prm), {**asm, "agent_auth": {k: v for k, v in _agent_auth(asm).items()
+                                                               if k != "skill"}})
     sh = host(skill) or ""
     if hosts and sh not in hosts and _registrable(sh) not in {_registrable(h) for h in hosts}:
         yield Finding(f"`agent_auth.skill` is on {inline(sh)}, outside this site's hosts ({_hosts(hosts)})",
@@ -185,21 +193,22 @@ def issuer_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
                   hint="agents use authorization_servers[0] and discard metadata whose issuer differs")
 
 
-@rule("XD003", "authorization-server-is-metadata-url", Severity.ERROR, scope="site",
-      spec="RFC 9728 §2; RFC 8414 §3.1; IN-THE-WILD P7")
-def authorization_server_is_metadata_url(site: Site, ctx: RuleContext) -> Iterator[Finding]:
+@rule("XD003", "authorization-server-is-metadata-url", Severity.ERROR, scope="prm",
+      spec="RFC 9728 §2; RFC 8414 §3.1; IN-THE-WILD P7", embedded=True)
+def authorization_server_is_metadata_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An `authorization_servers` entry is a `.well-known` metadata URL instead of an issuer.
 
     Why: RFC 9728 §2 lists issuer identifiers; agents insert `/.well-known/oauth-authorization-server`
-    into the entry (RFC 8414 §3.1), so a metadata URL yields a URL that does not exist.
+    into the entry (RFC 8414 §3.1), so a metadata URL yields a URL that does not exist. The PRM
+    alone shows it, so the rule runs on a lone PRM and on a PRM example inside auth.md too.
     Bad: `"authorization_servers": ["https://auth.quillnote.io/.well-known/oauth-authorization-server"]`
     Good: `"authorization_servers": ["https://auth.quillnote.io"]`
     Spec: RFC 9728 §2; RFC 8414 §3.1; IN-THE-WILD P7.
     """
-    prm = _obj(site.prm)
-    if site.prm is None or prm is None:
+    prm = _obj(doc)
+    if prm is None:
         return
-    issuer = _str((_obj(site.as_metadata) or {}).get("issuer"))
+    issuer = _str((_obj(ctx.site.as_metadata if ctx.site else None) or {}).get("issuer"))
     servers = prm.get("authorization_servers")
     for i, s in enumerate(servers if isinstance(servers, list) else []):
         if isinstance(s, str) and "/.well-known/" in (urlsplit(s).path or ""):
@@ -207,7 +216,7 @@ def authorization_server_is_metadata_url(site: Site, ctx: RuleContext) -> Iterat
             # Name the AS's own `issuer` when it is the one meant: it must be copied exactly (RFC 8414 §3.3).
             want = issuer if issuer and compare(derived, issuer) != "different" else derived
             yield Finding(f"`authorization_servers[{i}]` {inline(s)} is a metadata URL, not an issuer",
-                          _meta_loc(site.prm, f"/authorization_servers/{i}"),
+                          _meta_loc(doc, f"/authorization_servers/{i}"),
                           hint=f"list the issuer instead: {inline(want)}")
 
 
@@ -507,12 +516,38 @@ def _registration_body(body: JsonDoc, asm: dict[str, Any] | None, ctx: RuleConte
                           pos[0], pos[1]))
 
 
+def _without_stubs(asm: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The served AS metadata without the endpoint members that endpoint-collapse (DS008) reports
+    as stubs (the auth.md itself, a page, one URL for several roles): comparing every example
+    with a stub would repeat that one root cause once per example (IN-THE-WILD P5)."""
+    if asm is None:
+        return None
+    block = _agent_auth(asm)
+    skill = _str(block.get("skill"))
+    members: list[tuple[str, str, Any, str]] = [
+        ("", k, v, vocab.TOP_ENDPOINTS[k]) for k, v in asm.items() if k in vocab.TOP_ENDPOINTS]
+    members += [("agent_auth", k, v, vocab.AGENT_AUTH_ENDPOINTS[k]) for k, v in block.items()
+                if k in vocab.AGENT_AUTH_ENDPOINTS]
+    roles: dict[str, set[str]] = {}
+    for _, _, v, role in members:
+        if isinstance(v, str):
+            roles.setdefault(shape.normalised(v), set()).add(role)
+    stubs = {(where, k) for where, k, v, _ in members if isinstance(v, str) and (
+        shape.page_reason(v, skill) or len(roles[shape.normalised(v)]) > 1)}
+    if not stubs:
+        return asm
+    out = {k: v for k, v in asm.items() if ("", k) not in stubs}
+    if block:
+        out["agent_auth"] = {k: v for k, v in block.items() if ("agent_auth", k) not in stubs}
+    return out
+
+
 def _drifts(site: Site, ctx: RuleContext) -> tuple[list[_Drift], set[int]]:
     """Example drift findings and the lines of request examples matched to a metadata endpoint."""
     out: list[_Drift] = []
     matched: set[int] = set()
     doc = site.auth_md
-    prm, asm = _obj(site.prm), _obj(site.as_metadata)
+    prm, asm = _obj(site.prm), _without_stubs(_obj(site.as_metadata))
     if doc is None or doc.auth is None or (prm is None and asm is None):
         return out, matched
     for b in doc.auth.json_blocks:
@@ -627,8 +662,8 @@ def _claim_urn(g: Any) -> bool:
     return isinstance(g, str) and (g == CLAIM_GRANT_URN or bool(_VENDOR_CLAIM_RE.match(g)))
 
 
-@rule("XD007", "ceremony-drift", Severity.ERROR, scope="site", spec="SPEC §7.3; SPEC §14 D17; IN-THE-WILD P9")
-def ceremony_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
+@rule("XD007", "ceremony-drift", Severity.ERROR, scope="auth.md", spec="SPEC §7.3; SPEC §14 D17; IN-THE-WILD P9")
+def ceremony_drift(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The claim ceremony the auth.md describes does not match the grant types the AS advertises.
 
     Why: v0.4-v0.7-A agents poll `token_endpoint` with the claim grant; v0.7-B agents complete
@@ -640,8 +675,14 @@ def ceremony_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     or read-back completion without it.
     Spec: SPEC §7.3, §14 D17; IN-THE-WILD P9.
     """
-    doc, asm = site.auth_md, _obj(site.as_metadata)
-    if doc is None or doc.auth is None or asm is None or site.as_metadata is None:
+    # The served AS metadata of the site, else the auth.md's own AS metadata example: prose and
+    # example in one file contradict each other just the same.
+    asm = _obj(ctx.site.as_metadata) if ctx.site is not None else None
+    if asm is None:
+        asm = next((j.value for j in _md_json(doc) if isinstance(j.value, dict)
+                    and isinstance(j.value.get("grant_types_supported"), list)
+                    and ("issuer" in j.value or "agent_auth" in j.value)), None)
+    if doc.auth is None or asm is None:
         return
     grants = asm.get("grant_types_supported")
     if not isinstance(grants, list):
@@ -675,3 +716,123 @@ def ceremony_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(f"the auth.md describes completing the claim without polling (line {min(complete)}) but "
                       f"`{loc_grants}` advertises the claim-polling grant", at(doc, min(complete), 1),
                       hint="describe polling the token endpoint with the claim grant, or remove the URN (v0.7-B)")
+
+
+# ------------------------------------------------------------------------------ XD008
+
+
+@rule("XD008", "registration-contradiction", Severity.ERROR, scope="site",
+      spec="SPEC §14 D13; IN-THE-WILD P9, P10")
+def registration_contradiction(site: Site, ctx: RuleContext) -> Iterator[Finding]:
+    """The auth.md says no agent registration is offered, but the metadata advertises it.
+
+    Why: agents trust the metadata: an `agent_auth` block with a registration endpoint makes them
+    register, whatever the prose says (IN-THE-WILD P9). A site without registration publishes
+    no `agent_auth` block (SPEC §14 D13); a site with registration does not say it has none.
+    Bad: "This service does not offer agent registration." next to
+    `"agent_auth": {"identity_endpoint": "https://auth.quillnote.io/agent/identity", …}`
+    Good: either the declaration without `agent_auth`, or working registration without the declaration.
+    Spec: SPEC §14 D13; IN-THE-WILD P9, P10.
+    """
+    from authmd_cli.protocol.detect import no_registration_line
+
+    doc, asm = site.auth_md, _obj(site.as_metadata)
+    if doc is None or doc.auth is None or asm is None or site.as_metadata is None:
+        return
+    block = _agent_auth(asm)
+    endpoint = next((k for k in ("identity_endpoint", "register_uri") if _str(block.get(k))), None)
+    line = no_registration_line(doc.auth)
+    if endpoint is None or line is None:
+        return
+    yield Finding(f"the auth.md says no agent registration is offered, but the metadata advertises "
+                  f"`agent_auth.{endpoint}` {inline(str(block[endpoint]))}", at(doc, line, 1),
+                  hint="remove the `agent_auth` block if nothing can be registered, or correct the prose",
+                  related=(_meta_loc(site.as_metadata, f"/agent_auth/{endpoint}"),))
+
+
+# ------------------------------------------------------------------------------ XD009
+
+_WELL_KNOWN_URL_RE = re.compile(r"https?://[^\s`\"'<>()\[\]]+?/\.well-known/(oauth-authorization-server|"
+                                r"oauth-protected-resource)[^\s`\"'<>()\[\],;]*")
+_WELL_KNOWN_PATH_RE = re.compile(r"/\.well-known/(oauth-authorization-server|oauth-protected-resource)")
+
+
+def _identifiers(doc: Document, ctx: RuleContext) -> dict[str, str]:
+    """The AS `issuer` and PRM `resource` the auth.md's discovery URLs must be built from:
+    the served documents of its site first, else the auth.md's own metadata examples."""
+    out: dict[str, str] = {}
+    site = ctx.site
+    served_as, served_prm = _obj(site.as_metadata if site else None), _obj(site.prm if site else None)
+    shown = [j.value for j in _md_json(doc) if isinstance(j.value, dict)]
+    for value in ([served_as] if served_as else []) + shown:
+        if "oauth-authorization-server" not in out and ("agent_auth" in value or "token_endpoint" in value) \
+                and _str(value.get("issuer")) and not _skippable(value["issuer"]):
+            out["oauth-authorization-server"] = value["issuer"]
+    for value in ([served_prm] if served_prm else []) + shown:
+        if "oauth-protected-resource" not in out and "issuer" not in value and _str(value.get("resource")) \
+                and not _skippable(value["resource"]):
+            out["oauth-protected-resource"] = value["resource"]
+    return out
+
+
+def _discovery_urls(doc: Document, ids: dict[str, str]) -> Iterator[tuple[str, str, int]]:
+    """(URL, well-known name, line) of every discovery URL the auth.md tells agents to fetch."""
+    auth = doc.auth
+    if auth is None:
+        return
+    for m in auth.http_messages:
+        if m.kind != "request" or not m.target or (m.method or "GET") not in ("GET", "HEAD"):
+            continue
+        found = _WELL_KNOWN_PATH_RE.search(urlsplit(m.target).path if "://" in m.target else m.target)
+        if found is None:
+            continue
+        # An origin-form request (`GET /.well-known/…` + `Host:`) takes the identifier's scheme.
+        scheme = urlsplit(ids.get(found.group(1), "https://x")).scheme or "https"
+        url, _ = _request_url(m, scheme)
+        if url:
+            yield url, found.group(1), m.fence.content_line
+    for n, text in enumerate(auth.lines, start=1):
+        if n < auth.body_start_line or any(m.fence.content_line <= n <= m.fence.end_line for m in auth.http_messages):
+            continue
+        for u in _WELL_KNOWN_URL_RE.finditer(text):
+            yield u.group(0).rstrip("."), u.group(1), n
+
+
+@rule("XD009", "discovery-url", Severity.WARNING, scope="auth.md", spec="RFC 8414 §3.1, §3.3; RFC 9728 §3.1; "
+      "SPEC §14 D4, D22")
+def discovery_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+    """A discovery URL in the auth.md is not the one RFC 8414 / RFC 9728 build from the identifier.
+
+    Why: the AS metadata URL is built by *inserting* `/.well-known/oauth-authorization-server`
+    between the host and the path of the `issuer` (RFC 8414 §3.1), and the returned `issuer`
+    must equal the one used (§3.3); the PRM URL likewise from the `resource` (RFC 9728 §3.1).
+    Appending the suffix to an issuer with a path, or fetching the metadata from another host
+    than the issuer's, gives agents a URL that does not exist or a document they must discard
+    (SPEC §14 D4, D22). The identifiers come from the served metadata of the site, else from
+    the auth.md's own examples.
+    Bad: issuer `https://quillnote.io/auth`, auth.md fetches
+    `https://quillnote.io/auth/.well-known/oauth-authorization-server`
+    Good: `https://quillnote.io/.well-known/oauth-authorization-server/auth`
+    Spec: RFC 8414 §3.1, §3.3; RFC 9728 §3.1; SPEC §14 D4, D22.
+    """
+    from authmd_cli.core.urls import insert_well_known
+
+    ids = _identifiers(doc, ctx)
+    reported: set[str] = set()
+    for url, name, line in _discovery_urls(doc, ids):
+        ident = ids.get(name)
+        if ident is None or _skippable(url) or url in reported:
+            continue
+        want = insert_well_known(ident, f"/.well-known/{name}")
+        if compare(url, want) != "different":
+            continue
+        reported.add(url)
+        what = "issuer" if name == "oauth-authorization-server" else "resource"
+        if (host(url) or "") != (host(ident) or ""):
+            why = f"is on {inline(host(url) or '')}, not on the {what}'s host {inline(host(ident) or '')}"
+        elif compare(url, ident.rstrip("/") + f"/.well-known/{name}") != "different":
+            why = f"appends the well-known suffix to the {what} {inline(ident)} instead of inserting it"
+        else:
+            why = f"is not the metadata URL of the {what} {inline(ident)}"
+        yield Finding(f"discovery URL {inline(url)} {why}", at(doc, line, 1),
+                      hint=f"fetch {inline(want)} (RFC 8414 §3.1 / RFC 9728 §3.1 insertion)")

@@ -80,7 +80,7 @@ def _covered(v: SchemaViolation) -> bool:
     return v.keyword == "type" and is_url and v.value == "null"
 
 
-@rule("DS001", "schema", Severity.ERROR, scope="json", spec="SPEC §13.4; RFC 9728 §2; RFC 8414 §2")
+@rule("DS001", "schema", Severity.ERROR, scope="json", spec="SPEC §13.4; RFC 9728 §2; RFC 8414 §2", embedded=True)
 def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The document violates the profile's JSON Schema (types, duplicates, closed values).
 
@@ -104,6 +104,8 @@ def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     except KeyError:  # no schema for this kind under this profile
         return
     for v in violations:
+        if ctx.embedded and v.keyword == "required":
+            continue  # an example may be an excerpt: checked for what it shows (issue 11)
         if not _covered(v):
             yield Finding(violation_message(v.message, v.value, doc.json.value, v.pointer), at(doc, pointer=v.pointer))
 
@@ -111,7 +113,7 @@ def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS002, DS003
 
 
-@rule("DS002", "misplaced-member", Severity.ERROR, scope="json", spec="SPEC §14 D15; IN-THE-WILD P4")
+@rule("DS002", "misplaced-member", Severity.ERROR, scope="json", spec="SPEC §14 D15; IN-THE-WILD P4", embedded=True)
 def misplaced_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A known member sits in the wrong place, under a renamed wrapper, flattened, or misspelled.
 
@@ -123,7 +125,18 @@ def misplaced_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Good: `{"issuer": "…", "agent_auth": {"identity_types_supported": ["anonymous"], …}}`
     Spec: SPEC §5.3, §14 D15.
     """
-    for m in shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile):
+    found = shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile)
+    # `agent_auth` members spread over the top level are one wrapper mistake (the block was
+    # flattened, or never made): one finding naming each, the others `related`.
+    top = [m for m in found if "is an `agent_auth` member placed at the top" in m.message]
+    if len(top) > 1:
+        names = ", ".join(f"`{m.pointer.lstrip('/')}`" for m in top)
+        where = top[0].message.split("placed at the top level of ", 1)[-1]
+        yield Finding(f"{len(top)} `agent_auth` members are placed at the top level of {where}: {names}",
+                      key_at(doc, top[0].pointer), hint="move them into the `agent_auth` object",
+                      related=tuple(key_at(doc, m.pointer) for m in top[1:]))
+        found = [m for m in found if m not in top]
+    for m in found:
         yield Finding(m.message, key_at(doc, m.pointer), hint=m.hint)
 
 
@@ -219,7 +232,8 @@ def _introduced(value: str, kind: str) -> str:
     return ""
 
 
-@rule("DS004", "unknown-identity-type", Severity.ERROR, scope="as", spec="SPEC §14 D14, D8; IN-THE-WILD P3")
+@rule("DS004", "unknown-identity-type", Severity.ERROR, scope="as", spec="SPEC §14 D14, D8; IN-THE-WILD P3",
+      embedded=True)
 def unknown_identity_type(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`identity_types_supported` or `assertion_types_supported` holds a value the profile lacks.
 
@@ -240,6 +254,7 @@ def unknown_identity_type(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     dialect_sev = Severity.INFO if ctx.dialect else None
     dialect = f" (dialect `{ctx.dialect}`)" if ctx.dialect else ""
     types = block.get("identity_types_supported")
+    unknown: list[Finding] = []
     for i, value in enumerate(types if isinstance(types, list) else []):
         if not isinstance(value, str) or value.lower() == "none" or value in ctx.profile.identity_types:
             continue
@@ -250,9 +265,10 @@ def unknown_identity_type(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                           loc, hint="it is never required (SPEC §14 D8); remove it",
                           severity=Severity.INFO if ctx.profile.has_refresh else Severity.WARNING)
             continue
-        yield Finding(f"identity type {shape.show(value)} is not defined in profile {ctx.profile.label}"
-                      f"{_introduced(value, 'identity')}{dialect}", loc,
-                      hint=_type_hint(value, ctx.profile), severity=dialect_sev)
+        unknown.append(Finding(f"identity type {shape.show(value)} is not defined in profile {ctx.profile.label}"
+                               f"{_introduced(value, 'identity')}{dialect}", loc,
+                               hint=_type_hint(value, ctx.profile), severity=dialect_sev))
+    yield from merged(unknown, "identity types the profile lacks")  # one list, one finding
     ia = block.get("identity_assertion")
     assertion = ia.get("assertion_types_supported") if isinstance(ia, dict) else None
     for i, value in enumerate(assertion if isinstance(assertion, list) else []):
@@ -288,7 +304,8 @@ _EMPTY_TYPES_HINT = ("a site that offers no agent registration uses the no-regis
                      "`agent_auth` block (SPEC §14 D13, D16)")
 
 
-@rule("DS005", "empty-array", Severity.WARNING, scope="json", spec="SPEC §14 D16; RFC 9728 §3.2; RFC 8414 §2")
+@rule("DS005", "empty-array", Severity.WARNING, scope="json", spec="SPEC §14 D16; RFC 9728 §3.2; RFC 8414 §2",
+      embedded=True)
 def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A zero-valued member (`[]`, `""`, `{}`) that RFC 9728 / RFC 8414 say to omit.
 
@@ -323,7 +340,8 @@ def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS006
 
 
-@rule("DS006", "endpoint-url", Severity.ERROR, scope="json", spec="SPEC §14 D12, D29; IN-THE-WILD P5; RFC 8414 §2")
+@rule("DS006", "endpoint-url", Severity.ERROR, scope="json", spec="SPEC §14 D12, D29; IN-THE-WILD P5; RFC 8414 §2",
+      embedded=True)
 def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An endpoint or identifier URL is not an absolute https URL, has a fragment, or is a placeholder.
 
@@ -343,6 +361,8 @@ def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if not isinstance(v, str) or has_template(v):
             continue
         where = f"{shape.display(m.pointer)} {shape.show(v)}"
+        if shape.looks_placeholder(v) and ctx.embedded:
+            continue  # placeholders are fine in auth.md examples (SPEC §14 D12)
         if shape.looks_placeholder(v):
             yield Finding(f"{where} is a placeholder, not a URL", at(doc, pointer=m.pointer),
                           hint="served metadata must carry the real URL (SPEC §14 D12)")
@@ -365,7 +385,7 @@ def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS007
 
 
-@rule("DS007", "skill-url", Severity.ERROR, scope="as", spec="SPEC §14 D29; IN-THE-WILD P6; SPEC §13.4")
+@rule("DS007", "skill-url", Severity.ERROR, scope="as", spec="SPEC §14 D29; IN-THE-WILD P6; SPEC §13.4", embedded=True)
 def skill_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`agent_auth.skill` is missing, not an absolute https URL, or not the URL of an auth.md.
 
@@ -383,6 +403,8 @@ def skill_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     p = shape.ptr("agent_auth", "skill")
     if "skill" not in block:
+        if ctx.embedded:
+            return  # an example need not show every member
         if not any(m.target == p for m in shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile)):
             yield Finding("`agent_auth.skill` is missing: agents cannot find the auth.md from the metadata",
                           key_at(doc, shape.ptr("agent_auth")), hint="add \"skill\": \"https://<host>/auth.md\"",
@@ -395,6 +417,8 @@ def skill_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     if has_template(value):
         return  # DS010
+    if shape.looks_placeholder(value) and ctx.embedded:
+        return  # SPEC §14 D12
     if shape.looks_placeholder(value):
         yield Finding(f"`agent_auth.skill` {shape.show(value)} is a placeholder, not a URL", at(doc, pointer=p),
                       hint=hint)
@@ -412,12 +436,34 @@ def skill_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS008
 
 
+_DCR_PATH_RE = re.compile(r"^(?:/(?:oauth2?|connect|o|oidc|api/oauth2?))?/(?:register|clients)$")
+
+
 def _is_dcr_path(url: str) -> bool:
+    """An RFC 7591 registration path by its usual names (`/register`, `/oauth2/register`,
+    `/connect/register`); `/agent/register` names this protocol's endpoint, not RFC 7591."""
     parts = split(url)
-    return bool(parts and parts.path.rstrip("/").lower().endswith("/register"))
+    return bool(parts and _DCR_PATH_RE.match(parts.path.rstrip("/").lower()))
 
 
-@rule("DS008", "endpoint-collapse", Severity.ERROR, scope="as", spec="SPEC §14 D13; IN-THE-WILD P5, P10")
+def merged(findings: list[Finding], lead: str) -> Iterator[Finding]:
+    """One root cause, one finding: several findings of one rule and severity become one that
+    names every element (its location the first; the others `related`)."""
+    by_sev: dict[Severity | None, list[Finding]] = {}
+    for f in findings:
+        by_sev.setdefault(f.severity, []).append(f)
+    for group in by_sev.values():
+        if len(group) == 1:
+            yield group[0]
+            continue
+        first = group[0]
+        hints = list(dict.fromkeys(f.hint for f in group if f.hint))
+        yield Finding(f"{lead} ({len(group)}): " + "; ".join(f.message for f in group), first.location,
+                      hint="; ".join(hints) or None, severity=first.severity,
+                      related=tuple(f.location for f in group[1:]))
+
+
+@rule("DS008", "endpoint-collapse", Severity.ERROR, scope="as", spec="SPEC §14 D13; IN-THE-WILD P5, P10", embedded=True)
 def endpoint_collapse(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Endpoints with different roles share one URL, or point at the auth.md or a web page.
 
@@ -428,39 +474,62 @@ def endpoint_collapse(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     (SPEC §14 D13). A registration member at an RFC 7591 `/register` endpoint (or equal to the
     top-level `registration_endpoint`) is a **warning**: dynamic client registration is a
     different protocol. Old and new names of one role (`register_uri` + `identity_endpoint`)
-    are the generations family's concern (SPEC §14 D30).
+    are the generations family's concern (SPEC §14 D30). One stub is one finding: every member
+    pointing at the same page, or sharing one URL across roles, is named in it (related
+    locations). `/agent/register` names this protocol's endpoint, not RFC 7591. Also checked in the
+    AS metadata examples of auth.md.
     Bad: `"identity_endpoint": "https://x.example/auth.md", "claim_endpoint": "https://x.example/auth.md"`
     Good: `"identity_endpoint": "https://x.example/agent/identity",
     "claim_endpoint": "https://x.example/agent/identity/claim"`
     Spec: SPEC §14 D13; IN-THE-WILD P5, P10.
     """
     skill = shape.skill_of(doc)
-    seen: list[shape.UrlMember] = []
-    for m in shape.url_members(doc):
-        if m.role is None or not isinstance(m.value, str) or has_template(m.value):
-            continue
-        v = m.value
-        where = f"{shape.display(m.pointer)} {shape.show(v)}"
-        loc = at(doc, pointer=m.pointer)
+    members = [m for m in shape.url_members(doc)
+               if m.role is not None and isinstance(m.value, str) and not has_template(m.value)]
+    # One finding per root cause: every member pointing at the same page, every member sharing
+    # one URL across roles, is named in one finding (IN-THE-WILD P5: a stub collapses them all).
+    pages: dict[tuple[str, str], list[shape.UrlMember]] = {}
+    shared: dict[str, list[shape.UrlMember]] = {}
+    dcr: list[Finding] = []
+    for m in members:
+        v = str(m.value)
         reason = shape.page_reason(v, skill)
-        dcr_pair = next((s for s in seen if shape.same(v, s.value) and {s.role, m.role} ==
-                         {"registration", "client-registration"}), None)
-        earlier = next((s for s in seen if s.role != m.role and shape.same(v, s.value)), None)
-        seen.append(m)
         if reason:
-            yield Finding(f"{where} {reason}, not an API endpoint", loc, hint=NO_REG_HINT)
-        elif m.role == "registration" and _is_dcr_path(v):
-            yield Finding(f"{where} looks like an RFC 7591 dynamic client registration endpoint",
-                          loc, hint="RFC 7591 client registration is a different protocol; point it at the agent "
-                          "registration endpoint (`/agent/identity`)", severity=Severity.WARNING)
-        elif dcr_pair is not None:
-            yield Finding(f"{where} is the same URL as {shape.display(dcr_pair.pointer)}: RFC 7591 client registration "
-                          "and agent registration are different protocols", loc,
-                          hint="point the agent registration member at `/agent/identity`",
-                          severity=Severity.WARNING)
-        elif earlier is not None:
-            yield Finding(f"{where} is the same URL as {shape.display(earlier.pointer)}, an endpoint with a different "
-                          "role", loc, hint="each operation needs its own endpoint; " + NO_REG_HINT)
+            pages.setdefault((reason, shape.normalised(v)), []).append(m)
+            continue
+        where = f"{shape.display(m.pointer)} {shape.show(v)}"
+        dcr_pair = next((s for s in members if s is not m and shape.same(v, str(s.value)) and {s.role, m.role} ==
+                         {"registration", "client-registration"}), None)
+        if m.role == "registration" and _is_dcr_path(v):
+            dcr.append(Finding(f"{where} looks like an RFC 7591 dynamic client registration endpoint",
+                               at(doc, pointer=m.pointer), hint="RFC 7591 client registration is a different "
+                               "protocol; point it at the agent registration endpoint (`/agent/identity`)",
+                               severity=Severity.WARNING))
+        elif m.role == "registration" and dcr_pair is not None:
+            dcr.append(Finding(f"{where} is the same URL as {shape.display(dcr_pair.pointer)}: RFC 7591 client "
+                               "registration and agent registration are different protocols",
+                               at(doc, pointer=m.pointer),
+                               hint="point the agent registration member at `/agent/identity`",
+                               severity=Severity.WARNING))
+        elif m.role != "client-registration":
+            shared.setdefault(shape.normalised(v), []).append(m)
+    for (reason, _), group in pages.items():
+        names = ", ".join(shape.display(m.pointer) for m in group)
+        what = f"{names} {shape.show(group[0].value)} {reason}" if len(group) == 1 else \
+            f"{len(group)} endpoints ({names}) are {shape.show(group[0].value)}, which {reason}"
+        yield Finding(f"{what}, not an API endpoint",
+                      at(doc, pointer=group[0].pointer), hint=NO_REG_HINT,
+                      related=tuple(at(doc, pointer=m.pointer) for m in group[1:]))
+    for group in shared.values():
+        if len({m.role for m in group}) < 2:
+            continue
+        names = ", ".join(shape.display(m.pointer) for m in group)
+        # Located at the first copy (the member that took another role's URL); the rest are related.
+        yield Finding(f"{len(group)} endpoints with different roles share one URL {shape.show(group[0].value)}: "
+                      f"{names}", at(doc, pointer=group[1].pointer),
+                      hint="each operation needs its own endpoint; " + NO_REG_HINT,
+                      related=tuple(at(doc, pointer=m.pointer) for m in (group[0], *group[2:])))
+    yield from dcr
 
 
 # ---------------------------------------------------------------------------- DS009
@@ -473,7 +542,7 @@ def _vendor_claim_grant(value: str) -> bool:
             and "grant-type" in low and "claim" in low.rsplit(":", 1)[-1])
 
 
-@rule("DS009", "grant-types", Severity.ERROR, scope="as", spec="SPEC §14 D7, D17; §5.2")
+@rule("DS009", "grant-types", Severity.ERROR, scope="as", spec="SPEC §14 D7, D17; §5.2", embedded=True)
 def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`grant_types_supported` is missing, lacks jwt-bearer, or gets the claim grant wrong for the profile.
 
@@ -482,7 +551,8 @@ def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     the RFC 7523 jwt-bearer grant, so it must be listed when there is a token endpoint. Under
     v0.4-v0.7-A the claim-polling grant `urn:workos:agent-auth:grant-type:claim` is required when
     `anonymous` or `service_auth` is offered (error); under v0.2-v0.3 and v0.7-B it is a legacy
-    construct (warning, SPEC §14 D17). A vendor claim-polling URN (`urn:<vendor>:…claim…`) is
+    construct (warning, SPEC §14 D17); the URN with no claim-capable type and no claim endpoint
+    is a grant nobody can use (warning). A vendor claim-polling URN (`urn:<vendor>:…claim…`) is
     the `vendor-claim-grant` dialect (info) and stands in for the WorkOS URN.
     Bad: `"token_endpoint": "…"` without `grant_types_supported`; v0.7-B listing the claim URN
     Good: `"grant_types_supported": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]`
@@ -493,7 +563,7 @@ def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     prof = ctx.profile
     if "grant_types_supported" not in root:
-        if "token_endpoint" in root:
+        if "token_endpoint" in root and not ctx.embedded:
             listed = ", ".join(f'"{g}"' for g in sorted(prof.grant_types or {JWT_BEARER_URN}))
             yield Finding("`token_endpoint` is published without `grant_types_supported` (RFC 8414 would "
                           "default to authorization_code and implicit)", key_at(doc, shape.ptr("token_endpoint")),
@@ -512,12 +582,23 @@ def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(f"grant type {shape.show(g)} is a vendor claim-polling grant (dialect `vendor-claim-grant`)",
                       at(doc, pointer=shape.ptr("grant_types_supported", i)),
                       hint=f"generic agents poll with \"{CLAIM_GRANT_URN}\"", severity=Severity.INFO)
-    claim_capable = bool(shape.offered(shape.block_of(root)) & {"anonymous", "service_auth"})
+    block = shape.block_of(root)
+    claim_capable = bool(shape.offered(block) & {"anonymous", "service_auth"})
     if CLAIM_GRANT_URN in prof.grant_types:
         if claim_capable and CLAIM_GRANT_URN not in strings and not vendor:
             yield Finding(f"`grant_types_supported` {shape.show(grants)} lacks the claim grant \"{CLAIM_GRANT_URN}\" "
                           f"although a claim-capable identity type is offered (profile {prof.label})",
                           at(doc, pointer=p), hint="agents poll the token endpoint with it (SPEC §14 D17)")
+        elif CLAIM_GRANT_URN in strings and block is not None and shape.offered(block) and not claim_capable \
+                and not ({"claim_endpoint", "claim_uri"} & set(block)):
+            # The reverse: a grant nobody can use. No anonymous / service_auth registration and no
+            # claim endpoint (the ID-JAG step-up needs one) means no claim token ever exists.
+            i = grants.index(CLAIM_GRANT_URN)
+            yield Finding(f"grant type \"{CLAIM_GRANT_URN}\" is advertised, but no claim-capable identity type is "
+                          "offered and there is no `claim_endpoint`: agents never hold a claim token to poll with",
+                          at(doc, pointer=shape.ptr("grant_types_supported", i)),
+                          hint="remove the claim grant, or publish the claim endpoint the ceremony uses",
+                          severity=Severity.WARNING)
     elif CLAIM_GRANT_URN in strings:
         i = grants.index(CLAIM_GRANT_URN)
         yield Finding(f"grant type \"{CLAIM_GRANT_URN}\" is not part of profile {prof.label}",
@@ -537,7 +618,7 @@ def _position(doc: Document, pointer: str) -> tuple[int, int]:
     return pos or (0, 0)
 
 
-@rule("DS010", "uri-template", Severity.WARNING, scope="json", spec="IN-THE-WILD P12; RFC 6570")
+@rule("DS010", "uri-template", Severity.WARNING, scope="json", spec="IN-THE-WILD P12; RFC 6570", embedded=True)
 def uri_template(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An endpoint or URL member is an RFC 6570 URI template such as `…/{agent_id}`.
 
@@ -569,7 +650,7 @@ def uri_template(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
-@rule("DS011", "events-supported", Severity.ERROR, scope="as", spec="IN-THE-WILD P11; SPEC §5.3, §13.4")
+@rule("DS011", "events-supported", Severity.ERROR, scope="as", spec="IN-THE-WILD P11; SPEC §5.3, §13.4", embedded=True)
 def events_supported(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`events_supported` holds non-URIs or foreign events, or is not paired with the events endpoint.
 
@@ -577,7 +658,8 @@ def events_supported(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     event. An entry that is not an absolute URI (`claim.confirmed`) → error; another absolute
     URI (e.g. an OpenID Shared Signals event) → info. When `identity_assertion` is offered, the
     events endpoint (`events_endpoint`, v0.1-v0.2 `revocation_uri`) and `events_supported` come
-    together (SPEC §13.4): one without the other → warning.
+    together (SPEC §13.4): the endpoint without the list → warning; the list without the
+    endpoint → warning under any method. One bad list is one finding.
     Bad: `"events_supported": ["claim.confirmed"]`; `events_endpoint` with no `events_supported`
     Good: `"events_supported": ["https://schemas.workos.com/events/agent/auth/identity/assertion/revoked"]`
     Spec: SPEC §5.3, §9.6, §13.4; IN-THE-WILD P11.
@@ -586,22 +668,24 @@ def events_supported(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     if block is None:
         return
     events = block.get("events_supported")
+    bad: list[Finding] = []
     for i, value in enumerate(events if isinstance(events, list) else []):
         loc = at(doc, pointer=shape.ptr("agent_auth", "events_supported", i))
         if not isinstance(value, str) or not _URI_RE.match(value):
-            yield Finding(f"`events_supported` entry {shape.show(value)} is not an absolute URI", loc,
-                          hint=f"list event schema URIs, e.g. \"{REVOKED_EVENT_URI}\"")
+            bad.append(Finding(f"`events_supported` entry {shape.show(value)} is not an absolute URI", loc,
+                               hint=f"list event schema URIs, e.g. \"{REVOKED_EVENT_URI}\""))
         elif value != REVOKED_EVENT_URI:
-            yield Finding(f"`events_supported` entry {shape.show(value)} is not the WorkOS revoked event; agents act "
-                          "only on the WorkOS revoked event", loc, severity=Severity.INFO)
-    if "identity_assertion" not in shape.offered(block):
-        return
+            bad.append(Finding(f"`events_supported` entry {shape.show(value)} is not the WorkOS revoked event; agents "
+                               "act only on the WorkOS revoked event", loc, severity=Severity.INFO))
+    yield from merged(bad, "`events_supported` entries")  # one list, one finding per kind
     endpoint = next((k for k in ("events_endpoint", "revocation_uri") if k in block), None)
-    if endpoint and "events_supported" not in block:
+    # The endpoint is expected only with identity_assertion (providers push SETs about ID-JAG
+    # registrations); events advertised with nowhere to send them are wrong under any method.
+    if endpoint and "events_supported" not in block and "identity_assertion" in shape.offered(block):
         yield Finding(f"`agent_auth.{endpoint}` is published without `events_supported`",
                       key_at(doc, shape.ptr("agent_auth", endpoint)),
                       hint=f"add \"events_supported\": [\"{REVOKED_EVENT_URI}\"]", severity=Severity.WARNING)
-    elif endpoint is None and "events_supported" in block:
+    elif endpoint is None and block.get("events_supported") not in (None, []):  # `[]` is DS005's: omit it
         key = ctx.profile.events_key or "events_endpoint"
         yield Finding(f"`agent_auth.events_supported` is published without `{key}`: providers have nowhere "
                       "to push revocation events",
@@ -703,7 +787,7 @@ def _missing_idjag(doc: Document, block: dict[str, Any], skip: set[str]) -> Iter
 
 
 @rule("DS013", "no-registration-stub", Severity.ERROR, scope="json", spec="SPEC §14 D13; IN-THE-WILD P5, P10",
-      no_registration=True)
+      no_registration=True, embedded=True)
 def no_registration_stub(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Registration is advertised by a stub (`null` endpoints, `["none"]`), or under no-registration at all.
 
@@ -711,7 +795,7 @@ def no_registration_stub(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     agents will call (SPEC §14 D13, IN-THE-WILD P10). Under every profile, an endpoint member
     that is `null` or a `*_supported` list containing `"none"` is an error. Under the
     no-registration profile, an `agent_auth` block or a registration/claim endpoint in the
-    metadata contradicts the declaration.
+    metadata contradicts the declaration. The stub elements of one document are one finding.
     Bad: `"identity_endpoint": null`; `"identity_types_supported": ["none"]`; under
     no-registration, any `agent_auth` block
     Good: omit `agent_auth` entirely (no-registration), or publish working endpoints
@@ -730,18 +814,26 @@ def no_registration_stub(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             if key in root:
                 yield Finding(f"registration member `{key}` is published although the site declares no agent "
                               "registration", key_at(doc, shape.ptr(key)), hint="remove it")
+    stubs: list[Finding] = []
     for m in shape.url_members(doc):
         if m.role is not None and m.value is None and not (no_reg and m.pointer.startswith("/agent_auth/")):
-            yield Finding(f"{shape.display(m.pointer)} is null: an endpoint that does not exist is advertised",
-                          at(doc, pointer=m.pointer), hint="omit the member; " + NO_REG_HINT)
+            stubs.append(Finding(f"{shape.display(m.pointer)} is null", at(doc, pointer=m.pointer),
+                                 hint="omit the member; " + NO_REG_HINT))
     block = {} if no_reg else (shape.block_of(root) or {})
     for key, value in block.items():
         if not key.endswith("_supported") or not isinstance(value, list):
             continue
         for i, item in enumerate(value):
             if isinstance(item, str) and item.strip().lower() == "none":
-                yield Finding(f"`agent_auth.{key}` lists \"{item}\": a stub that offers nothing",
-                              at(doc, pointer=shape.ptr("agent_auth", key, i)), hint=NO_REG_HINT)
+                stubs.append(Finding(f"`agent_auth.{key}` lists \"{item}\"",
+                                     at(doc, pointer=shape.ptr("agent_auth", key, i)), hint=NO_REG_HINT))
+    if len(stubs) == 1:
+        f = stubs[0]
+        yield Finding(f.message + (": an endpoint that does not exist is advertised" if f.message.endswith("null")
+                                   else ": a stub that offers nothing"), f.location, hint=f.hint)
+    elif stubs:
+        yield Finding("registration is advertised by a stub: " + ", ".join(f.message for f in stubs),
+                      stubs[0].location, hint=NO_REG_HINT, related=tuple(f.location for f in stubs[1:]))
 
 
 # ---------------------------------------------------------------------------- DS014

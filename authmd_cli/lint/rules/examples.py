@@ -21,8 +21,9 @@ from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, value_at, violation_message
 from authmd_cli.lint.rules.base import RuleContext, at, rule
 from authmd_cli.lint.rules.memo import per_subject
+from authmd_cli.protocol.foreign import other_protocol
 from authmd_cli.protocol.markdown import split_lines
-from authmd_cli.protocol.model import AuthDoc, Document, HttpMessage, JsonDoc
+from authmd_cli.protocol.model import AuthDoc, DocKind, Document, HttpMessage, JsonDoc
 from authmd_cli.protocol.profiles import Profile
 
 # ------------------------------------------------------------------ classification
@@ -71,6 +72,7 @@ def _path_of(target: str) -> str:
 def _known_paths(auth: AuthDoc) -> dict[str, str]:
     """Endpoint paths the document's own AS metadata examples advertise."""
     out: dict[str, str] = {}
+    seen: dict[str, set[str]] = {}
     values = [b.doc.value for b in auth.json_blocks if b.doc is not None]
     values += [m.json_body.doc.value for m in auth.http_messages if m.json_body and m.json_body.doc]
     for value in values:
@@ -86,7 +88,10 @@ def _known_paths(auth: AuthDoc) -> dict[str, str]:
                 pairs.append((claim.rstrip("/") + "/complete", "claim-complete"))
         for url, endpoint in pairs:
             if isinstance(url, str) and urls.is_absolute(url) and not urls.has_template(url):
-                out[_path_of(url)] = endpoint
+                seen.setdefault(_path_of(url), set()).add(endpoint)
+    # A path advertised for two roles (a stub collapsing endpoints, DS008) says nothing about
+    # either: the request is judged by its own path, never told to take another role's body.
+    out.update((path, next(iter(roles))) for path, roles in seen.items() if len(roles) == 1)
     return out
 
 
@@ -112,6 +117,8 @@ _RESPONSE_MARKERS = frozenset({"id", "registration_id", "status", "identity", "c
 def _shape_kind(value: dict[str, Any], endpoint: str | None, direction: str | None,
                 profile: Profile, status: int | None = None) -> str | None:
     """Kind of a JSON object from its members, the endpoint it belongs to and its direction."""
+    if other_protocol(value) is not None:
+        return None  # RFC 7591 / RFC 8628 shown for comparison: not an example of this protocol
     if "err" in value or (status is not None and status >= 400 and endpoint == "events"):
         return "set-error"
     if "error" in value or (status is not None and status >= 400):
@@ -170,7 +177,44 @@ def _first_content_line(msg: HttpMessage) -> int:
     return msg.fence.line
 
 
-@per_subject  # EX001-EX003 and GN001 read the same list: classified once per document
+_RESPONSE_LABEL_RE = re.compile(r"\b(respon\w*|returns?|answers?|repl(?:y|ies)|you\s+(?:get|receive)|result|"
+                                r"output|comes\s+back)\b", re.IGNORECASE)
+_REQUEST_LABEL_RE = re.compile(r"\b(request(?:\s+body)?|body|send|post|payload|submit)\b", re.IGNORECASE)
+
+
+def block_label(auth: AuthDoc, line: int) -> str | None:
+    """"request" / "response" as the prose right above a fence labels it ("Response:", "Send this body:")."""
+    n = line - 1
+    while n >= 1 and not auth.lines[n - 1].strip():
+        n -= 1
+    if n < 1 or n in auth.code_lines or auth.lines[n - 1].lstrip().startswith("#"):
+        return None
+    text = auth.lines[n - 1]
+    if _RESPONSE_LABEL_RE.search(text):
+        return "response"
+    if _REQUEST_LABEL_RE.search(text):
+        return "request"
+    return None
+
+
+def _direction(value: Any, label: str | None, request: HttpMessage | None) -> str | None:
+    """Request body or response of a ```json block, from its label and content, not from block order.
+
+    A ```json block after an ```http request that has no body is that request's body unless it
+    is labelled or shaped as an answer (SPEC §3.3: the canonical file shows bodies inside the
+    ```http block, but real files split them).
+    """
+    if label is not None:
+        return label
+    if request is None:
+        return None
+    if isinstance(value, dict) and not request.body.strip() and not (
+            _RESPONSE_MARKERS & set(value) or {"access_token", "error", "err"} & set(value)):
+        return "request"
+    return "response"
+
+
+@per_subject  # EX001-EX003, GN001 and SC rules read the same list: classified once per document
 def examples(auth: AuthDoc, profile: Profile) -> list[Example]:
     """Every parseable JSON example of the document, classified, in document order."""
     known = _known_paths(auth)
@@ -179,13 +223,14 @@ def examples(auth: AuthDoc, profile: Profile) -> list[Example]:
     out: list[Example] = []
     section: str | None = None
     last_request: str | None = None  # endpoint of the latest request shown in this H2 section
+    last_msg: HttpMessage | None = None
     for fence in sorted(auth.fences, key=lambda f: f.line):
         if fence.section != section:
-            section, last_request = fence.section, None
+            section, last_request, last_msg = fence.section, None, None
         msg = http_by_line.get(fence.line)
         if msg is not None and msg.kind == "request":
             endpoint = endpoint_of(msg.target or "", known)
-            last_request = endpoint
+            last_request, last_msg = endpoint, msg
             body = msg.json_body
             if body is not None and body.doc is not None:
                 ep = endpoint or _SECTION_ENDPOINT.get(section or "")
@@ -200,8 +245,7 @@ def examples(auth: AuthDoc, profile: Profile) -> list[Example]:
         block = json_by_line.get(fence.line)
         if block is not None and block.doc is not None:
             ep = last_request or _SECTION_ENDPOINT.get(section or "")
-            # A block after a request shown in the same section is its answer; otherwise the shape decides.
-            direction = "response" if last_request else None
+            direction = _direction(block.doc.value, block_label(auth, fence.line), last_msg)
             out.append(_example(block.doc, ep, direction, None, profile))
     return out
 
@@ -293,6 +337,29 @@ def _foreign_request(ex: Example, v: dict[str, Any], profile: Profile) -> tuple[
     return None
 
 
+# ------------------------------------------------------------------ discovery documents in examples
+
+_DISCOVERY_KINDS = {"prm": DocKind.PRM, "as-metadata": DocKind.AS_METADATA}
+
+
+def embedded_discovery(doc: Document, profile: Profile) -> list[Document]:
+    """The PRM and AS metadata examples of an auth.md as documents of their own.
+
+    Sources and positions stay the auth.md's (fenced JSON is parsed in file coordinates), so a
+    discovery rule run on one reports at the auth.md line. The engine runs the rules marked
+    `embedded` on them with `RuleContext.embedded` set: an excerpt (only `{"agent_auth": …}`)
+    is checked for what it shows, never for what it leaves out.
+    """
+    if doc.auth is None:
+        return []
+    out = []
+    for ex in examples(doc.auth, profile):
+        kind = _DISCOVERY_KINDS.get(ex.kind or "")
+        if kind is not None:
+            out.append(Document(doc.source, kind, doc.text, json=ex.jdoc, detection=doc.detection))
+    return out
+
+
 # ------------------------------------------------------------------ EX001-EX004
 
 
@@ -301,13 +368,31 @@ _STAND_INS = {"access_token": ("token",), "id": ("registration_id",), "type": ("
               "error": ("code", "error_code", "err")}
 
 
-def _stand_in(member: str, present: list[str]) -> str:
-    """` (the example has `accessToken`)` when a present key stands in for the missing member."""
+def _stand_in(member: str, present: list[str]) -> str | None:
+    """The present key that stands in for a missing member (`accessToken`, `token`, a typo `scope`)."""
+    from authmd_cli.core.suggest import closest
+
     for key in present:
         snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
         if key != member and (snake == member or key in _STAND_INS.get(member, ())):
-            return f" (the example has `{key}`)"
-    return ""
+            return key
+    near = closest(member, [k for k in present if k != member], cutoff=0.8)
+    return near[0] if near else None
+
+
+_ONE_OF_RE = re.compile(r"not one of (.+)$")
+
+
+def _did_you_mean(message: str, value: Any) -> str:
+    """`did you mean `anonymous`? ` for a closed value that is a near miss of an allowed one."""
+    from authmd_cli.core.suggest import closest
+
+    m = _ONE_OF_RE.search(message)
+    if m is None or not isinstance(value, str):
+        return ""
+    allowed = [a.strip() for a in m.group(1).split(",")]
+    near = closest(value, allowed, cutoff=0.6)
+    return f"did you mean `{near[0]}`? " if near else ""
 
 
 def _is_number(value: Any) -> bool:
@@ -321,7 +406,10 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Why: agents copy the examples literally (SPEC §3.3). Each ```json block and each JSON body
     of an ```http block is validated against the profile's schema for what it shows (PRM, AS
     metadata, registration request/response, claim bodies, token response, error bodies),
-    chosen by its position (the request it answers, its section) and its members.
+    chosen by its members, its label ("Response:") and the request it follows, not by block
+    order; RFC 7591 client registration and RFC 8628 device-flow blocks are not examples of this
+    protocol, and PRM / AS metadata examples are checked by the discovery rules (an excerpt only
+    for what it shows). A missing member with a near miss present names it (did you mean).
     Placeholder strings such as `"<service-signed JWT>"` or `"reg_..."` are accepted
     (SPEC §14 D12). `authmd schema show KIND --profile P` prints the schema.
     Bad (v0.7-B): `{"id": "reg_...", "type": "anonymous", "identity": {"assertion": "<jwt>"}}`
@@ -336,6 +424,8 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     for ex in examples(auth, ctx.profile):
         if ex.kind is None or foreign_envelope(ex, ctx.profile) is not None:
             continue  # unknown, or example-shape-mismatch explains it better than a dozen violations
+        if ex.kind in _DISCOVERY_KINDS:
+            continue  # a PRM / AS metadata example: the discovery rules check it (embedded_discovery)
         try:
             name = schemas.schema_for(ex.kind, ctx.profile.label)
         except KeyError:
@@ -358,14 +448,25 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             line, col = pos or (ex.line, 1)
             message = violation_message(v.message, v.value, ex.value, v.pointer)
             yield Finding(f"{ex.kind} example: {message}", at(doc, line, col),
-                          hint=f"see `authmd schema show {name}`")
+                          hint=_did_you_mean(message, found) + f"see `authmd schema show {name}`")
         for pointer, (what, members) in missing.items():
             line, col = ex.jdoc.position(pointer) or (ex.line, 1)
             obj = value_at(ex.value, pointer)
-            present = list(obj) if isinstance(obj, dict) else []
-            names = ", ".join(f"`{m}`" + _stand_in(m, present) for m in members)
+            present = [k for k in obj if k not in members] if isinstance(obj, dict) else []
+            stand_ins = {m: _stand_in(m, present) for m in members}
+            names = ", ".join(f"`{m}`" + (f" (the example has `{k}`)" if k else "") for m, k in stand_ins.items())
+            renames = [(k, m) for m, k in stand_ins.items() if k]
+            if renames:
+                # Point at the member the author wrote; the hint says what it should be called.
+                key_pos = ex.jdoc.position(f"{pointer}/{renames[0][0]}", key=True)
+                line, col = key_pos or (line, col)
+                hint = "did you mean " + ", ".join(f"`{m}` (rename `{k}`)" for k, m in renames)
+                rest = [m for m, k in stand_ins.items() if not k]
+                hint += ("; add " + ", ".join(f"`{m}`" for m in rest)) if rest else ""
+            else:
+                hint = "add " + ", ".join(f"`{m}`" for m in members) + f"; see `authmd schema show {name}`"
             yield Finding(f"{ex.kind} example: {what} is missing required member{'s' if len(members) > 1 else ''} "
-                          f"{names}", at(doc, line, col), hint=f"see `authmd schema show {name}`")
+                          f"{names}", at(doc, line, col), hint=hint)
 
 
 @rule("EX002", "example-timestamp", Severity.WARNING, scope="auth.md", spec="SPEC §6.1-§6.2, §14 D28; "
@@ -411,19 +512,33 @@ def example_shape_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Finding]
     nests `{id, type, identity: {assertion, expires_at}, scopes, claim: {token, url, attempt}}`
     where v0.2–v0.7-A return flat `registration_id`, `identity_assertion`, `claim_token`. An
     agent written for the file's profile cannot parse the other shape. The hint names the
-    profile and the names to use.
+    profile and the names to use; several such examples are one finding per document unless
+    `--verbose`.
     Bad (v0.7-B): `{"registration_id": "reg_...", "identity_assertion": "<jwt>"}`.
     Good (v0.7-B): `{"id": "reg_...", "type": "anonymous", "identity": {"assertion": "<jwt>", ...}}`.
     """
     auth = doc.auth
     if auth is None:
         return
+    each: list[tuple[Example, str, Finding]] = []
     for ex in examples(auth, ctx.profile):
         foreign = foreign_envelope(ex, ctx.profile)
         if foreign is not None:
             other, hint = foreign
-            yield Finding(f"{ex.kind} example has the shape of profile {other}, not {ctx.profile.label}",
-                          at(doc, ex.line, 1), hint=hint)
+            each.append((ex, other, Finding(f"{ex.kind} example has the shape of profile {other}, not "
+                                            f"{ctx.profile.label}", at(doc, ex.line, 1), hint=hint)))
+    if ctx.verbose or len(each) <= 1:
+        yield from (f for _, _, f in each)
+        return
+    # Examples written for another generation are one root cause (like GN001's constructs): one
+    # finding per document unless --verbose, which gives each example its renames.
+    shown = "; ".join(f"{ex.kind} (line {ex.line}, {other})" for ex, other, _ in each[:6])
+    more = f"; and {len(each) - 6} more" if len(each) > 6 else ""
+    yield Finding(f"{len(each)} examples have the body shape of other profiles than {ctx.profile.label}: "
+                  f"{shown}{more}", each[0][2].location,
+                  hint=f"rewrite them in the {ctx.profile.label} shape (`authmd lint --verbose` gives the renames "
+                       "of each example), or pin the profile the file follows",
+                  related=tuple(f.location for _, _, f in each[1:]))
 
 
 def _media_type(value: str | None) -> str | None:

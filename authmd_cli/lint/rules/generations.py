@@ -66,7 +66,8 @@ _DS_ENUMS = ("/grant_types_supported/", "/identity_types_supported/")
 
 
 def _left_to_discovery(doc: Document, sig: Signal) -> bool:
-    return doc.json is not None and sig.kind == "value" and any(e in (sig.pointer or "") for e in _DS_ENUMS)
+    # Also in auth.md: the discovery rules run on its metadata examples (embedded).
+    return sig.kind == "value" and any(e in (sig.pointer or "") for e in _DS_ENUMS)
 
 
 def rename_hint(sig: Signal) -> str:
@@ -127,12 +128,44 @@ def _left_to_examples(doc: Document, ctx: RuleContext) -> set[int]:
 def _left_to_misplaced(doc: Document, ctx: RuleContext) -> set[str]:
     """Pointers of legacy members DS002 already reports with the same advice (e.g. a v0.1
     `credential_types_supported` at the root of `agent_auth`, "remove it"): one fact, one finding."""
-    if doc.json is None:
-        return set()
     from authmd_cli.protocol import metadata_shape
 
+    if doc.json is None:
+        return set()
     return {m.pointer for m in metadata_shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile)
             if m.target is None}
+
+
+def _misplaced_lines(doc: Document, ctx: RuleContext) -> set[int]:
+    """auth.md lines of legacy members DS002 reports in the discovery examples (embedded)."""
+    from authmd_cli.lint.rules.examples import embedded_discovery
+
+    if doc.auth is None:
+        return set()
+    lines: set[int] = set()
+    for sub in embedded_discovery(doc, ctx.profile):
+        for p in _left_to_misplaced(sub, ctx):
+            pos = sub.json.position(p, key=True) if sub.json is not None else None
+            if pos:
+                lines.add(pos[0])
+    return lines
+
+
+def _enum_lines(doc: Document, ctx: RuleContext) -> set[int]:
+    """auth.md lines of grant / identity-type values in metadata examples: the discovery family
+    checks those closed enums there too (embedded DS004, DS009), GN001 does not repeat them."""
+    from authmd_cli.lint.rules.examples import embedded_discovery
+
+    if doc.auth is None:
+        return set()
+    lines: set[int] = set()
+    for sub in embedded_discovery(doc, ctx.profile):
+        if sub.json is None:
+            continue
+        for p, (line, _) in sub.json.positions.items():
+            if any(e in p + "/" for e in _DS_ENUMS) and p.rsplit("/", 1)[-1].isdigit():
+                lines.add(line)
+    return lines
 
 
 def _alias_locations(doc: Document) -> set[tuple[str, int | None, str | None]]:
@@ -181,7 +214,9 @@ def legacy_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     migration, never applied silently (IN-THE-WILD P1). With `--profile` pinned to that older
     profile it is not reported. When nothing is pinned and the document itself follows an
     older profile, one info says so ("follows v0.4; latest is v0.7-B: ...") with a migration
-    summary; pin the profile to silence it. Error codes are left to the Errors-table rule
+    summary; pin the profile to silence it. Several constructs of one document are folded into
+    one warning naming each (related locations); `--verbose` lists them one by one. Error
+    codes are left to the Errors-table rule
     (SPEC §14 D9) and aliases next to their successor to GN002.
     Bad (target v0.7-B): `"register_uri": "https://auth.example.com/agent/auth"`
     Good: `"identity_endpoint": "https://auth.example.com/agent/identity"`
@@ -193,20 +228,46 @@ def legacy_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     target = ctx.profile.label
     skip = _alias_locations(doc)
     misplaced = _left_to_misplaced(doc, ctx)
+    misplaced_lines = _misplaced_lines(doc, ctx)
+    enum_lines = _enum_lines(doc, ctx)
     shapes = _left_to_examples(doc, ctx)
     seen: set[tuple[str, int | None, str | None]] = set()
+    each: list[tuple[Signal, Finding]] = []
     for sig in sc.signals:
         if sig.kind == "error" or not is_legacy(sig, target) or _left_to_discovery(doc, sig) \
                 or (sig.pointer in misplaced and sig.kind == "key") \
+                or (sig.kind == "key" and sig.line in misplaced_lines) \
+                or (sig.kind == "value" and sig.line in enum_lines) \
                 or (sig.line in shapes and sig.construct in _ENVELOPE_CONSTRUCTS):
             continue
         key = (sig.construct, sig.line if doc.kind is DocKind.AUTH_MD else None, sig.pointer)
-        if key in seen or (sig.construct, key[1], key[2]) in skip:
+        # A construct at an alias GN002 reports (the old name, or the old path in its value) is
+        # that finding's root cause already.
+        if key in seen or any((line, ptr) == (key[1], key[2]) for _, line, ptr in skip):
             continue
         seen.add(key)
-        yield Finding(f"{sig.text} is a {range_label(sig.compat)} construct, older than the target profile "
-                      f"{target}", _loc(doc, sig), hint=rename_hint(sig))
+        each.append((sig, Finding(f"{sig.text} is a {range_label(sig.compat)} construct, older than the target "
+                                  f"profile {target}", _loc(doc, sig), hint=rename_hint(sig))))
+    if ctx.verbose or len(each) <= 1:
+        yield from (f for _, f in each)
+    else:
+        yield _folded(each, target)
     yield from _summary(doc, ctx, sc)
+
+
+def _folded(each: list[tuple[Signal, Finding]], target: str) -> Finding:
+    """One warning per document for its legacy constructs (one root cause: the document predates
+    the target); `--verbose` lists them one by one. Locations of the others are `related`."""
+    shown: list[str] = []
+    for sig, f in each:
+        where = f"line {f.location.line}" if f.location.line is not None else f.location.pointer or ""
+        item = f"{_short(sig)} ({where})" if where else _short(sig)
+        if item not in shown:
+            shown.append(item)
+    listed = "; ".join(shown[:6]) + (f"; and {len(shown) - 6} more" if len(shown) > 6 else "")
+    return Finding(f"{len(each)} constructs are older than the target profile {target}: {listed}",
+                   each[0][1].location, hint="migrate each to its replacement (`authmd lint --verbose` lists them "
+                   "one by one), or pin the older profile", related=tuple(f.location for _, f in each[1:]))
 
 
 def _summary(doc: Document, ctx: RuleContext, sc: Scan) -> Iterator[Finding]:
@@ -215,12 +276,17 @@ def _summary(doc: Document, ctx: RuleContext, sc: Scan) -> Iterator[Finding]:
         return
     items: list[str] = []
     for sig in sc.signals:
-        if sig.kind != "error" and is_legacy(sig, LATEST):
+        # A construct older than the document's own profile is reported where it stands (GN001
+        # per construct, GN002, the discovery rules); the summary does not name it again.
+        if sig.kind != "error" and is_legacy(sig, LATEST) and not is_legacy(sig, detected):
             s = _short(sig)
             if s not in items:
                 items.append(s)
     if not items:
-        items.append("adopt the v0.7-B wire (nested envelope, read-back claim, refresh tokens)")
+        # Nothing here is older than the latest profile: the document is merely compatible with
+        # an older one too (JSON alone cannot tell v0.3 from an ID-JAG-only v0.7-B). Saying it
+        # "follows" that generation would be a false finding.
+        return
     shown = "; ".join(items[:6]) + (f"; and {len(items) - 6} more" if len(items) > 6 else "")
     first = next((s for s in sc.signals if s.positive == detected), sc.signals[0] if sc.signals else None)
     loc = _loc(doc, first) if first else (at(doc, 1, 1) if doc.auth else at(doc, pointer=""))

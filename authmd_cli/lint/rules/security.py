@@ -23,6 +23,7 @@ from authmd_cli.core.display import (
     jwt_header,
     looks_secret,
     redact,
+    show_value,
     url_secret_parts,
     urls_in,
 )
@@ -212,7 +213,10 @@ def secret_in_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """
     if not _applies(doc):
         return
-    for s in _strings(doc):
+    strings = list(_strings(doc))
+    if doc.auth is not None:  # prose too: "call https://user:secret@api… directly"
+        strings += [_Str(text, "@prose", n, 1, None) for n, text in doc.auth.prose_lines()]
+    for s in strings:
         if s.key in _OPAQUE_URL_MEMBERS:
             continue
         for url in urls_in(s.value):
@@ -240,6 +244,11 @@ def _url_secret_values(text: str) -> set[str]:
 
 
 _SYMMETRIC = re.compile(r"^HS(256|384|512)$")
+# Algorithm lists of other specifications, not of this protocol's assertions: OIDC ID tokens,
+# userinfo and request objects, and client authentication, where HMAC with a client secret is
+# legitimate (RFC 8414 §2 `*_endpoint_auth_signing_alg_values_supported`, RFC 7523 §2.2).
+_NOT_ASSERTIONS = ("id_token_", "userinfo_", "request_object_", "token_endpoint_auth_",
+                   "revocation_endpoint_auth_", "introspection_endpoint_auth_")
 
 
 @rule("SC004", "symmetric-alg", Severity.WARNING, scope="any",
@@ -262,7 +271,8 @@ def symmetric_alg(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         hit = None
         if s.key == "alg" and _SYMMETRIC.match(s.value):
             hit = f"`alg` {s.value}"
-        elif s.key and s.key.endswith("signing_alg_values_supported") and _SYMMETRIC.match(s.value):
+        elif s.key and s.key.endswith("signing_alg_values_supported") and not s.key.startswith(_NOT_ASSERTIONS) \
+                and _SYMMETRIC.match(s.value):
             hit = f"`{s.key}` lists {s.value}"
         else:
             for m in JWT_RE.finditer(s.value):
@@ -320,3 +330,90 @@ def agent_pressure(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                 yield Finding(f"persuasive copy aimed at agents: \"{m.group(0)}\"", at(doc, line, m.start() + 1),
                               hint="describe what registration does and let the agent and its user decide")
                 break
+
+
+# ------------------------------------------------------------------------------ SC006
+
+# A registration id an author chose by hand for everybody: named, not random (IN-THE-WILD P10).
+_SHARED_ID_RE = re.compile(r"(?:^|[_-])(public|shared|anonymous|anon|default|guest|static|common|demo|everyone|all|"
+                           r"generic)(?:[_-]|$)", re.IGNORECASE)
+_RANDOM_PART_RE = re.compile(r"(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{6,}")
+
+
+@rule("SC006", "shared-registration-id", Severity.WARNING, scope="auth.md", spec="IN-THE-WILD P10; SPEC §6.1, §12")
+def shared_registration_id(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+    """A registration example hands every agent the same fixed registration id.
+
+    Why: a registration id names one agent's registration; the claim ceremony binds it to one
+    user and revocation removes it (SPEC §6.1, §9.5). A fixed id shared by every anonymous
+    agent (`"reg_public_agent"`) means one user's claim, or one provider's revocation, acts on
+    everybody's agent, and any agent can use what another was granted. IN-THE-WILD P10 saw such
+    stub responses on sites that register nothing. Placeholders (`"reg_..."`) and random-looking
+    ids (`"reg_8f3a2c91"`) are fine.
+    Bad: `{"id": "reg_public_agent", "type": "anonymous", …}`
+    Good: `{"id": "reg_...", "type": "anonymous", …}` and a fresh id per registration.
+    Spec: SPEC §6.1, §12; IN-THE-WILD P10.
+    """
+    from authmd_cli.core.urls import is_placeholder
+    from authmd_cli.lint.rules.examples import examples
+
+    if doc.auth is None:
+        return
+    for ex in examples(doc.auth, ctx.profile):
+        if ex.kind != "registration-response" or not isinstance(ex.value, dict):
+            continue
+        for key in ("id", "registration_id"):
+            value = ex.value.get(key)
+            if not isinstance(value, str) or is_placeholder(value) or _RANDOM_PART_RE.search(value):
+                continue
+            if _SHARED_ID_RE.search(value.split("_", 1)[-1] if value.startswith("reg_") else value):
+                pos = ex.jdoc.position(f"/{key}")
+                yield Finding(f"registration example returns the fixed id {show_value(value, key=key)}: every agent "
+                              "would share one registration", at(doc, *(pos or (ex.line, 1))),
+                              hint="issue a fresh registration id per registration; show a placeholder such as "
+                                   "\"reg_...\" in the example")
+
+
+# ------------------------------------------------------------------------------ SC007
+
+# Members that carry a long-lived account secret (not this protocol's short-lived assertion,
+# access token or claim token): `api_key`, `apiSecret`, `client_secret`, `password`, ….
+_ROOT_SECRET_KEY_RE = re.compile(r"^(?:api[_-]?key|api[_-]?secret|secret(?:[_-]?key)?|client[_-]?secret|"
+                                 r"password|private[_-]?key|account[_-]?key|master[_-]?key|root[_-]?key)$",
+                                 re.IGNORECASE)
+
+
+@rule("SC007", "secret-before-claim", Severity.INFO, scope="auth.md", spec="IN-THE-WILD P15; SPEC §9.1, §12")
+def secret_before_claim(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+    """A registration answer hands the agent a long-lived account secret before any claim.
+
+    Why: the protocol's registration returns a short-lived, service-signed assertion that is
+    exchanged for access tokens; the claim ceremony then binds the agent to a user (SPEC §9.1,
+    §7.1). A registration that returns an account API key and secret gives whoever registered
+    a root credential that outlives every token and may be usable before the user ever claimed
+    it (IN-THE-WILD P15), and it must never be logged (SPEC §12). v0.1's `credential` is the
+    profile's own design and is not reported.
+    Bad: `{"id": "reg_...", "apiKey": "…", "apiSecret": "…"}` at registration.
+    Good: `{"id": "reg_...", "identity": {"assertion": "<service-signed JWT>", …}}`; hand out
+    account keys only after the claim, and explain how to rotate them.
+    Spec: SPEC §7.1, §9.1, §12; IN-THE-WILD P15.
+    """
+    from authmd_cli.lint.rules.examples import examples
+    from authmd_cli.protocol.foreign import other_protocol
+
+    if doc.auth is None:
+        return
+    for ex in examples(doc.auth, ctx.profile):
+        if not isinstance(ex.value, dict) or ex.direction != "response" or "access_token" in ex.value \
+                or other_protocol(ex.value) is not None:  # an RFC 7591 client secret is that protocol's design
+            continue
+        if ex.kind not in (None, "registration-response") or ex.endpoint not in (None, "identity"):
+            continue
+        keys = [k for k in ex.value if _ROOT_SECRET_KEY_RE.match(str(k))]
+        if keys:
+            pos = ex.jdoc.position(f"/{escape_pointer_token(keys[0])}", key=True)
+            names = ", ".join(f"`{k}`" for k in keys)
+            yield Finding(f"the registration answer returns long-lived secret{'s' if len(keys) > 1 else ''} {names} "
+                          "before any claim", at(doc, *(pos or (ex.line, 1))),
+                          hint="return the short-lived identity assertion; issue account keys only after the claim, "
+                               "never log them, and document their rotation")

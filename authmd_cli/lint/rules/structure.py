@@ -17,6 +17,7 @@ from authmd_cli.core import urls
 from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, scrub
 from authmd_cli.lint.rules.base import RuleContext, at, rule
+from authmd_cli.protocol.detect import no_registration_line
 from authmd_cli.protocol.model import SECTION_ORDER, SECTION_TITLES, AuthDoc, Document, Fence, Heading, Section
 from authmd_cli.protocol.profiles import (
     IDJAG_CODES,
@@ -149,7 +150,8 @@ def html_body_line(auth: AuthDoc) -> int | None:
 def _titles(auth: AuthDoc) -> list[Heading]:
     """The H1s, without the setext "heading" a conflict's `=======` makes of `<<<<<<< HEAD`
     (merge-conflict-marker's finding, IN-THE-WILD P8)."""
-    return [h for h in auth.h1s if not _CONFLICT_RE.match(h.raw)]
+    markers = set(conflict_marker_lines(auth))
+    return [h for h in auth.h1s if not _CONFLICT_RE.match(h.raw) and h.line + 1 not in markers]
 
 
 @rule("MD001", "missing-h1", Severity.ERROR, scope="auth.md", spec="SPEC §3.2, §14 D11", no_registration=True)
@@ -208,7 +210,10 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Why: agents follow the numbered walkthrough (Discover, Pick a method, Register, Claim
     ceremony when a claim-capable method is offered, Exchange the assertion from v0.2, Use the
     access_token, Errors, Revocation from v0.2); a missing step leaves them guessing
-    (SPEC §3.2, §14 D18). Sections are recognised by name whatever the numbering style.
+    (SPEC §3.2, §14 D18). Sections are recognised by name whatever the numbering style or
+    qualifier (`Optional claim ceremony`, `Handle revocation`, `Error handling`); an appendix of
+    links is no step. One finding per document names every missing section, located where the
+    first belongs; the others are related locations.
     Bad: no `## Errors` section.
     Good: every section of SPEC §3.2 as an H2, e.g. `## Step 5 — Exchange the assertion`.
     """
@@ -217,18 +222,38 @@ def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     present = {s.section_id for s in auth.sections if s.section_id}
     by_id = {s.section_id: s for s in reversed(auth.sections) if s.section_id}
-    for sid in _expected_sections(auth, ctx.profile):
-        if sid in present:
-            continue
-        later = [by_id[x] for x in SECTION_ORDER[SECTION_ORDER.index(sid) + 1:] if x in by_id]
-        earlier = [by_id[x] for x in SECTION_ORDER[:SECTION_ORDER.index(sid)] if x in by_id]
-        line = later[0].heading.line if later else (earlier[-1].heading.line if earlier else _first_line(doc))
-        msg = f"section '{SECTION_TITLES[sid]}' is missing"
+    expected = _expected_sections(auth, ctx.profile)
+    missing = [sid for sid in expected if sid not in present]
+    if not missing:
+        return
+    # One root cause, one finding (the file does not follow the walkthrough): every missing
+    # section is named, located where the first of them belongs; the others are `related`.
+    places = [at(doc, _expected_line(doc, by_id, sid), 1) for sid in missing]
+    names = []
+    for sid in missing:
+        name = f"'{SECTION_TITLES[sid]}'"
         misplaced = _misleveled(auth, sid)
         if misplaced is not None:
-            msg += f" (a level-{misplaced.level} heading {misplaced.text.strip()!r} at line {misplaced.line} " \
-                   "looks like it; sections are H2)"
-        yield Finding(msg, at(doc, line, 1), hint=f"add `{canonical_heading(sid, ctx.profile)}`")
+            name += (f" (a level-{misplaced.level} heading {misplaced.text.strip()!r} at line {misplaced.line} "
+                     "looks like it; sections are H2)")
+        names.append(name)
+    if len(missing) == 1:
+        msg = f"section {names[0]} is missing"
+    else:
+        msg = f"{len(missing)} of {len(expected)} protocol sections are missing: " + ", ".join(names)
+    hint = "add " + ", ".join(f"`{canonical_heading(sid, ctx.profile)}`" for sid in missing)
+    yield Finding(msg, places[0], hint=hint, related=tuple(places[1:]))
+
+
+def _expected_line(doc: Document, by_id: dict[str, Section], sid: str) -> int:
+    """Where a missing section belongs: at the next present section, else after the previous one."""
+    later = [by_id[x] for x in SECTION_ORDER[SECTION_ORDER.index(sid) + 1:] if x in by_id]
+    if later:
+        return later[0].heading.line
+    earlier = [by_id[x] for x in SECTION_ORDER[:SECTION_ORDER.index(sid)] if x in by_id]
+    if earlier:
+        return min(earlier[-1].end_line + 1, max(len(doc.auth.lines) if doc.auth else 1, 1))
+    return _first_line(doc)
 
 
 def _misleveled(auth: AuthDoc, sid: str) -> Heading | None:
@@ -297,13 +322,15 @@ def heading_style(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 
     Why: the canonical file numbers the steps `Step N — Title` with an em dash (U+2014) and
     leaves `Errors` and `Revocation` unnumbered (SPEC §3.2); other styles are recognised but
-    reported so files converge (SPEC §14 D18).
+    reported so files converge (SPEC §14 D18). One finding per document (a style is one choice),
+    naming each heading.
     Bad: `## Step 1: Discover`, `## 1. Discover`, `## Discover`, `## Step 7 — Errors`.
     Good: `## Step 1 — Discover`, `## Errors`.
     """
     auth = doc.auth
     if auth is None:
         return
+    off: list[tuple[Section, str]] = []
     for s in auth.sections:
         if not s.section_id:
             continue
@@ -312,9 +339,21 @@ def heading_style(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             continue
         # Keep the author's wording unless it is just the canonical title re-cased (`pick a method`).
         title = SECTION_TITLES[s.section_id] if _norm(s.title) == _norm(SECTION_TITLES[s.section_id]) else s.title
-        want = canonical_heading(s.section_id, ctx.profile, s.step if not unnumbered else None, title)
-        yield Finding(f"heading {s.heading.raw.strip()!r} is not in the canonical style",
-                      at(doc, s.heading.line, 1), hint=f"write `{want}`")
+        off.append((s, canonical_heading(s.section_id, ctx.profile, s.step if not unnumbered else None, title)))
+    if not off:
+        return
+    # One style choice, one finding per document (the first heading; the others are `related`).
+    first, want = off[0]
+    if len(off) == 1:
+        msg = f"heading {first.heading.raw.strip()!r} is not in the canonical style"
+        hint = f"write `{want}`"
+    else:
+        shown = ", ".join(f"{s.heading.raw.strip()!r} (line {s.heading.line})" for s, _ in off[:4])
+        more = f" and {len(off) - 4} more" if len(off) > 4 else ""
+        msg = f"{len(off)} section headings are not in the canonical style: {shown}{more}"
+        hint = "write " + ", ".join(f"`{w}`" for _, w in off[:4]) + (", …" if len(off) > 4 else "")
+    yield Finding(msg, at(doc, first.heading.line, 1), hint=hint,
+                  related=tuple(at(doc, s.heading.line, 1) for s, _ in off[1:]))
 
 
 # ------------------------------------------------------------------ MD006: intro
@@ -579,19 +618,32 @@ def merge_conflict_marker(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Why: a published file with both sides of a conflict tells agents two different things
     (SPEC §14 D18). A bare `=======` directly under a text line is a Markdown setext H1
     underline, so it counts as a marker only between a `<<<<<<<` and its `>>>>>>>`, or when it
-    stands between blank lines (IN-THE-WILD P8). Lines inside code blocks are skipped.
+    stands between blank lines, or between two copies of one section (the heading above it comes
+    back right after it; IN-THE-WILD P8). Lines inside code blocks are skipped; the duplicate
+    heading and the setext "H1" such a marker makes are not reported again.
     Bad: `<<<<<<< HEAD` … `=======` … `>>>>>>> main` left in the file.
     Good: the resolved text only.
     """
     auth = doc.auth
     if auth is None:
         return
+    for n in conflict_marker_lines(auth):
+        yield Finding(f"leftover merge-conflict marker {auth.lines[n - 1].strip()[:40]!r}", at(doc, n, 1),
+                      hint="resolve the conflict and delete the marker lines")
+
+
+def conflict_marker_lines(auth: AuthDoc) -> list[int]:
+    """Lines of leftover conflict markers, decided on the raw lines (IN-THE-WILD P8).
+
+    A bare `=======` counts inside a `<<<<<<<` … `>>>>>>>` conflict, between blank lines, or
+    when it stands between two copies of one section (the heading above it comes back right
+    after it): a resolution that kept both sides and only deleted the outer markers.
+    """
     lines = auth.lines
     code = _raw_code_lines(lines)
-    start = auth.body_start_line
     hits: list[int] = []
     open_conflict = False  # between `<<<<<<<` and `>>>>>>>` a bare `=======` is the separator
-    for n in range(start, len(lines) + 1):
+    for n in range(auth.body_start_line, len(lines) + 1):
         text = lines[n - 1]
         if n in code:
             continue
@@ -603,11 +655,23 @@ def merge_conflict_marker(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if _SEPARATOR_RE.match(text):
             prev_blank = n == 1 or not lines[n - 2].strip()
             next_blank = n == len(lines) or not lines[n].strip()
-            if open_conflict or (prev_blank and next_blank):
+            if open_conflict or (prev_blank and next_blank) or _between_copies(auth, n):
                 hits.append(n)
-    for n in hits:
-        yield Finding(f"leftover merge-conflict marker {lines[n - 1].strip()[:40]!r}", at(doc, n, 1),
-                      hint="resolve the conflict and delete the marker lines")
+    return hits
+
+
+_ATX_RE = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+
+
+def _between_copies(auth: AuthDoc, n: int) -> bool:
+    """The nearest ATX heading above line `n` is repeated as the first heading below it."""
+    def heading(i: int) -> tuple[int, str] | None:
+        m = _ATX_RE.match(auth.lines[i - 1])
+        return (len(m.group(1)), _norm(m.group(2))) if m else None
+
+    above = next((h for i in range(n - 1, 0, -1) if (h := heading(i))), None)
+    below = next((h for i in range(n + 1, len(auth.lines) + 1) if (h := heading(i))), None)
+    return above is not None and above == below
 
 
 def _norm(text: str) -> str:
@@ -630,6 +694,7 @@ def duplicate_heading(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     seen: dict[tuple[int | None, int, str], Heading] = {}
     stack: list[Heading] = []
+    markers = conflict_marker_lines(auth)
     for h in auth.headings:
         if h.level == 1:
             # H1s are not parents: a second H1 (or the setext "heading" a conflict's `=======`
@@ -640,6 +705,8 @@ def duplicate_heading(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         parent = stack[-1].line if stack else None
         stack.append(h)
         key = (parent, h.level, _norm(h.text))
+        if key in seen and any(seen[key].line < m < h.line for m in markers):
+            continue  # both sides of a conflict were kept: merge-conflict-marker reports it
         if key in seen:
             yield Finding(f"duplicate heading {h.text.strip()!r} (first at line {seen[key].line})",
                           at(doc, h.line, 1), hint="merge the two sections or rename one")
@@ -750,6 +817,23 @@ def _relevant(code: str, methods: set[str] | None, claim: bool, step_up: bool) -
     return needs is None or bool(needs & methods)
 
 
+def _foreign_codes(doc: Document, ctx: RuleContext, foreign: list[tuple[str, int, str]]) -> Iterator[Finding]:
+    """Codes of other profiles in the Errors table: one finding, each code with its fix."""
+    if not foreign:
+        return
+    if len(foreign) == 1:
+        code, line, todo = foreign[0]
+        rename = RENAMES.get(code)
+        new = f"; renamed to `{rename.new}` in {rename.introduced}" if rename and rename.new else ""
+        yield Finding(f"error code `{code}` belongs to profile {range_label(_profiles_knowing(code))}, not "
+                      f"{ctx.profile.label}{new}", at(doc, line, 1), hint=todo)
+        return
+    items = "; ".join(f"`{code}` (line {line}): {todo}" for code, line, todo in foreign)
+    yield Finding(f"{len(foreign)} error codes of the table belong to other profiles than {ctx.profile.label}: "
+                  + ", ".join(f"`{c}`" for c, _, _ in foreign), at(doc, foreign[0][1], 1), hint=items,
+                  related=tuple(at(doc, line, 1) for _, line, _ in foreign[1:]))
+
+
 @rule("MD013", "errors-table", Severity.WARNING, scope="auth.md", spec="SPEC §3.2 item 9, §11, §14 D9")
 def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The Errors table is missing, has the wrong columns, or its codes do not match the profile.
@@ -757,7 +841,8 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Why: the Errors table is the agent's dispatch table, code → action (SPEC §3.3). Codes of
     another profile are renamed codes an agent will never see (warning, with the rename);
     unknown codes are reported as info (SPEC §14 D9); codes the profile's endpoints return for
-    the offered methods should all be listed (SPEC §11).
+    the offered methods should all be listed (SPEC §11). A table written for another profile is
+    one finding naming each code with its fix.
     Bad: no table; columns `Error | Meaning`; `rate_limited` in a v0.7-B file.
     Good: `| Code | Where | What to do |` listing e.g. `rate_limit_exceeded`.
     """
@@ -781,6 +866,8 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                       at(doc, table.line, 1), hint="use the columns `Code | Where | What to do` (SPEC §3.2)")
     known = ctx.profile.all_error_codes | IDJAG_CODES  # SPEC §8.4: valid in every profile
     listed: set[str] = set()
+    foreign: list[tuple[str, int, str]] = []  # (code, line, what to do): codes of other profiles
+    unknown: list[tuple[str, int]] = []
     for row, line in zip(table.rows, table.row_lines, strict=False):
         if code_col >= len(row):
             continue
@@ -788,19 +875,23 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             listed.add(code)
             if code in known:
                 continue
-            others = _profiles_knowing(code)
-            if others:
+            if _profiles_knowing(code):
                 rename = RENAMES.get(code)
                 older = next((r.old for r in RENAMES.values() if r.new == code and r.old in known), None)
-                new = f"; renamed to `{rename.new}` in {rename.introduced}" if rename and rename.new else ""
-                hint = (f"use `{rename.new}`" if rename and rename.new and rename.new in known
+                todo = (f"use `{rename.new}`" if rename and rename.new and rename.new in known
                         else f"{ctx.profile.label} calls it `{older}`" if older else "remove the row")
-                yield Finding(f"error code `{code}` belongs to profile {range_label(others)}, not "
-                              f"{ctx.profile.label}{new}", at(doc, line, 1), hint=hint)
+                foreign.append((code, line, todo))
             else:
-                yield Finding(f"error code `{code}` is not a code of profile {ctx.profile.label}",
-                              at(doc, line, 1), hint="check the code name against SPEC §11",
-                              severity=Severity.INFO)
+                unknown.append((code, line))
+    yield from _foreign_codes(doc, ctx, foreign)
+    if unknown:
+        # One table written for another vocabulary is one root cause: one finding per kind.
+        names = ", ".join(f"`{c}` (line {n})" for c, n in unknown)
+        yield Finding(f"error code{'s' if len(unknown) > 1 else ''} {names} "
+                      f"{'are not codes' if len(unknown) > 1 else 'is not a code'} of profile {ctx.profile.label}",
+                      at(doc, unknown[0][1], 1), hint="check the code names against the profile's error codes "
+                      "(docs/rules.md#md013-errors-table)", severity=Severity.INFO,
+                      related=tuple(at(doc, n, 1) for _, n in unknown[1:]))
     methods = offered_methods(auth)
     claim = claim_capable(auth)
     table_lines = {table.line, *table.row_lines}
@@ -855,15 +946,6 @@ def _yaml_error_position(auth: AuthDoc) -> tuple[int, int]:
     return 1, 1
 
 
-_NO_REG_RE = re.compile(
-    r"(\bno\s+(?:agent(?:ic)?\s+)?registration\b"
-    r"|\b(?:does|do)\s*(?:not|n['’]t)\s+(?:offer|support|provide|allow)\s+(?:\w+\s+){0,2}registration\b"
-    r"|\bregistration\s+is\s+not\s+(?:offered|available|supported|possible)\b"
-    r"|\bnot\s+(?:offer|support)(?:ing)?\s+(?:agent(?:ic)?\s+)?registration\b)",
-    re.IGNORECASE,
-)
-
-
 @rule("MD015", "no-registration-declaration", Severity.WARNING, scope="auth.md", spec="SPEC §13.6, §14 D13",
       no_registration=True)
 def no_registration_declaration(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
@@ -878,8 +960,7 @@ def no_registration_declaration(doc: Document, ctx: RuleContext) -> Iterator[Fin
     auth = doc.auth
     if auth is None or ctx.profile.label != NO_REGISTRATION:
         return
-    prose = "\n".join(text for _, text in auth.prose_lines())
-    if not _NO_REG_RE.search(" ".join(prose.split())):
+    if no_registration_line(auth) is None:
         yield Finding("the file does not say that no agent registration is offered",
                       at(doc, _intro_first_line(auth) if _intro_text(auth) else _first_line(doc), 1),
                       hint="say it plainly in the intro, e.g. 'This service offers no agent registration.'")
@@ -919,11 +1000,27 @@ def stale_prose(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                 yield Finding(f"stale sentence: {m.group(0).strip()!r}", at(doc, n, m.start() + 1), hint=why)
 
 
+_WWW_AUTH = r"`?WWW-Authenticate`?"
 _NO_CHALLENGE_RE = re.compile(
     r"\b(?:does\s+not|doesn['’]t|do\s+not|don['’]t|never|will\s+not|won['’]t)\s+"
-    r"(?:send|include|return|set|emit)\w*\s+(?:a\s+|an\s+|the\s+|any\s+)?`?WWW-Authenticate",
+    r"(?:send|include|return|set|emit|carry|carries|have|has)\w*\s+(?:a\s+|an\s+|the\s+|any\s+)?" + _WWW_AUTH
+    + r"|\b(?:come|comes|arrive|arrives|are\s+returned|is\s+returned|are\s+sent|is\s+sent)\s+without\s+"
+    r"(?:a\s+|an\s+|the\s+|any\s+)?" + _WWW_AUTH
+    + r"|\b(?:no|without)\s+(?:a\s+|an\s+|the\s+|any\s+)?" + _WWW_AUTH + r"\s+(?:header|challenge)"
+    r"|" + _WWW_AUTH + r"\s+(?:header\s+)?(?:is|are)\s+(?:not|never)\s+(?:sent|set|included|returned|present)",
     re.IGNORECASE,
 )
+# "If a 401 comes without WWW-Authenticate, fall back …" tells agents what to do; it does not
+# say the service omits the header (SPEC §3.2 item 3: the canonical fallback sentence).
+_CONDITIONAL_RE = re.compile(r"\b(?:if|when|whenever|in\s+case|should|otherwise|unless)\b", re.IGNORECASE)
+
+
+def _documents_no_challenge(text: str) -> re.Match[str] | None:
+    m = _NO_CHALLENGE_RE.search(text)
+    if m is None:
+        return None
+    sentence_start = max(text.rfind(".", 0, m.start()), text.rfind(";", 0, m.start())) + 1
+    return None if _CONDITIONAL_RE.search(text[sentence_start:m.start()]) else m
 
 
 @rule("MD017", "missing-401-challenge-documented", Severity.INFO, scope="auth.md",
@@ -935,7 +1032,9 @@ def missing_401_challenge_documented(doc: Document, ctx: RuleContext) -> Iterato
     so agents can discover the PRM (RFC 9728 §5.1, SPEC §4.1); the registration 401s carry an
     `AgentAuth` challenge (SPEC §6.1). A documented 401 without the header, a Bearer challenge
     without `resource_metadata`, or prose saying the header is not sent shows the service
-    omits it (IN-THE-WILD P14).
+    omits it (IN-THE-WILD P14), in its common wordings ("come without a `WWW-Authenticate`
+    header", "no WWW-Authenticate header"); a conditional fallback instruction ("if a 401 comes
+    without it, fall back …") is not reported.
     Bad: `HTTP/1.1 401 Unauthorized` with only `Content-Type`; "we don't send WWW-Authenticate".
     Good: `WWW-Authenticate: Bearer resource_metadata="https://api.acme.dev/.well-known/…"`.
     """
@@ -954,11 +1053,44 @@ def missing_401_challenge_documented(doc: Document, ctx: RuleContext) -> Iterato
             yield Finding("documented Bearer challenge has no resource_metadata parameter",
                           at(doc, hdr.line, 1), hint='add resource_metadata="<PRM URL>" (RFC 9728 §5.1)')
     for n, text in auth.prose_lines():
-        m = _NO_CHALLENGE_RE.search(text)
+        m = _documents_no_challenge(text)
         if m:
             yield Finding(f"the file says the service omits the 401 challenge: {m.group(0)!r}",
                           at(doc, n, m.start() + 1),
                           hint="send WWW-Authenticate with resource_metadata on every 401 (RFC 9728 §5.1)")
+
+
+_AUD_RESOURCE_RE = re.compile(
+    r"\baud\b[^.\n]{0,80}?\bresource\b(?!_)"
+    r"|\bresource\b(?!_)[^.\n]{0,40}?\bas\s+(?:the\s+|your\s+)?(?:id-jag(?:'s)?\s+)?aud(?:ience)?\b",
+    re.IGNORECASE,
+)
+
+
+@rule("MD019", "idjag-audience", Severity.INFO, scope="auth.md", spec="SPEC §14 D5, §12-A item 3, §8.2")
+def idjag_audience(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
+    """The prose tells agents to use the PRM `resource` as the ID-JAG `aud`.
+
+    Why: the sources disagree on the ID-JAG audience: AUTH.md says the PRM `resource`, the ID-JAG
+    draft and the reference verifier say the authorization server's `issuer` (SPEC §8.2,
+    §12-A item 3). A service that verifies `aud` = its issuer rejects an assertion minted for the
+    resource. Either reading is accepted (SPEC §14 D5: info, not a failure); say which one the
+    service verifies.
+    Bad: "set the ID-JAG `aud` to the `resource` from the protected-resource metadata"
+    Good: "the ID-JAG `aud` is the authorization server's `issuer` (`https://auth.quillnote.io`)"
+    Spec: SPEC §8.2, §12-A item 3, §14 D5.
+    """
+    auth = doc.auth
+    if auth is None:
+        return
+    for n, text in auth.prose_lines():
+        m = _AUD_RESOURCE_RE.search(text.replace("`", ""))
+        if m:
+            yield Finding("the prose makes the PRM `resource` the ID-JAG `aud`; verifiers that follow the ID-JAG "
+                          "draft expect the authorization server's `issuer`", at(doc, n, 1),
+                          hint="name the audience the service verifies, normally the AS `issuer` (ID-JAG draft, "
+                               "RFC 7523 §3)")
+            return  # one statement of the reading is enough
 
 
 @rule("MD018", "html-document", Severity.ERROR, scope="auth.md", spec="SPEC §14 D19; SPEC §3.1; IN-THE-WILD P5",

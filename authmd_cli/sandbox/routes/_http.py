@@ -1,5 +1,7 @@
-"""HTTP plumbing shared by the routes: bounded body reading, JSON answers, and `guarded`,
-which turns a `ProtocolError` into the endpoint family's envelope (SPEC §14 D10) and any
+"""HTTP plumbing shared by the routes: bounded body reading, JSON answers, `off_loop` (the
+handlers' SQLite work runs in a worker thread, so a slow or locked database never stalls the
+event loop, and with it discovery), and `guarded`, which turns a `ProtocolError` into the endpoint
+family's envelope (SPEC §14 D10), a locked database into 503 with `Retry-After`, and any
 unexpected exception into a logged 500 (the hypothesis test asserts it never happens)."""
 
 from __future__ import annotations
@@ -8,9 +10,10 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from authmd_cli.sandbox.core import Core, Reply
+from authmd_cli.sandbox.store import StoreBusy
 from authmd_cli.sandbox.wire import ProtocolError, error_body, parse_form, parse_json_object
 
 if TYPE_CHECKING:
@@ -22,6 +25,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("authmd.serve")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
+RETRY_AFTER = "1"  # seconds (RFC 9110 §10.2.3): about the database's busy timeout
+P = ParamSpec("P")
+T = TypeVar("T")
 
 Endpoint = Callable[["Request"], Awaitable["Response"]]
 
@@ -92,6 +98,19 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def off_loop(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run blocking work (every handler that touches the SQLite store) in a worker thread."""
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(fn, *args, **kwargs)
+
+
+def busy() -> ProtocolError:
+    """A locked database (`StoreBusy`): 503 and when to retry, a state the client can act on."""
+    return ProtocolError("temporarily_unavailable", 503, "the service's database is busy; retry shortly",
+                         headers={"Retry-After": RETRY_AFTER})
+
+
 def guarded(family: str, handler: Endpoint) -> Endpoint:
     """Wrap an endpoint: `family` is profile | oauth | events (the error envelope)."""
     from starlette.requests import ClientDisconnect
@@ -101,7 +120,8 @@ def guarded(family: str, handler: Endpoint) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         try:
             response = await handler(request)
-        except ProtocolError as err:
+        except (ProtocolError, StoreBusy) as exc:
+            err = exc if isinstance(exc, ProtocolError) else busy()
             headers = {**extra, **err.headers}
             return json_response(err.status, error_body(err, family), headers)
         except ClientDisconnect:  # the client went away mid-body: nobody to answer, nothing to log

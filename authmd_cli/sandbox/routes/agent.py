@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authmd_cli.sandbox import ceremony, registration
-from authmd_cli.sandbox.routes._http import AppContext, guarded, read_json, reply_response
+from authmd_cli.sandbox.routes._http import AppContext, guarded, off_loop, read_json, reply_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -23,16 +23,17 @@ def routes(ctx: AppContext) -> list[Route]:
         body = await read_json(request, s.max_body)
         if body.get("type") == "identity_assertion":
             await core.keysets.prepare(body.get("assertion"))
-        return reply_response(registration.register(core, body))
+        return reply_response(await off_loop(registration.register, core, body))
 
     async def claim(request: Request) -> Response:
         body = await read_json(request, s.max_body)
         if body.get("type") == "identity_assertion":
             await core.keysets.prepare(body.get("assertion"))
-        return reply_response(ceremony.start(core, body))
+        return reply_response(await off_loop(ceremony.start, core, body))
 
     async def complete(request: Request) -> Response:
-        return reply_response(ceremony.complete_agent(core, await read_json(request, s.max_body)))
+        body = await read_json(request, s.max_body)
+        return reply_response(await off_loop(ceremony.complete_agent, core, body))
 
     out = [Route(s.paths.identity, guarded("profile", identity), methods=["POST"]),
            Route(s.paths.claim, guarded("profile", claim), methods=["POST"])]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from authmd_cli.sandbox import oauth
-from authmd_cli.sandbox.routes._http import AppContext, guarded, json_response
+from authmd_cli.sandbox.routes._http import AppContext, guarded, json_response, off_loop
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -25,7 +25,7 @@ def routes(ctx: AppContext) -> list[Route]:
     challenge = f'Bearer resource_metadata="{prm_url}"'
 
     async def api(request: Request) -> Response:
-        access = oauth.bearer(core, request.headers.get("authorization"))
+        access = await off_loop(oauth.bearer, core, request.headers.get("authorization"))
         if access is None:
             return json_response(401, {"error": "unauthorized", "message": "a valid Bearer access token is "
                                        "required"}, {"WWW-Authenticate": challenge})

@@ -6,7 +6,7 @@ import contextlib
 from typing import TYPE_CHECKING
 
 from authmd_cli.sandbox import events
-from authmd_cli.sandbox.routes._http import AppContext, guarded, read_body, reply_response
+from authmd_cli.sandbox.routes._http import AppContext, guarded, off_loop, read_body, reply_response
 from authmd_cli.sandbox.wire import ProtocolError, media_type
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def routes(ctx: AppContext) -> list[Route]:
         raw = await read_body(request, s.max_body)
         with contextlib.suppress(UnicodeDecodeError):  # `receive` reports it
             await core.keysets.prepare(raw.decode("ascii").strip())
-        return reply_response(events.receive(core, raw))
+        return reply_response(await off_loop(events.receive, core, raw))
 
     if not s.events:
         return []

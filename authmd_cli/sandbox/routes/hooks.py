@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from authmd_cli.core.tokens import is_number
 from authmd_cli.provider.issuer import IdJagRequest, build_set, check_switches, mint_id_jag
 from authmd_cli.sandbox import ceremony
-from authmd_cli.sandbox.routes._http import AppContext, guarded, json_response, read_json
+from authmd_cli.sandbox.routes._http import AppContext, guarded, json_response, off_loop, read_json
 from authmd_cli.sandbox.wire import ProtocolError, invalid_request, optional_string
 
 if TYPE_CHECKING:
@@ -52,8 +52,8 @@ def routes(ctx: AppContext) -> list[Route]:
             token = attempt_token_from(uri)
         if not token:
             raise invalid_request("give claim_attempt_token or verification_uri")
-        result = ceremony.hook_complete(core, token, optional_string(body, "email"),
-                                        optional_string(body, "user_code"))
+        result = await off_loop(ceremony.hook_complete, core, token, optional_string(body, "email"),
+                                optional_string(body, "user_code"))
         return json_response(200, result)
 
     async def clock(request: Request) -> Response:
@@ -93,7 +93,7 @@ def routes(ctx: AppContext) -> list[Route]:
         return json_response(200, {"set": token})
 
     async def state(request: Request) -> Response:
-        return json_response(200, {"counts": core.store.counts(), "now": core.now()})
+        return json_response(200, {"counts": await off_loop(core.store.counts), "now": core.now()})
 
     if not ctx.test_hooks:
         return []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from authmd_cli.sandbox import oauth
-from authmd_cli.sandbox.routes._http import AppContext, guarded, read_form, reply_response
+from authmd_cli.sandbox.routes._http import AppContext, guarded, off_loop, read_form, reply_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -20,10 +20,12 @@ def routes(ctx: AppContext) -> list[Route]:
     core, s = ctx.core, ctx.settings
 
     async def token(request: Request) -> Response:
-        return reply_response(oauth.token(core, await read_form(request, s.max_body)))
+        form = await read_form(request, s.max_body)
+        return reply_response(await off_loop(oauth.token, core, form))
 
     async def revoke(request: Request) -> Response:
-        return reply_response(oauth.revoke(core, await read_form(request, s.max_body)))
+        form = await read_form(request, s.max_body)
+        return reply_response(await off_loop(oauth.revoke, core, form))
 
     return [Route(s.paths.token, guarded("oauth", token), methods=["POST"]),
             Route(s.paths.revoke, guarded("oauth", revoke), methods=["POST"])]

@@ -3,7 +3,9 @@ confirmation that reveals the code, and the v0.7-A form where the user types it.
 
 Sign-in state is a cookie holding a random session id (only its hash is stored), `HttpOnly`,
 `SameSite=Lax`, `Secure` when served over https. Form posts with a foreign `Origin` are
-refused; `return_to` must be a same-origin path (SPEC §12)."""
+refused; `return_to` must be a same-origin path (SPEC §12). Every page carries
+`html.SECURITY_HEADERS` (no framing, no caching, no Referer, a strict CSP). Store work runs off
+the event loop (`off_loop`); a locked database is a 503 page with `Retry-After`."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from authmd_cli.sandbox import ceremony, html, ids
-from authmd_cli.sandbox.routes._http import AppContext, log, read_form
-from authmd_cli.sandbox.store import User
+from authmd_cli.sandbox.routes._http import RETRY_AFTER, AppContext, log, off_loop, read_form
+from authmd_cli.sandbox.store import StoreBusy, User
 from authmd_cli.sandbox.wire import ProtocolError, is_email
 
 if TYPE_CHECKING:
@@ -47,12 +49,24 @@ def routes(ctx: AppContext) -> list[Route]:
             return None
         return core.store.session_user(ids.digest(sid), core.now())
 
+    def sign_in(email: str) -> str:
+        """A new session for the (found or created) account; returns the cookie's session id."""
+        uid = core.find_or_create_user(email)
+        sid = ids.session_id()
+        core.store.add_session(ids.digest(sid), uid, core.now() + s.session_ttl)
+        return sid
+
     def to_login(request: Request, target: str | None = None) -> Response:
         target = target or request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse("/login?return_to=" + quote(target, safe=""), status_code=302)
 
     def guard(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
+            response = await answer(request)
+            response.headers.update(html.SECURITY_HEADERS)
+            return response
+
+        async def answer(request: Request) -> Response:
             if request.method == "POST":
                 origin = request.headers.get("origin")
                 if origin and origin != s.origin:  # a cross-site form post (defence with SameSite=Lax)
@@ -61,6 +75,9 @@ def routes(ctx: AppContext) -> list[Route]:
                 return await handler(request)
             except ProtocolError as err:
                 return HTMLResponse(html.message("Bad request", err.message), status_code=err.status)
+            except StoreBusy:
+                return HTMLResponse(html.message("Busy", "The service is busy. Try again in a moment."),
+                                    status_code=503, headers={"Retry-After": RETRY_AFTER})
             except ClientDisconnect:
                 return Response(status_code=400)
             except Exception:
@@ -69,14 +86,14 @@ def routes(ctx: AppContext) -> list[Route]:
         return endpoint
 
     async def home(request: Request) -> Response:
-        user = current_user(request)
+        user = await off_loop(current_user, request)
         links = [("auth.md", s.paths.auth_md), ("Protected resource metadata", s.paths.prm),
                  ("Authorization server metadata", s.paths.as_metadata), ("Sign in", "/login")]
         return HTMLResponse(html.home(s.service_name, links, user.email if user else None))
 
     async def login_get(request: Request) -> Response:
         return_to = safe_return_to(request.query_params.get("return_to"))
-        if current_user(request) is not None:
+        if await off_loop(current_user, request) is not None:
             return RedirectResponse(return_to, status_code=302)
         return HTMLResponse(html.login_form(s.service_name, return_to))
 
@@ -87,9 +104,7 @@ def routes(ctx: AppContext) -> list[Route]:
         if not is_email(email):
             return HTMLResponse(html.login_form(s.service_name, return_to, "Enter a valid email address."),
                                 status_code=400)
-        uid = core.find_or_create_user(email)
-        sid = ids.session_id()
-        core.store.add_session(ids.digest(sid), uid, core.now() + s.session_ttl)
+        sid = await off_loop(sign_in, email)
         response = RedirectResponse(return_to, status_code=302)
         response.set_cookie(COOKIE, sid, max_age=s.session_ttl, httponly=True, samesite="lax", secure=secure,
                             path="/")
@@ -98,7 +113,7 @@ def routes(ctx: AppContext) -> list[Route]:
     async def logout(request: Request) -> Response:
         sid = request.cookies.get(COOKIE)
         if sid:
-            core.store.drop_session(ids.digest(sid))
+            await off_loop(core.store.drop_session, ids.digest(sid))
         response = RedirectResponse("/login", status_code=302)
         response.delete_cookie(COOKIE, path="/")
         return response
@@ -109,16 +124,16 @@ def routes(ctx: AppContext) -> list[Route]:
         return HTMLResponse(body, status_code=state.status)
 
     async def claim_get(request: Request) -> Response:
-        user = current_user(request)
+        user = await off_loop(current_user, request)
         if user is None:
             return to_login(request)
         token = request.query_params.get("claim_attempt_token", "")
         if not token or len(token) > 256:
             return HTMLResponse(html.message("Bad request", "Missing claim_attempt_token."), status_code=400)
-        return render(ceremony.page_state(core, user, token), token, user)
+        return render(await off_loop(ceremony.page_state, core, user, token), token, user)
 
     async def claim_post(request: Request) -> Response:
-        user = current_user(request)
+        user = await off_loop(current_user, request)
         form = await read_form(request, s.max_body)
         token = form.get("claim_attempt_token", "")
         if user is None:  # signed out meanwhile: back to this attempt's page after sign-in (a GET
@@ -128,9 +143,9 @@ def routes(ctx: AppContext) -> list[Route]:
         if not token or len(token) > 256:
             return HTMLResponse(html.message("Bad request", "Missing claim_attempt_token."), status_code=400)
         if s.nested:
-            state = ceremony.confirm(core, user, token)
+            state = await off_loop(ceremony.confirm, core, user, token)
         else:
-            state = ceremony.submit_code(core, user, token, form.get("user_code", "").strip())
+            state = await off_loop(ceremony.submit_code, core, user, token, form.get("user_code", "").strip())
         return render(state, token, user)
 
     out = [

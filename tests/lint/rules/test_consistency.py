@@ -316,3 +316,68 @@ def test_xd005_example_drift_host_header_takes_the_metadata_scheme(tmp_path: Pat
         (tmp_path / rel).write_text(text, encoding="utf-8")
     report = lint_paths([str(tmp_path)], LintOptions(select=("XD",)))
     assert report.diagnostics == []
+
+
+# ---------------------------------------------------------------------------- XD008
+
+
+def test_xd008_registration_contradiction_prose_says_none() -> None:
+    a, _, _ = fixture("v0.7-B")
+    sentence = "This service does not offer agent registration."
+    text = a.replace("# auth.md\n", f"# auth.md\n\n{sentence}\n", 1)
+    r = run(auth=text)
+    [d] = r.code("XD008")
+    assert (d.severity, d.location.line) == (Severity.ERROR, line_of(text, sentence))
+    assert [x.line for x in d.related] == [line_of(r.asm, '"identity_endpoint"')]
+
+
+def test_xd008_registration_contradiction_one_method_limited_is_fine() -> None:
+    a, _, _ = fixture("v0.7-B")
+    text = a.replace("# auth.md\n", "# auth.md\n\nAnonymous registration is not offered to bots.\n", 1)
+    assert run(auth=text).code("XD008") == []
+
+
+# ---------------------------------------------------------------------------- XD009
+
+
+def _xd009(text: str) -> list[Diagnostic]:
+    from authmd_cli.lint.engine import lint_text
+
+    return [d for d in lint_text(text, options=LintOptions(select=("XD009",))).diagnostics]
+
+
+def test_xd009_discovery_url_appended_to_an_issuer_with_a_path() -> None:
+    a, _, _ = fixture("v0.7-B")
+    text = a.replace("https://auth.quillnote.io", "https://quillnote.io/auth")
+    text = text.replace("## Step 2 —", "Fetch `https://quillnote.io/auth/.well-known/oauth-authorization-server`.\n\n"
+                        "## Step 2 —", 1)
+    # (the fixture's `GET /.well-known/oauth-authorization-server` on auth.quillnote.io is now wrong too)
+    [d] = [d for d in _xd009(text) if "appends" in d.message]
+    assert (d.severity, d.location.line) == (Severity.WARNING, line_of(text, "Fetch `https://quillnote.io/auth/"))
+    assert "https://quillnote.io/.well-known/oauth-authorization-server/auth" in (d.hint or "")
+
+
+def test_xd009_discovery_url_on_another_host() -> None:
+    a, _, _ = fixture("v0.7-B")
+    text = a.replace("Host: auth.quillnote.io\n```\n\nRead `issuer`", "Host: api.quillnote.io\n```\n\nRead `issuer`", 1)
+    assert text != a
+    [d] = _xd009(text)
+    assert d.location.line == line_of(text, "GET /.well-known/oauth-authorization-server")
+    assert "not on the issuer's host" in d.message
+
+
+def test_xd009_discovery_url_good() -> None:
+    a, _, _ = fixture("v0.7-B")
+    assert _xd009(a) == []
+
+
+def test_xd007_ceremony_drift_in_a_lone_auth_md() -> None:
+    # Issue 11: the auth.md's own AS metadata example is the metadata when none is served.
+    from authmd_cli.lint.engine import lint_text
+
+    a, _, _ = fixture("v0.7-B")
+    text = a.replace("### 4b. Hand off to the user", "Then poll the token endpoint until the user confirms.\n\n"
+                     "### 4b. Hand off to the user", 1)
+    diags = [d for d in lint_text(text, options=LintOptions(select=("XD007",))).diagnostics]
+    assert [d.location.line for d in diags] == [line_of(text, "Then poll the token endpoint")]
+    assert lint_text(a, options=LintOptions(select=("XD007",))).diagnostics == []

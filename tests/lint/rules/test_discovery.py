@@ -258,9 +258,10 @@ def test_ds004_lowered_to_info_under_dialect() -> None:
     doc = as_doc()
     doc["agent_auth"]["identity_types_supported"] = ["user_claimed", "agent_verified"]
     text, diags = lint(doc, dialect="noform")
-    found = codes(diags, "DS004")
-    assert [d.severity for d in found] == [Severity.INFO, Severity.INFO]
-    assert found[0].location.line == line_of(text, '"user_claimed"')
+    [d] = codes(diags, "DS004")  # one list, one finding naming both (issue 11)
+    assert d.severity is Severity.INFO
+    assert d.location.line == line_of(text, '"user_claimed"')
+    assert [r.line for r in d.related] == [line_of(text, '"agent_verified"')]
 
 
 def test_ds004_refresh_info_in_v07b_warning_before() -> None:
@@ -427,10 +428,12 @@ def test_ds008_everything_points_at_auth_md() -> None:
     for key in ("identity_endpoint", "claim_endpoint", "events_endpoint"):
         doc["agent_auth"][key] = "https://service.example.com/auth.md"
     text, diags = lint(doc)
-    found = codes(diags, "DS008")
-    assert [d.location.line for d in found] == [line_of(text, f'"{k}"') for k in
-                                                 ("identity_endpoint", "claim_endpoint", "events_endpoint")]
-    assert all(d.hint and "no-registration" in d.hint for d in found)
+    # One stub, one finding naming every member (issue 11), the others as related locations.
+    [d] = codes(diags, "DS008")
+    assert d.location.line == line_of(text, '"identity_endpoint"')
+    assert [r.line for r in d.related] == [line_of(text, f'"{k}"') for k in ("claim_endpoint", "events_endpoint")]
+    assert all(f"`agent_auth.{k}`" in d.message for k in ("identity_endpoint", "claim_endpoint", "events_endpoint"))
+    assert d.hint is not None and "no-registration" in d.hint
 
 
 def test_ds008_anchor_is_one_finding() -> None:
@@ -493,6 +496,19 @@ def test_ds009_claim_grant_not_required_without_claimable_types() -> None:
     doc["agent_auth"]["identity_types_supported"] = ["identity_assertion"]
     _, diags = lint(doc, profile="v0.7-A")
     assert codes(diags, "DS009") == []
+
+
+def test_ds009_claim_grant_nobody_can_use() -> None:
+    # Issue 11: the claim grant with no claim-capable type and no claim endpoint (and the reverse above).
+    doc = fixture("v0.7-A/as.json")
+    doc["agent_auth"]["identity_types_supported"] = ["identity_assertion"]
+    doc["agent_auth"].pop("claim_endpoint", None)
+    text, diags = lint(doc, profile="v0.7-A")
+    d = one(diags, "DS009")
+    want = line_of(text, '"urn:workos:agent-auth:grant-type:claim"')
+    assert (d.severity, d.location.line) == (Severity.WARNING, want)
+    doc["agent_auth"]["claim_endpoint"] = "https://auth.service.example.com/agent/identity/claim"  # ID-JAG step-up
+    assert codes(lint(doc, profile="v0.7-A")[1], "DS009") == []
 
 
 def test_ds009_claim_grant_under_v07b_is_warning() -> None:
@@ -575,6 +591,17 @@ def test_ds011_endpoint_without_events_supported() -> None:
 def test_ds011_events_supported_without_endpoint() -> None:
     doc = as_doc()
     del doc["agent_auth"]["events_endpoint"]
+    text, diags = lint(doc)
+    d = one(diags, "DS011")
+    assert (d.severity, d.location.line) == (Severity.WARNING, line_of(text, '"events_supported"'))
+
+
+def test_ds011_events_supported_without_endpoint_under_any_method() -> None:
+    # Issue 11: events advertised with nowhere to push them, whatever the methods.
+    doc = as_doc()
+    del doc["agent_auth"]["events_endpoint"]
+    doc["agent_auth"]["identity_types_supported"] = ["anonymous"]
+    del doc["agent_auth"]["identity_assertion"]
     text, diags = lint(doc)
     d = one(diags, "DS011")
     assert (d.severity, d.location.line) == (Severity.WARNING, line_of(text, '"events_supported"'))
@@ -738,16 +765,15 @@ def test_ds004_unknown_identity_type_hints_follow_the_profile() -> None:
     doc["agent_auth"]["identity_types_supported"] = ["anonymous", "verified_email", "user_claimed"]
     doc["grant_types_supported"].append(CLAIM_GRANT_URN)
     text, diags = lint(doc, profile="v0.4")
-    found = {d.location.line: d for d in codes(diags, "DS004")}
-    email = found[line_of(text, '"verified_email"')]
-    claimed = found[line_of(text, '"user_claimed"')]
+    [d] = codes(diags, "DS004")  # one list, one finding; each value keeps its own hint
+    assert d.location.line == line_of(text, '"verified_email"')
+    email_hint, claimed_hint = (d.hint or "").split("; ", 1)
     # v0.4 has no service_auth: the email path is identity_assertion + the verified_email assertion type.
-    assert email.hint is not None and "service_auth" not in email.hint
-    assert "assertion_types_supported" in email.hint
-    assert claimed.hint == "did you mean anonymous?"
+    assert "service_auth" not in email_hint and "assertion_types_supported" in email_hint
+    assert claimed_hint == "did you mean anonymous?"
     _, latest = lint(doc, profile="v0.7-B")
-    hints = {d.hint for d in codes(latest, "DS004")}
-    assert "did you mean anonymous or service_auth?" in hints
+    [d] = codes(latest, "DS004")
+    assert "did you mean anonymous or service_auth?" in (d.hint or "")
 
 
 def test_ds014_duplicate_member_bad() -> None:
@@ -786,3 +812,28 @@ def test_ds005_empty_identity_types_hint_reads_as_a_sentence() -> None:
     assert [x.location.line for x in d] == [line_of(text, '"identity_types_supported"')]
     assert d[0].severity is Severity.ERROR
     assert d[0].hint is not None and d[0].hint.startswith("a site that offers no agent registration uses")
+
+
+# ---------------------------------------------------------------------------- one finding per root cause (issue 11)
+
+
+def test_ds002_flattened_block_is_one_finding() -> None:
+    doc = as_doc()
+    block = doc.pop("agent_auth")
+    doc["agent_auth"] = {"skill": block["skill"], "identity_endpoint": block["identity_endpoint"]}
+    for key in ("identity_types_supported", "claim_endpoint", "events_supported"):
+        doc[key] = block[key]
+    text, diags = lint(doc)
+    [d] = [d for d in codes(diags, "DS002") if "top level" in d.message]
+    assert d.location.line == line_of(text, '"identity_types_supported"')
+    assert "3 `agent_auth` members" in d.message and len(d.related) == 2
+
+
+def test_ds011_bad_list_is_one_finding() -> None:
+    doc = as_doc()
+    doc["agent_auth"]["events_supported"] = ["claim.confirmed", "claim.revoked", "registration.expired"]
+    text, diags = lint(doc)
+    [d] = codes(diags, "DS011")
+    assert d.location.line == line_of(text, '"claim.confirmed"')
+    assert all(e in d.message for e in ("claim.confirmed", "claim.revoked", "registration.expired"))
+    assert [r.line for r in d.related] == [line_of(text, '"claim.revoked"'), line_of(text, '"registration.expired"')]

@@ -7,9 +7,10 @@ change one example in it or are small documents written from SPEC §6 facts.
 from __future__ import annotations
 
 import pytest
-from helpers import CLEAN, line_of, lint, replace
+from helpers import CLEAN, FIXTURES, line_of, lint, replace
 
 from authmd_cli.core.diagnostics import Severity
+from authmd_cli.lint.engine import LintOptions
 from authmd_cli.lint.loader import load_document
 from authmd_cli.lint.rules.examples import examples
 from authmd_cli.protocol.profiles import PROFILES
@@ -217,16 +218,19 @@ def test_ex001_example_schema_missing_members_reported_once_per_object() -> None
   "type": "anonymous",
   "identity_": {''')
     diags = [d for d in lint(text, "EX001") if "missing required" in d.message]
-    assert [d.location.line for d in diags] == [line_of(text, '"identity_": {') - 3]
-    assert "`identity`" in diags[0].message
+    # Located at the member the author wrote instead, with a did-you-mean (issue 11).
+    assert [d.location.line for d in diags] == [line_of(text, '"identity_": {')]
+    assert "`identity` (the example has `identity_`)" in diags[0].message
+    assert diags[0].hint is not None and diags[0].hint.startswith("did you mean `identity` (rename `identity_`)")
 
 
 def test_ex001_example_schema_token_response_without_access_token() -> None:
     # IN-THE-WILD P13: `token` instead of `access_token` is checked, not skipped as an unknown shape.
     text = replace('"access_token": "<access token>",', '"token": "<access token>",')
     diags = lint(text, "EX001")
-    assert [d.location.line for d in diags] == [line_of(text, '"token": "<access token>"') - 1]
+    assert [d.location.line for d in diags] == [line_of(text, '"token": "<access token>"')]
     assert "`access_token` (the example has `token`)" in diags[0].message
+    assert diags[0].hint == "did you mean `access_token` (rename `token`)"
 
 
 def test_ex001_example_schema_error_status_body_without_error_member() -> None:
@@ -234,6 +238,72 @@ def test_ex001_example_schema_error_status_body_without_error_member() -> None:
     # registration response missing `type`.
     text = replace('  "error": "login_required",', '  "code": "login_required",')
     diags = lint(text, "EX001")
-    assert [d.location.line for d in diags] == [line_of(text, '"code": "login_required"') - 1]
+    assert [d.location.line for d in diags] == [line_of(text, '"code": "login_required"')]
     assert diags[0].message.startswith("error example:")
     assert "`error` (the example has `code`)" in diags[0].message
+
+
+# ---------------------------------------------------------------- direction and kind (issue 11)
+
+
+def _kinds(text: str) -> list[tuple[int, str | None, str | None]]:
+    from authmd_cli.lint.loader import load_document
+    from authmd_cli.lint.rules.examples import examples
+    from authmd_cli.protocol.profiles import PROFILES
+
+    doc = load_document("auth.md", text)
+    assert doc.auth is not None
+    return [(ex.line, ex.kind, ex.direction) for ex in examples(doc.auth, PROFILES["v0.7-B"])]
+
+
+_BODYLESS = "# auth.md\n\n## Step 3 — Register\n\n```http\nPOST /agent/identity HTTP/1.1\nHost: a.quillnote.io\n" \
+            "Content-Type: application/json\n```\n\n"
+
+
+def test_ex001_json_after_a_bodyless_request_is_its_body_or_its_answer_by_content() -> None:
+    body = '```json\n{"type": "anonymous"}\n```\n\n'
+    answer = '```json\n{"id": "reg_...", "type": "anonymous"}\n```\n'
+    text = _BODYLESS + body + answer
+    assert [(k, d) for _, k, d in _kinds(text)] == [("registration-request", "request"),
+                                                     ("registration-response", "response")]
+    # The answer alone after the bodyless request is read as the answer, not as the request body.
+    assert [(k, d) for _, k, d in _kinds(_BODYLESS + answer)] == [("registration-response", "response")]
+    diags = lint(_BODYLESS + body, "EX001")
+    assert [d.location.line for d in diags] == []
+
+
+def test_ex001_label_decides_the_direction() -> None:
+    text = _BODYLESS + 'The service answers:\n\n```json\n{"type": "anonymous"}\n```\n'
+    assert [(k, d) for _, k, d in _kinds(text)] == [("registration-response", "response")]
+
+
+@pytest.mark.parametrize("block", [
+    '{"client_name": "My app", "redirect_uris": ["https://app.quillnote.io/cb"]}',  # RFC 7591 request
+    '{"client_id": "cli_...", "client_secret": "<secret>", "client_id_issued_at": 1767225600}',  # RFC 7591 answer
+    '{"device_code": "<code>", "user_code": "WDJB-MJHT", "verification_uri": "https://a.quillnote.io/device", '
+    '"interval": 5, "expires_in": 1800}',  # RFC 8628 device authorization response
+])
+def test_ex001_other_protocols_are_not_examples_of_this_one(block: str) -> None:
+    text = _BODYLESS.replace("```http\nPOST /agent/identity", "```http\nPOST /oauth2/register") + \
+        f"```json\n{block}\n```\n"
+    assert [k for _, k, _ in _kinds(text)] == [None]
+    assert lint(text, "EX001") == []
+
+
+def test_ex001_example_schema_enum_hint_has_a_did_you_mean() -> None:
+    text = replace('{\n  "type": "anonymous"\n}', '{\n  "type": "anonymus"\n}')
+    [d] = lint(text, "EX001")
+    assert d.location.line == line_of(text, '"type": "anonymus"')
+    assert (d.hint or "").startswith("did you mean `anonymous`? ")
+
+
+def test_ex003_example_shape_mismatch_folds_per_document_unless_verbose() -> None:
+    from authmd_cli.lint.engine import lint_text
+
+    text = (FIXTURES / "profiles" / "v0.4" / "auth.md").read_text(encoding="utf-8")
+    each = [d for d in lint_text(text, options=LintOptions(profile="v0.7-B", select=("EX003",), verbose=True))
+            .diagnostics]
+    [d] = lint(text, "EX003", profile="v0.7-B")
+    assert len(each) > 1
+    assert d.location.line == each[0].location.line
+    assert [r.line for r in d.related] == [e.location.line for e in each[1:]]

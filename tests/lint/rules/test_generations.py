@@ -17,9 +17,10 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 AS_FILE = ".well-known/oauth-authorization-server"
 
 
-def run(text: str, source: str, profile: str | None = None, kind: DocKind | None = None) -> list[Diagnostic]:
+def run(text: str, source: str, profile: str | None = None, kind: DocKind | None = None,
+        verbose: bool = True) -> list[Diagnostic]:
     doc = load_document(source, text, kind=kind)
-    report = lint_documents([doc], [], LintOptions(profile=profile, select=("GN",)))
+    report = lint_documents([doc], [], LintOptions(profile=profile, select=("GN",), verbose=verbose))
     return report.diagnostics
 
 
@@ -67,6 +68,17 @@ def test_gn001_legacy_profile_pinned_latest_flags_each_construct_at_its_line() -
     assert heading and heading[0].location.line == line_of(text, "### 4c. Poll for completion")
     interval = [d for d in diags if "interval" in d.message]
     assert interval[0].location.line == line_of(text, '"interval"')
+
+
+def test_gn001_legacy_profile_folds_constructs_into_one_warning() -> None:
+    # Issue 11: one root cause (the file predates the target), one finding unless --verbose.
+    text = (FIXTURES / "profiles" / "v0.4" / "auth.md").read_text(encoding="utf-8")
+    each = codes(run(text, "auth.md", profile="v0.7-B"), "GN001")
+    [d] = codes(run(text, "auth.md", profile="v0.7-B", verbose=False), "GN001")
+    assert len(each) > 1 and d.severity is Severity.WARNING
+    assert d.location.line == each[0].location.line
+    assert [r.line for r in d.related] == [e.location.line for e in each[1:]]
+    assert d.message.startswith(f"{len(each)} constructs are older than the target profile v0.7-B: ")
 
 
 def test_gn001_legacy_profile_summary_info_when_detected_older() -> None:

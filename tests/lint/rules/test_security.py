@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
-from helpers import codes, line_of
+import pytest
+from helpers import CLEAN, codes, line_of, lint, replace
 
 from authmd_cli.core.diagnostics import Diagnostic, Severity
 from authmd_cli.core.display import looks_secret, redact
@@ -204,3 +205,49 @@ def test_sc001_secret_in_example_hint_names_the_member() -> None:
     diags = codes(run(text), "SC001")
     assert [d.location.line for d in diags] == [line_of(text, '"refresh_token"')]
     assert diags[0].hint is not None and '"<refresh_token>"' in diags[0].hint
+
+
+# ---------------------------------------------------------------- SC006 shared-registration-id
+
+
+def test_sc006_shared_registration_id_bad() -> None:
+    text = replace('"id": "reg_...",\n  "type": "anonymous"', '"id": "reg_public_agent",\n  "type": "anonymous"')
+    [d] = lint(text, "SC006")
+    assert (d.severity, d.location.line) == (Severity.WARNING, line_of(text, '"reg_public_agent"'))
+
+
+@pytest.mark.parametrize("value", ["reg_...", "reg_8f3a2c91", "<registration id>"])
+def test_sc006_shared_registration_id_good(value: str) -> None:
+    text = replace('"id": "reg_...",\n  "type": "anonymous"', f'"id": "{value}",\n  "type": "anonymous"')
+    assert lint(text, "SC006") == []
+
+
+# ---------------------------------------------------------------- SC007 secret-before-claim
+
+
+def test_sc007_secret_before_claim_bad() -> None:
+    text = replace('"id": "reg_...",\n  "type": "anonymous",',
+                   '"id": "reg_...",\n  "type": "anonymous",\n  "apiKey": "<key>",\n  "apiSecret": "<secret>",')
+    [d] = lint(text, "SC007")
+    assert (d.severity, d.location.line) == (Severity.INFO, line_of(text, '"apiKey"'))
+    assert "`apiKey`, `apiSecret`" in d.message
+
+
+def test_sc007_secret_before_claim_good() -> None:
+    assert lint(CLEAN, "SC007") == []
+
+
+def test_sc003_secret_in_url_in_prose() -> None:
+    sentence = "Legacy clients may call `https://tfx_admin:s3cr3tP4ssw0rd@api.quillnote.io/v1` directly."
+    text = replace("## Errors\n", f"{sentence}\n\n## Errors\n")
+    [d] = lint(text, "SC003")
+    assert d.location.line == line_of(text, "Legacy clients")
+    assert "s3cr3t" not in d.message  # redacted
+
+
+def test_sc004_oidc_and_client_auth_alg_lists_are_not_assertions() -> None:
+    doc = load_document("as.json", json.dumps({"issuer": "https://auth.quillnote.io",
+                                               "id_token_signing_alg_values_supported": ["HS256"],
+                                               "token_endpoint_auth_signing_alg_values_supported": ["HS256"]}))
+    report = lint_documents([doc], [], LintOptions(select=("SC004",)))
+    assert [d.location.line for d in report.diagnostics] == []

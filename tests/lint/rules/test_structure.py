@@ -115,7 +115,11 @@ def test_md003_v01_has_no_exchange_or_revocation() -> None:
     text = replace("## Step 5 — Exchange the assertion", "## Notes")
     text = replace("## Revocation", "## More notes", text)
     assert lint(text, "MD003", profile="v0.1") == []
-    assert {d.location.line for d in lint(text, "MD003")} == {line_of(text, "## Step 6"), line_of(text, "## Errors")}
+    # One finding names both, at the first place a missing section belongs; the other is `related`.
+    [d] = lint(text, "MD003")
+    assert d.location.line == line_of(text, "## Step 6")
+    assert "2 of 8" in d.message and "'Exchange the assertion'" in d.message and "'Revocation'" in d.message
+    assert [r.line for r in d.related] == [line_of(text, "## More notes")]
 
 
 # ---------------------------------------------------------------- MD004 section-order
@@ -500,9 +504,12 @@ def test_md017_fallback_instruction_is_fine() -> None:
 
 
 def test_md013_newer_code_in_older_profile_names_the_old_name() -> None:
+    # A v0.7-B table under v0.6: one finding for the table's codes (issue 11), each with its fix.
     [d] = [d for d in lint(CLEAN, "MD013", profile="v0.6") if "`rate_limit_exceeded`" in d.message]
-    assert (d.severity, d.location.line) == (Severity.WARNING, line_of(CLEAN, "| `rate_limit_exceeded` |"))
-    assert "v0.7-B" in d.message and "`rate_limited`" in (d.hint or "")
+    assert d.severity is Severity.WARNING
+    lines = [d.location.line, *(r.line for r in d.related)]
+    assert line_of(CLEAN, "| `rate_limit_exceeded` |") in lines
+    assert "`rate_limit_exceeded` (line" in (d.hint or "") and "v0.6 calls it `rate_limited`" in (d.hint or "")
 
 
 # ---------------------------------------------------------------- regressions found by dogfooding
@@ -582,3 +589,89 @@ def test_md005_heading_style_hint_restores_the_canonical_title_case() -> None:
     diags = lint(text, "MD005")
     assert [d.location.line for d in diags] == [line_of(text, "## step 2 - pick a method")]
     assert diags[0].hint == "write `## Step 2 — Pick a method`"
+
+
+# ---------------------------------------------------------------- MD019 idjag-audience
+
+
+@pytest.mark.parametrize("sentence", [
+    "Set the ID-JAG `aud` to the `resource` from the protected-resource metadata.",
+    "Use the PRM resource as the ID-JAG audience.",
+])
+def test_md019_idjag_audience_resource_reading_is_info(sentence: str) -> None:
+    text = replace("## Step 3 — Register\n", f"## Step 3 — Register\n\n{sentence}\n")
+    [d] = lint(text, "MD019")
+    assert (d.severity, d.location.line) == (Severity.INFO, line_of(text, sentence))
+    assert "issuer" in (d.hint or "")
+
+
+def test_md019_idjag_audience_good() -> None:
+    assert lint(CLEAN, "MD019") == []
+    text = replace("## Step 3 — Register\n", "## Step 3 — Register\n\nThe ID-JAG `aud` is our issuer; "
+                   "`resource_name` is shown to the user.\n")
+    assert lint(text, "MD019") == []
+
+
+# ---------------------------------------------------------------- issue 11: precision and noise
+
+
+def test_md010_separator_between_two_copies_of_a_section() -> None:
+    # No `<<<<<<<`/`>>>>>>>` left, and `=======` right under a text line (a setext H1 otherwise).
+    text = replace("## Step 2 — Pick a method\n", "## Step 2 — Pick a method\n\nOld text.\n=======\n"
+                   "## Step 2 — Pick a method\n")
+    [d] = lint(text, "MD010")
+    assert d.location.line == line_of(text, "=======")
+    assert lint(text, "MD002") == [] and lint(text, "MD011") == []  # one root cause, one finding
+
+
+@pytest.mark.parametrize("sentence", [
+    "Our 401 responses come without a `WWW-Authenticate` header.",
+    "There is no WWW-Authenticate header on our 401s.",
+    "The WWW-Authenticate header is not sent.",
+])
+def test_md017_wordings_of_a_missing_header(sentence: str) -> None:
+    text = replace("## Step 2 — Pick a method\n", f"{sentence}\n\n## Step 2 — Pick a method\n")
+    [d] = lint(text, "MD017")
+    assert d.location.line == line_of(text, sentence)
+
+
+@pytest.mark.parametrize(("heading", "sid"), [
+    ("## Step 4 — Optional claim ceremony", "claim"), ("## Step 7. Handle revocation", "revocation"),
+    ("## Error handling", "errors"), ("## Handling errors", "errors"), ("## Appendix: discovery links", None),
+    ("## Discovery links", None),
+])
+def test_md003_sections_recognised_by_name(heading: str, sid: str | None) -> None:
+    from authmd_cli.protocol.markdown import section_id_for, split_heading
+
+    assert section_id_for(split_heading(heading.lstrip("# "))[1]) == sid
+
+
+def test_md005_heading_style_one_finding_per_document() -> None:
+    text = replace("## Step 1 — Discover", "## Step 1: Discover")
+    text = replace("## Step 2 — Pick a method", "## Step 2: Pick a method", text)
+    [d] = lint(text, "MD005")
+    assert d.location.line == line_of(text, "## Step 1: Discover")
+    assert [r.line for r in d.related] == [line_of(text, "## Step 2: Pick a method")]
+    assert "2 section headings" in d.message
+
+
+@pytest.mark.parametrize("wording", [
+    "All resources on this site are public; no registration is needed.",
+    "Neither method supports self-registration.",
+    "This service does not\noffer agent registration.",
+    "Agents do not need to register here.",
+])
+def test_md015_honest_negative_wordings(wording: str) -> None:
+    text = f"# auth.md\n\n{wording}\n"
+    assert lint(text, "MD015", profile="no-registration") == []
+    report = lint_text(text, source="auth.md", options=LintOptions())
+    assert report.documents[0].profile == "no-registration" and report.diagnostics == []
+
+
+def test_md004_section_order_appendix_of_links_is_not_the_discover_step() -> None:
+    # Issue 11: an appendix titled "Discovery links" at the end was read as a misplaced Discover.
+    text = replace("## Step 1 — Discover", "## Step 1 — Find the metadata") + \
+        "\n## Discovery links\n\n- `https://api.widgetco.dev/.well-known/oauth-protected-resource`\n"
+    assert [d.location.line for d in lint(text, "MD004")] == []
+    [d] = lint(text, "MD003")  # Discover is missing, and said so once, where it belongs
+    assert d.location.line == line_of(text, "## Step 2 — Pick a method")
