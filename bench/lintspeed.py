@@ -189,16 +189,22 @@ def profile(args: argparse.Namespace, root: Path, base: Path) -> None:
     print(text[text.index("ncalls"):] if "ncalls" in text else text)
 
 
-def _peak_rss_kb(cmd: list[str], env: dict[str, str]) -> int:
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _peak_rss_kb(cmd: list[str], env: dict[str, str]) -> tuple[int, float]:
+    """(peak RSS in KiB of the command's largest process, wall seconds); fails on a crash."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return int(usage.ru_maxrss)  # KiB on Linux
+    proc.stderr.close()
+    proc.returncode = code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} exited {code}: {err.decode()[-800:]}")
+    return int(usage.ru_maxrss), time.perf_counter() - t0  # ru_maxrss: KiB on Linux
 
 
 def memory(args: argparse.Namespace, root: Path, base: Path) -> None:
     corpus = _corpus(base, 100)
-    sources = sorted(p for p in corpus.rglob("*") if p.is_file())
     n = args.memory
 
     def fill(d: Path, count: int) -> None:
@@ -218,12 +224,12 @@ def memory(args: argparse.Namespace, root: Path, base: Path) -> None:
     small, big = base / "small", base / "big"
     fill(small, max(n // 10, 1))
     fill(big, n)
-    del sources
     lint = [sys.executable, "-m", "authmd_cli", "lint", "--no-config", "--format", "json"]
     extra = ["--jobs", args.jobs.split(",")[0]] if args.jobs.strip() else []
     for label, d in (("small", small), ("big", big)):
-        rss = _peak_rss_kb([*lint, *extra, str(d)], _env(root))
-        print(f"  {label}: {_count_files(d)} files, peak RSS of the largest process {rss / 1024:.0f} MiB")
+        rss, wall = _peak_rss_kb([*lint, *extra, str(d)], _env(root))
+        print(f"  {label}: {_count_files(d)} files ({_count_files_md(d)} auth.md), peak RSS of the largest "
+              f"process {rss / 1024:.0f} MiB, {wall:.1f} s")
 
 
 def main() -> None:
