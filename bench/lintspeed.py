@@ -110,6 +110,10 @@ def speed(args: argparse.Namespace, root: Path, base: Path) -> None:
     throughput = {f"authmd lint corpus/ --jobs {j}": [*lint, "--jobs", j, str(corpus)] for j in jobs}
     if not jobs:
         throughput = {"authmd lint corpus/": [*lint, str(corpus)]}
+    if args.compare:  # the other checkout's directory lint, as it runs by default (no --jobs there)
+        name = f"authmd lint corpus/ [{args.compare.resolve().name}]"
+        throughput[name] = [*lint, str(corpus)]
+        envs[name] = _env(args.compare.resolve())
     subprocess.run([py, "-m", "compileall", "-q", str(root / "authmd_cli")], check=True)
     samples, cpu = _time_all({**cmds, **throughput}, args.runs, _env(root), envs)
     print(f"median of {args.runs} interleaved runs; {root}; Python {sys.version.split()[0]}; "
