@@ -27,7 +27,6 @@ import io
 import os
 import pstats
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -208,26 +207,16 @@ def _peak_rss_kb(cmd: list[str], env: dict[str, str]) -> tuple[int, float]:
 
 
 def memory(args: argparse.Namespace, root: Path, base: Path) -> None:
-    corpus = _corpus(base, 100)
+    """Peak RSS over about N files against about N/10, every site distinct (copies of a few sites
+    would let a cache keyed by content hide what holding the documents costs)."""
+    sys.path.insert(0, str(HERE))
+    from speed_corpus import write_corpus
+
     n = args.memory
-
-    def fill(d: Path, count: int) -> None:
-        # Copies of the corpus sites, renamed, until `count` files exist.
-        made, k = 0, 0
-        while made < count:
-            for src in sorted(corpus.iterdir()):
-                for f in sorted(p for p in src.rglob("*") if p.is_file()):
-                    if made >= count:
-                        return
-                    dest = d / f"c{k:05d}" / f.relative_to(src)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(f, dest)
-                    made += 1
-                k += 1
-
+    sites_for = max(1, round(n / 2.33))  # 2.33 files per site in this corpus
     small, big = base / "small", base / "big"
-    fill(small, max(n // 10, 1))
-    fill(big, n)
+    write_corpus(small, max(1, sites_for // 10), seed=11)
+    write_corpus(big, sites_for, seed=13)
     lint = [sys.executable, "-m", "authmd_cli", "lint", "--no-config", "--format", "json"]
     extra = ["--jobs", args.jobs.split(",")[0]] if args.jobs.strip() else []
     for label, d in (("small", small), ("big", big)):
