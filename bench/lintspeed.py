@@ -44,6 +44,12 @@ def _env(root: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
 
 
+# Children run here, never in a checkout: `python -m` puts the working directory first on
+# sys.path, ahead of PYTHONPATH, so a child started inside a checkout imports that checkout's
+# authmd_cli whatever `--root` / `--compare` say.
+_CWD = tempfile.gettempdir()
+
+
 def _corpus(base: Path, sites: int) -> Path:
     sys.path.insert(0, str(HERE))
     from speed_corpus import write_corpus  # bench/speed_corpus.py, the generator
@@ -61,7 +67,7 @@ def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one command; CPU counts user + system time of the child and
     of the worker processes it waited for, so it is steady when other people load the machine."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, cwd=_CWD, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -145,7 +151,7 @@ def importtime(args: argparse.Namespace, root: Path, base: Path) -> None:
            str(corpus / "s0001" / "auth.md")]
     runs: list[dict[str, int]] = []
     for _ in range(args.runs):
-        err = subprocess.run(cmd, env=_env(root), capture_output=True, text=True, check=False).stderr
+        err = subprocess.run(cmd, env=_env(root), cwd=_CWD, capture_output=True, text=True, check=False).stderr
         own: dict[str, int] = defaultdict(int)
         for line in err.splitlines():
             m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
@@ -195,7 +201,7 @@ def profile(args: argparse.Namespace, root: Path, base: Path) -> None:
 def _peak_rss_kb(cmd: list[str], env: dict[str, str]) -> tuple[int, float]:
     """(peak RSS in KiB of the command's largest process, wall seconds); fails on a crash."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, cwd=_CWD, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
