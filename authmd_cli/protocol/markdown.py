@@ -155,6 +155,11 @@ class _Inlines:
         text_join(StateCore(tok.content, self.md, self.env, [tok]))
         return list(tok.children)
 
+    def plain(self, tok: Any) -> bool:
+        """Lazy mode, and text without any character an inline rule starts at (markdown-it's own
+        `terminator_re`): the inline parse would give one text token equal to the content."""
+        return self.lazy and not self.md.inline.terminator_re.search(tok.content)
+
     def comments_possible(self, tok: Any) -> bool:
         """Whether an inline token can hold an `html_inline` comment (only then is it parsed)."""
         return "<!--" in tok.content if self.lazy else bool(tok.children)
@@ -276,6 +281,8 @@ def parse_auth_md(text: str, *, lazy_inline: bool = True) -> AuthDoc:
 
 
 def _inline_text(inline: Any, inlines: _Inlines) -> str:
+    if inlines.plain(inline):  # most table cells and headings: nothing to parse
+        return str(inline.content).strip()
     children = inlines.children(inline)
     if not children:
         return str(inline.content).strip()
