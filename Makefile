@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/authmd lint demo-site
 	@echo "== authmd lint: a legacy v0.4 site, to show detection and migration hints"
 	-$(BIN)/authmd lint examples/legacy-site
+	@bash examples/demo-live.sh $(BIN)
 
 test: $(STAMP)
 	$(BIN)/ruff check authmd_cli tests bench

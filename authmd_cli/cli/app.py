@@ -16,16 +16,14 @@ from typing import Annotated
 
 import typer
 
-from authmd_cli import __version__
-from authmd_cli.cli import init, lint, provider, schema, serve
+from authmd_cli.cli import init, lint, migrate, probe, provider, schema, serve, simulate
 from authmd_cli.cli.runner import SETTINGS
 
 app = typer.Typer(
     name="authmd",
-    help="Lint, generate, probe, simulate and serve auth.md agent-registration documents.",
     rich_markup_mode=None,  # plain click help: no rich import for --help
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (typer; shells detected lazily)
     no_args_is_help=True,
     context_settings=SETTINGS,
 )
@@ -33,7 +31,9 @@ app = typer.Typer(
 
 def _version_callback(value: bool) -> None:
     if value:
-        typer.echo(f"authmd {__version__}")
+        from authmd_cli.cli.version import version_text
+
+        typer.echo(version_text())
         raise typer.Exit()
 
 
@@ -42,12 +42,23 @@ def _root(
     version: Annotated[bool, typer.Option("--version", "-V", callback=_version_callback, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:
-    """Lint, generate, probe, simulate and serve auth.md agent-registration documents."""
+    """Lint, generate, probe, simulate and serve auth.md agent-registration documents.
+
+    Start here:
+
+    \b
+      authmd lint public/                             check a site (auth.md + discovery JSON)
+      authmd init --config authmd.yaml --out public   write the three documents from one YAML file
+      authmd serve --config authmd.yaml               try every flow against a local sandbox
+      authmd lint --list-rules                        every rule (--explain CODE for one)
+
+    Each command's --help has an example. Documentation: README.md and docs/ in the project.
+    """
 
 
 def _register() -> None:
     # Commands list in this order in `--help` (typer lists commands first, then groups).
-    for module in (schema, lint, init, serve, provider):
+    for module in (schema, lint, init, migrate, serve, probe, provider, simulate):
         module.register(app)
 
 

@@ -8,9 +8,9 @@ import sys
 
 def main() -> None:
     if sys.argv[1:] in (["--version"], ["-V"]):
-        from authmd_cli import __version__
+        from authmd_cli.cli.version import version_text
 
-        print(f"authmd {__version__}")
+        print(version_text())
         return
     from authmd_cli.cli.app import main as cli_main
 

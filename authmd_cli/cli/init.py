@@ -32,6 +32,12 @@ def init_cli_command(  # noqa: PLR0917 - typer maps parameters to options
 ) -> None:
     """Generate auth.md and its discovery documents from one YAML config.
 
+    Example:
+
+    \b
+      authmd init --config authmd.yaml --out public
+      authmd init --config authmd.yaml --out public --check   # CI: exit 1 on drift
+
     Exit codes: 0 written (or up to date), 1 --check found drift, 2 usage, config or output error.
     """
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from authmd_cli import __version__
 from authmd_cli.cli.runner import check_format, echo_json, emit, one_line, read_stdin, run, split_list
 from authmd_cli.core.errors import UsageError
 from authmd_cli.core.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from authmd_cli.core.diagnostics import Report
+    from authmd_cli.lint.engine import LintOptions
     from authmd_cli.lint.rules.base import Rule
 
 
@@ -56,10 +60,98 @@ def _explain(ref: str, fmt: str) -> int:
     return ExitCode.OK
 
 
+def _line_reader() -> Callable[[str, int | None], str | None]:
+    """Lines of the linted files, for baseline fingerprints (each file read once)."""
+    cache: dict[str, list[str] | None] = {}
+
+    def line_text(source: str, line: int | None) -> str | None:
+        if source not in cache:
+            try:
+                cache[source] = Path(source).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                cache[source] = None
+        lines = cache[source]
+        return lines[line - 1] if lines is not None and line is not None and 0 < line <= len(lines) else None
+
+    return line_text
+
+
+def _apply_baseline(report: Report, path: str, *, update: bool) -> Report:
+    """`--baseline FILE`: record the findings when FILE is missing (or with --update-baseline),
+    otherwise keep only the findings FILE does not hold. Notes go to stderr (reports stay clean)."""
+    from authmd_cli.core.diagnostics import Report
+    from authmd_cli.core.errors import ConfigError, OutputError
+    from authmd_cli.core.files import atomic_write
+    from authmd_cli.lint import baseline
+
+    line_text = _line_reader()
+    target = Path(path)
+    if update or not target.exists():
+        data = baseline.record(report.diagnostics, line_text, tool_version=__version__)
+        try:
+            atomic_write(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        except OSError as err:
+            raise OutputError(f"cannot write the baseline: {err.strerror or err}", source=path) from None
+        typer.echo(f"authmd: recorded {len(data['findings'])} finding(s) in {path}; later runs with "
+                   f"--baseline {path} report only new ones", err=True)
+        kept = [d for d in report.diagnostics if d.code in baseline.NEVER_BASELINED]
+        return Report(list(report.documents), kept)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read the baseline: {getattr(err, 'strerror', None) or err}", source=path) from None
+    filtered = baseline.filter_new(report.diagnostics, baseline.parse(text, path), line_text)
+    if filtered.known:
+        typer.echo(f"authmd: {filtered.known} known finding(s) in {path} not shown", err=True)
+    if filtered.fixed:
+        typer.echo(f"authmd: {filtered.fixed} finding(s) in {path} no longer occur; "
+                   "--update-baseline drops them", err=True)
+    return Report(list(report.documents), filtered.new)
+
+
+def _fix(paths: Sequence[str], options: LintOptions, *, write: bool) -> tuple[int, int, str]:
+    """`--fix` (write) / `--diff` (preview): (findings fixed, files changed, unified diff)."""
+    import difflib
+
+    from authmd_cli.core.errors import OutputError
+    from authmd_cli.core.files import atomic_write
+    from authmd_cli.lint import fixes
+    from authmd_cli.lint.engine import lint_documents
+    from authmd_cli.lint.loader import read_inputs
+
+    inputs = read_inputs(list(paths) or ["."])
+    report = lint_documents(inputs.documents, inputs.sites, options)
+    documents = {d.source: d for d in inputs.documents if d.source != "-"}
+    texts: dict[str, str] = {}
+    for d in report.diagnostics:
+        source = d.location.source
+        if d.code in fixes.FIXABLE and source in documents and source not in texts:
+            try:
+                with open(source, encoding="utf-8", newline="") as f:  # newline="": CRLF stays CRLF
+                    texts[source] = f.read()
+            except (OSError, UnicodeDecodeError):
+                continue
+    profiles = {info.source: info.profile for info in report.documents}
+    edits = fixes.plan(report.diagnostics, texts, documents, inputs.sites, profiles)
+    changed = fixes.fixed_texts(texts, edits)
+    diff = "".join("".join(difflib.unified_diff(texts[src].splitlines(keepends=True),
+                                                 new.splitlines(keepends=True), f"a/{src}", f"b/{src}"))
+                   for src, new in changed.items())
+    if write:
+        for src, new in changed.items():
+            try:
+                mode = os.stat(src).st_mode & 0o777
+                atomic_write(Path(src), new, mode=mode)
+            except OSError as err:
+                raise OutputError(f"cannot write the fix: {err.strerror or err}", source=src) from None
+    return len(edits), len(changed), diff
+
+
 def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, ...],
                ignore: tuple[str, ...], strict: bool | None, fmt: str | None, config: str | None,
                no_config: bool, output: str | None, color: bool | None, verbose: bool = False,
-               jobs: int | None = None) -> int:
+               baseline: str | None = None, update_baseline: bool = False, fix: bool = False,
+               diff: bool = False, snapshot: str | None = None, jobs: int | None = None) -> int:
     from dataclasses import replace
 
     from authmd_cli.lint.config import Overrides, resolve_settings
@@ -73,8 +165,28 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
         isolated=no_config,
         overrides=Overrides(profile=profile, select=select, ignore=ignore, strict=strict, format=fmt),
     )
+    for note in settings.notes:
+        typer.echo(f"authmd: note: {note}", err=True)
     options = replace(settings.options, verbose=True) if verbose else settings.options
-    report = lint_paths(list(paths) or ["."], options, read_stdin=read_stdin, jobs=jobs or default_jobs())
+    if snapshot is not None and (paths or diff or fix):
+        raise UsageError("--snapshot DIR lints a saved probe; give no paths, --fix or --diff with it")
+    if diff or fix:
+        if "-" in paths:
+            raise UsageError("--fix and --diff work on files, not on standard input")
+        count, files, patch = _fix(paths, options, write=fix)
+        if diff:
+            typer.echo(patch, nl=False)
+            typer.echo(f"authmd: {count} fix(es) in {files} file(s) would be made; --fix makes them", err=True)
+            return ExitCode.FINDINGS if count else ExitCode.OK
+        typer.echo(f"authmd: fixed {count} finding(s) in {files} file(s)", err=True)
+    if snapshot is not None:
+        from authmd_cli.probe.run import replay_report
+
+        report = replay_report(Path(snapshot), options)
+    else:
+        report = lint_paths(list(paths) or ["."], options, read_stdin=read_stdin, jobs=jobs or default_jobs())
+    if baseline is not None:
+        report = _apply_baseline(report, baseline, update=update_baseline)
     emit(report, settings.format or default_format(os.environ), output=output, color=color)
     internal = [d for d in report.diagnostics if d.code == "TL006"]
     if internal:
@@ -89,7 +201,7 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
 def lint_command(  # noqa: PLR0917 - typer maps parameters to options
     paths: Annotated[list[str] | None, typer.Argument(
         help="auth.md files, PRM / AS metadata JSON files, site directories, or - for stdin. "
-             "Default: the current directory.", show_default=False, metavar="PATH")] = None,
+             "Default: the current directory.", show_default=False, metavar="PATH...")] = None,
     profile: Annotated[str | None, typer.Option(
         "--profile", "-p", metavar="PROFILE",
         help="Pin the protocol profile (v0.1 … v0.7-B, no-registration, latest); default: detect.")] = None,
@@ -131,8 +243,30 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
     explain: Annotated[str | None, typer.Option(
         "--explain", metavar="CODE|NAME", help="Print a rule's documentation and exit.",
         show_default=False)] = None,
+    snapshot: Annotated[str | None, typer.Option(
+        "--snapshot", metavar="DIR", help="Lint what `authmd probe --save DIR` fetched, offline (with the "
+                                          "probe's transport findings).", show_default=False)] = None,
+    baseline: Annotated[str | None, typer.Option(
+        "--baseline", metavar="FILE",
+        help="Report only findings not recorded in FILE; a missing FILE records today's findings.",
+        show_default=False)] = None,
+    update_baseline: Annotated[bool, typer.Option(
+        "--update-baseline", help="With --baseline: re-record FILE from this run's findings.")] = False,
+    fix: Annotated[bool, typer.Option(
+        "--fix", help="Make the safe mechanical fixes (MD005, MD007, XD002 normalisation), then report "
+                      "what is left.")] = False,
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Print the fixes --fix would make as a unified diff; exit 1 if there are any.")] = False,
 ) -> None:
     """Check auth.md files and their discovery documents.
+
+    Example:
+
+    \b
+      authmd lint public/ --strict
+      authmd lint auth.md --format sarif --output authmd.sarif
+      authmd lint --explain MD008
+      authmd lint public/ --baseline .authmd-baseline.json   # only new findings fail
 
     Exit codes: 0 no errors, 1 errors found (or warnings with --strict), 2 usage, config or
     input error.
@@ -144,9 +278,15 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
             return _list_rules(chosen or "text")
         if explain is not None:
             return _explain(explain, chosen or "text")
+        if update_baseline and baseline is None:
+            raise UsageError("--update-baseline needs --baseline FILE")
+        if fix and diff:
+            raise UsageError("--fix and --diff cannot be combined (--diff previews what --fix does)")
         return _lint_body(paths or [], profile=profile, select=split_list(select),
                           ignore=split_list(ignore), strict=strict, fmt=chosen, config=config,
-                          no_config=no_config, output=output, color=color, verbose=verbose, jobs=jobs)
+                          no_config=no_config, output=output, color=color, verbose=verbose,
+                          baseline=baseline, update_baseline=update_baseline, fix=fix, diff=diff,
+                          snapshot=snapshot, jobs=jobs)
 
     run(body)
 

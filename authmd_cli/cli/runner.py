@@ -28,6 +28,10 @@ DEBUG_ENV = "AUTHMD_DEBUG"
 
 SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"]}
 
+# OSErrors that mean "the disk said no" wherever they happen (ENOSPC, EDQUOT, EROFS, EFBIG).
+_DISK_ERRNOS = frozenset(getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS", "EFBIG")
+                         if hasattr(errno, name))
+
 
 def sub_app(name: str, help_text: str) -> typer.Typer:
     """A command group (`authmd schema …`, `authmd provider …`) with the root's settings."""
@@ -50,11 +54,18 @@ def run(body: Callable[[], int | None]) -> None:
         typer.echo("authmd: interrupted", err=True)
         raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
     except AuthmdError as err:
-        typer.echo(f"authmd: error: {one_line(str(err))}", err=True)
+        for line in err.lines():
+            typer.echo(f"authmd: error: {one_line(line)}", err=True)
         raise typer.Exit(int(err.exit_code)) from None
     except OSError as err:
         if err.errno == errno.EPIPE:  # `authmd lint | head`: click quiets the pipe and exits
             raise
+        if err.errno in _DISK_ERRNOS:
+            # A full disk or a read-only file system is the machine's state, not our bug: an
+            # I/O error with the file named (exit 2), never "internal error".
+            where = f"{err.filename}: " if err.filename else ""
+            typer.echo(f"authmd: error: {where}cannot write: {err.strerror or err}", err=True)
+            raise typer.Exit(int(ExitCode.USAGE)) from None
         internal(err)
     except Exception as err:  # the last line of defence: never a traceback
         internal(err)

@@ -47,7 +47,13 @@ def _schema_show_body(name: str, profile: str | None) -> int:
 def schema_list_command(
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")] = "text",
 ) -> None:
-    """List the bundled JSON Schemas."""
+    """List the bundled JSON Schemas.
+
+    Example:
+
+    \b
+      authmd schema list --format json
+    """
     run(lambda: _schema_list_body(check_format(fmt, ("text", "json")) or "text"))
 
 
@@ -58,7 +64,13 @@ def schema_show_command(
         "--profile", "-p", metavar="PROFILE",
         help="The profile's variant of the schema (default: latest).")] = None,
 ) -> None:
-    """Print one schema as JSON."""
+    """Print one schema as JSON.
+
+    Example:
+
+    \b
+      authmd schema show as-metadata --profile v0.7-A
+    """
     run(lambda: _schema_show_body(name, profile))
 
 

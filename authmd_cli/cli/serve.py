@@ -19,8 +19,10 @@ def serve_cli_command(  # noqa: PLR0917 - typer maps parameters to options
         "--profile", "-p", metavar="PROFILE", help="Override the profile: v0.7-B (default) or v0.7-A.",
         show_default=False)] = None,
     host: Annotated[str, typer.Option(
-        "--host", help="Address to listen on (loopback by default; 0.0.0.0 or :: needs --origin).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port (0 picks a free one).", min=0, max=65535)] = 8000,
+        "--host", metavar="HOST",
+        help="Address to listen on (loopback by default; 0.0.0.0 or :: needs --origin).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(
+        "--port", metavar="PORT", help="Port (0 picks a free one).", min=0, max=65535)] = 8000,
     db: Annotated[str | None, typer.Option(
         "--db", metavar="PATH", help="SQLite file for state and keys (default: in memory).",
         show_default=False)] = None,
@@ -47,6 +49,12 @@ def serve_cli_command(  # noqa: PLR0917 - typer maps parameters to options
              "their URLs can carry claim attempt tokens).")] = "warning",
 ) -> None:
     """Run a local sandbox service that speaks the protocol exactly as the config describes.
+
+    Example:
+
+    \b
+      authmd serve --config authmd.yaml --port 8765 --test-hooks
+      (every option and route: docs/sandbox.md)
 
     Exit codes: 0 stopped cleanly (Ctrl-C or SIGTERM), 2 usage, config or database error (also:
     the port is in use).

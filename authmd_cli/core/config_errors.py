@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from authmd_cli.core.errors import ConfigError
+from authmd_cli.core.errors import AuthmdError, ConfigError
 from authmd_cli.core.suggest import did_you_mean
 from authmd_cli.core.yamlsafe import PathKey
 
@@ -175,8 +175,12 @@ def describe(error: Any, *, root: str = "") -> list[Problem]:
     return [problem(path, _value_message(error), root=root)]
 
 
+MAX_LISTED = 10  # problems listed one per line; beyond that, a count
+
+
 def first_error(problems: Iterable[Problem], source: str, where: Locator | None) -> ConfigError | None:
-    """The problem that comes first in the file, as one ConfigError that counts the others.
+    """Every problem as positioned lines, in file order: the first as a ConfigError, the rest
+    (up to MAX_LISTED in all, then a count) as its `others`.
 
     One problem per key path (a value failing `minLength` and `pattern` is one mistake); problems
     with the same position keep the validator's order."""
@@ -190,16 +194,25 @@ def first_error(problems: Iterable[Problem], source: str, where: Locator | None)
     def place(p: Problem) -> Position:
         return (where.position(p.path, key=p.at_key) if where is not None else None) or unplaced
 
-    first, *rest = sorted(by_path.values(), key=place)
-    more = f" (and {len(rest)} more problem{'s' if len(rest) > 1 else ''})" if rest else ""
-    return first._replace(message=first.message + more).error(source, where)
+    ordered = sorted(by_path.values(), key=place)
+    first = ordered[0].error(source, where)
+    others: list[AuthmdError] = [p.error(source, where) for p in ordered[1:MAX_LISTED]]
+    hidden = len(ordered) - MAX_LISTED
+    if hidden > 0:
+        others.append(ConfigError(f"and {hidden} more problem{'s' if hidden > 1 else ''}", source=source))
+    first.others = tuple(others)
+    return first
+
+
+def schema_problems(instance: Any, validator: Any, *, root: str = "") -> list[Problem]:
+    """Every schema problem of `instance`, worded (not yet positioned)."""
+    return [p for err in validator.iter_errors(instance) for p in describe(err, root=root)]
 
 
 def check_schema(instance: Any, validator: Any, source: str, where: Locator | None, *,
                  root: str = "") -> None:
     """Validate `instance` with a jsonschema `validator` (the caller takes it from the bundled
     schemas: this module sits below the protocol layer); raise the first problem."""
-    found = [p for err in validator.iter_errors(instance) for p in describe(err, root=root)]
-    error = first_error(found, source, where)
+    error = first_error(schema_problems(instance, validator, root=root), source, where)
     if error is not None:
         raise error

@@ -18,6 +18,13 @@ class AuthmdError(Exception):
         self.source = source
         self.line = line
         self.column = column
+        # Further problems of the same kind found in the same pass (a config file with three
+        # mistakes): the CLI prints each on its own `file:line:col` line after this one.
+        self.others: tuple[AuthmdError, ...] = ()
+
+    def lines(self) -> list[str]:
+        """This error and every further one, one line each."""
+        return [str(self), *(str(o) for o in self.others)]
 
     def __str__(self) -> str:
         where = ""

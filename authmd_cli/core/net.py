@@ -11,7 +11,11 @@ Every outgoing request (the test provider's SET delivery, the sandbox's JWKS fet
   `ResponseTooLarge` past `max_bytes` (a `Content-Length` over the bound fails before reading).
   `Accept-Encoding: identity` is sent so the bytes counted are the bytes decoded;
 * an injectable `transport` (e.g. `httpx.ASGITransport(app)` to drive an app in-process); the
-  size bound wraps it too.
+  size bound wraps it too;
+* `fetch()` for services we do not control (probe, simulate): redirects followed by hand with
+  every hop checked (scheme, credentials, the address guard after DNS resolution), a body cap
+  that holds after decompression, one deadline per request that a slow drip cannot stretch,
+  `Retry-After` honoured once within it; every failure a classified `FetchError`, never raised.
 
 Callers import this module inside the functions that use it (httpx is heavy; `authmd --help`
 must not load it) and catch `HTTPError`, which this module re-exports.
@@ -19,7 +23,17 @@ must not load it) and catch `HTTPError`, which this module re-exports.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+import asyncio
+import functools
+import ipaddress
+import socket
+import ssl
+import time
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -114,6 +128,13 @@ class _AsyncBoundedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """httpx's default verification context, built once: building it loads the CA bundle (~60 ms
+    of CPU), which a probe of 200 targets with a client each would otherwise pay 200 times."""
+    return httpx.create_ssl_context()
+
+
 def _headers(extra: Mapping[str, str] | None) -> dict[str, str]:
     return {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **(extra or {})}
 
@@ -122,15 +143,314 @@ def client(*, timeout: float = DEFAULT_TIMEOUT, follow_redirects: bool = False,
            max_bytes: int = MAX_RESPONSE_BYTES, headers: Mapping[str, str] | None = None,
            transport: httpx.BaseTransport | None = None, base_url: str = "") -> httpx.Client:
     """A synchronous client with the defaults above; close it (`with net.client() as c:`)."""
-    inner = transport if transport is not None else httpx.HTTPTransport()
+    inner = transport if transport is not None else httpx.HTTPTransport(verify=tls_context())
     return httpx.Client(timeout=timeout, follow_redirects=follow_redirects, headers=_headers(headers),
                         transport=_BoundedTransport(inner, max_bytes), base_url=base_url)
 
 
 def async_client(*, timeout: float = DEFAULT_TIMEOUT, follow_redirects: bool = False,
                  max_bytes: int = MAX_RESPONSE_BYTES, headers: Mapping[str, str] | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None, base_url: str = "") -> httpx.AsyncClient:
-    """The asynchronous twin of `client` (the sandbox fetches JWKS inside its event loop)."""
-    inner = transport if transport is not None else httpx.AsyncHTTPTransport()
+                 transport: httpx.AsyncBaseTransport | None = None, base_url: str = "",
+                 max_connections: int | None = None) -> httpx.AsyncClient:
+    """The asynchronous twin of `client` (the sandbox fetches JWKS inside its event loop).
+    `max_connections` sizes the connection pool (probe: a pool of walks, each with several
+    requests in flight; httpx's default of 100 would queue them)."""
+    if transport is not None:
+        inner = transport
+    elif max_connections is not None:
+        inner = httpx.AsyncHTTPTransport(verify=tls_context(), limits=httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections))
+    else:
+        inner = httpx.AsyncHTTPTransport(verify=tls_context())
     return httpx.AsyncClient(timeout=timeout, follow_redirects=follow_redirects, headers=_headers(headers),
                              transport=_AsyncBoundedTransport(inner, max_bytes), base_url=base_url)
+
+
+# ----------------------------------------------------------------------------- probe-grade fetches
+#
+# `fetch` is what `probe` (and `simulate`) use against services they do not control: every
+# limit holds whatever the server does.
+# * redirects are followed by hand, so each hop's URL is checked before it is requested
+#   (scheme, credentials in the URL, and the address guard after DNS resolution);
+# * the body is read raw and decoded here (gzip/deflate) with zlib's `max_length`, so the size
+#   cap holds after decompression: a gzip bomb is refused, never inflated;
+# * one deadline per request covers connect, headers and the whole body, so a server that drips
+#   a byte a second (each read within the read timeout) still ends on time;
+# * a 429/503 with `Retry-After` is retried once when the wait fits the deadline.
+
+
+class FetchError(Exception):
+    """Why a fetch produced no usable response (the message does not repeat the URL, which the
+    hop carries). `kind` is stable (reports and tests name it):
+    "invalid-url", "credentials-in-url", "scheme", "private-address", "dns", "connect", "tls",
+    "timeout", "reset", "protocol", "too-large", "encoding", "redirect-loop", "too-many-redirects",
+    "redirect-location"."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One HTTP request and its response (or the error that ended it)."""
+
+    method: str
+    url: str
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+    ms: float = 0.0
+    error: FetchError | None = None
+    retried_after: float | None = None  # seconds waited on a Retry-After before this answer
+
+    def header(self, name: str) -> str | None:
+        low = name.lower()
+        return next((v for k, v in self.headers if k.lower() == low), None)
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    timeout: float = DEFAULT_TIMEOUT  # per request: connect + headers + the whole body
+    max_bytes: int = MAX_RESPONSE_BYTES  # decoded body size
+    max_redirects: int = 5
+    allow_private: bool = False  # loopback, private, link-local and other non-global addresses
+    retry_after_max: float = 10.0  # never wait longer than this on one Retry-After
+
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_BLOCKED_TEXT = {"loopback": "a loopback address", "private": "a private address",
+                 "link-local": "a link-local address", "reserved": "a reserved address",
+                 "multicast": "a multicast address", "unspecified": "an unspecified address"}
+
+
+def address_class(ip: str) -> str | None:
+    """None for a global unicast address; else why it is not one ("loopback", "private", …)."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    for name, flag in (("loopback", addr.is_loopback), ("link-local", addr.is_link_local),
+                       ("unspecified", addr.is_unspecified), ("multicast", addr.is_multicast),
+                       ("private", addr.is_private), ("reserved", addr.is_reserved)):
+        if flag:
+            return name
+    return None if addr.is_global else "reserved"
+
+
+async def check_address(url: str, *, allow_private: bool) -> None:
+    """Raise `FetchError` unless `url` may be fetched: an absolute http(s) URL without
+    credentials whose host resolves only to global addresses (or anything, with allow_private).
+
+    Every address the name resolves to is checked, so a name with one private record is refused.
+    httpx resolves the name again when it connects; a name whose records change in between (DNS
+    rebinding) is outside what this guard can see."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError("scheme" if parts.hostname else "invalid-url", f"not an absolute http(s) URL: {url}")
+    if parts.username is not None or parts.password is not None:
+        raise FetchError("credentials-in-url", "the URL carries credentials (user:password@); refused")
+    if allow_private:
+        return
+    host = parts.hostname
+    try:
+        infos = [ipaddress.ip_address(host.strip("[]"))]
+        addresses = [str(infos[0])]
+    except ValueError:
+        loop = asyncio.get_running_loop()
+        try:
+            found = await loop.getaddrinfo(host, parts.port or (443 if parts.scheme == "https" else 80),
+                                           type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise FetchError("dns", f"cannot resolve {host}: {getattr(exc, 'strerror', None) or exc}") from None
+        addresses = sorted({str(info[4][0]) for info in found})
+    for ip in addresses:
+        why = address_class(ip)
+        if why is not None:
+            raise FetchError("private-address", f"{host} resolves to {ip}, {_BLOCKED_TEXT[why]}; "
+                             "refused (use --allow-private for a local service)")
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """RFC 9110 §10.2.3: delay-seconds or an HTTP-date (`now` = Unix time); None if unusable."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(int(text))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+class _Decoder:
+    """Content-Encoding decoding with a hard cap on the decoded size (RFC 9110 §8.4)."""
+
+    def __init__(self, encoding: str, max_bytes: int, url: str) -> None:
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip() and c.strip().lower() != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise FetchError("encoding", f"unsupported Content-Encoding {encoding!r}")
+        self._coding = codings[0] if codings else None
+        self._z = zlib.decompressobj(16 + zlib.MAX_WBITS) if self._coding in ("gzip", "x-gzip") else (
+            zlib.decompressobj() if self._coding == "deflate" else None)
+        self._raw_deflate = False
+        self._max, self._url = max_bytes, url
+        self.out = bytearray()
+
+    def _too_large(self) -> FetchError:
+        return FetchError("too-large", f"the body is larger than {self._max} bytes"
+                          + (" once decompressed" if self._coding else ""))
+
+    def feed(self, chunk: bytes) -> None:
+        if self._z is None:
+            if len(self.out) + len(chunk) > self._max:
+                raise self._too_large()
+            self.out += chunk
+            return
+        room = self._max - len(self.out)
+        try:
+            data = self._z.decompress(chunk, room + 1)
+        except zlib.error:
+            if self._coding == "deflate" and not self.out and not self._raw_deflate:
+                # RFC 9110 says zlib-wrapped; some servers send raw deflate.
+                self._raw_deflate = True
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                self.feed(chunk)
+                return
+            raise FetchError("encoding", f"the {self._coding} body is corrupt") from None
+        if len(data) > room:  # output stopped at max_length: there is more than the cap allows
+            raise self._too_large()
+        self.out += data
+
+    def finish(self) -> bytes:
+        if self._z is not None:
+            tail = self._z.flush()
+            if len(self.out) + len(tail) > self._max:
+                raise self._too_large()
+            self.out += tail
+        return bytes(self.out)
+
+
+def _classify(exc: BaseException, url: str) -> FetchError:
+    if isinstance(exc, FetchError):
+        return exc
+    if isinstance(exc, ResponseTooLarge):
+        return FetchError("too-large", f"the body is larger than {exc.max_bytes} bytes")
+    if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        return FetchError("timeout", "no complete answer in time")
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc)
+        low = text.lower()
+        if "ssl" in low or "certificate" in low or "tls" in low:
+            return FetchError("tls", f"TLS failure: {text}")
+        if "name or service" in low or "nodename" in low or "getaddrinfo" in low or "resolv" in low:
+            return FetchError("dns", "cannot resolve the host name")
+        return FetchError("connect", f"cannot connect: {text or 'connection refused'}")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError | ConnectionError):
+        return FetchError("reset", "the connection was closed or reset mid-answer")
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return FetchError("invalid-url", f"cannot request it: {exc}")
+    if isinstance(exc, httpx.HTTPError):
+        return FetchError("protocol", f"HTTP failure: {exc}")
+    raise exc
+
+
+async def _one(client: httpx.AsyncClient, method: str, url: str, *, headers: Mapping[str, str] | None,
+               content: bytes | None, limits: FetchLimits) -> Hop:
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(limits.timeout):
+            request = client.build_request(method, url, headers=headers, content=content)
+            response = await client.send(request, stream=True)
+            try:
+                decoder = _Decoder(response.headers.get("content-encoding", ""), limits.max_bytes, url)
+                if method != "HEAD":
+                    async for chunk in response.aiter_raw():
+                        decoder.feed(chunk)
+                body = decoder.finish()
+            finally:
+                await response.aclose()
+    except Exception as exc:  # classified: every network outcome is a FetchError, never a traceback
+        return Hop(method, url, ms=(time.monotonic() - started) * 1000, error=_classify(exc, url))
+    return Hop(method, url, response.status_code, tuple(response.headers.multi_items()), body,
+               (time.monotonic() - started) * 1000)
+
+
+async def fetch(client: httpx.AsyncClient, method: str, url: str, *, limits: FetchLimits,
+                headers: Mapping[str, str] | None = None, content: bytes | None = None,
+                wall_clock: Callable[[], float] = time.time) -> list[Hop]:
+    """Request `url`, following redirects by hand; every hop in order, the last one the answer.
+
+    Never raises for what the network or the server does: a refused URL, a timeout, a reset, an
+    oversized or undecodable body, a loop or too many redirects become the last hop's `error`.
+    A 303 (and a 301/302 after a POST) continues with GET and no body, as browsers do."""
+    hops: list[Hop] = []
+    seen: set[str] = set()
+    retried = False
+    while True:
+        try:
+            await check_address(url, allow_private=limits.allow_private)
+        except FetchError as err:
+            hops.append(Hop(method, url, error=err))
+            return hops
+        hop = await _one(client, method, url, headers=headers, content=content, limits=limits)
+        if hop.status in (429, 503) and not retried:
+            wait = retry_after_seconds(hop.header("retry-after"), wall_clock())
+            if wait is not None and wait <= min(limits.retry_after_max, limits.timeout):
+                retried = True
+                await asyncio.sleep(wait)
+                again = await _one(client, method, url, headers=headers, content=content, limits=limits)
+                hop = replace(again, retried_after=wait)
+        hops.append(hop)
+        if hop.error is not None or hop.status not in _REDIRECTS:
+            return hops
+        location = hop.header("location")
+        if not location:
+            return hops  # a 3xx without Location is the answer itself (the caller reports it)
+        nxt = urljoin(url, location.strip())
+        seen.add(url)
+        if nxt in seen:
+            hops.append(Hop(method, nxt, error=FetchError("redirect-loop", f"redirect loop back to {nxt}")))
+            return hops
+        if len(hops) > limits.max_redirects:
+            hops.append(Hop(method, nxt, error=FetchError(
+                "too-many-redirects", f"more than {limits.max_redirects} redirects (next: {nxt})")))
+            return hops
+        if hop.status == 303 or (hop.status in (301, 302) and method == "POST"):
+            method, content = "GET", None
+        url = nxt
+def describe_error(exc: BaseException) -> str:
+    """What went wrong with a request, in words a user can act on (never an exception class name).
+
+    The URL is not repeated: callers name it as the error's source."""
+    if isinstance(exc, ResponseTooLarge):
+        return f"the response is larger than {exc.max_bytes} bytes"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timed out while connecting"
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out waiting for the answer"
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc).lower()
+        if "refused" in text:
+            return "connection refused (is the server running, on that port?)"
+        if any(s in text for s in ("name or service not known", "nodename nor servname", "getaddrinfo",
+                                   "name resolution", "no address associated")):
+            return "the host name does not resolve"
+        if "certificate" in text or "ssl" in text or "tls" in text:
+            return "the TLS handshake failed (certificate or protocol)"
+        return "cannot connect to the server"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server closed the connection without a valid HTTP answer"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "not an http:// or https:// URL"
+    if isinstance(exc, httpx.InvalidURL):
+        return "not a valid URL"
+    if isinstance(exc, httpx.TooManyRedirects):
+        return "too many redirects"
+    if isinstance(exc, httpx.NetworkError):
+        return "the network connection failed"
+    return "the request failed"

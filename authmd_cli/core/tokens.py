@@ -152,15 +152,29 @@ def write_private_key(path: Path, key: SigningKey, *, overwrite: bool = False) -
 
         atomic_write(path, pem.decode("ascii"), mode=0o600)
         return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # A complete 0600 file beside `path`, then link(2) it into place: link never replaces an existing
+    # name (FileExistsError, as O_EXCL) and never follows a symlink at `path`, and a second process
+    # starting at the same moment reads either no file or the whole key, never a half-written one.
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
     try:
-        os.write(fd, pem)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(pem)
+        os.link(tmp, path)
     finally:
-        os.close(fd)
+        os.unlink(tmp)
+
+
+MAX_KEY_BYTES = 64 * 1024  # a PEM key is a few hundred bytes; never read a device or a log without bound
 
 
 def read_private_key(path: Path) -> SigningKey:
-    return signing_key_from_pem(path.read_bytes())
+    with path.open("rb") as stream:
+        pem = stream.read(MAX_KEY_BYTES + 1)
+    if len(pem) > MAX_KEY_BYTES:
+        raise ValueError(f"larger than {MAX_KEY_BYTES // 1024} KiB, not a PEM key")
+    return signing_key_from_pem(pem)
 
 
 def jwks(keys: Sequence[SigningKey]) -> dict[str, Any]:

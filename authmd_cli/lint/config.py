@@ -25,7 +25,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from authmd_cli.core.config_errors import KeyPath, Locator, Position, check_schema, mapping_problem, problem
+from authmd_cli.core.config_errors import (
+    KeyPath,
+    Locator,
+    Position,
+    Problem,
+    first_error,
+    mapping_problem,
+    problem,
+    schema_problems,
+)
 from authmd_cli.core.diagnostics import Severity
 from authmd_cli.core.errors import ConfigError, UsageError
 from authmd_cli.core.suggest import did_you_mean
@@ -70,6 +79,7 @@ class Settings:
     strict: bool = False
     format: str | None = None  # None: the caller picks (render.default_format)
     config_path: Path | None = None
+    notes: tuple[str, ...] = ()  # said on stderr by the CLI (e.g. a lint config under the wrong name)
 
 
 # ------------------------------------------------------------------ discovery (stat only)
@@ -215,35 +225,69 @@ def schema_path() -> Path:
     return schemas_dir() / SCHEMA_FILE
 
 
-def _check_rules(loaded: LoadedConfig, source: str) -> None:
+# Top-level keys only the service config (`authmd.yaml`, for init/serve) has: a lint config that
+# holds them is the other file under the wrong name (or given to the wrong command).
+SERVICE_ONLY_KEYS = ("service", "resource_server", "authorization_server", "methods", "scopes",
+                     "pre_claim_scopes", "post_claim_scopes", "ceremony", "tokens", "id_jag", "site", "skill")
+LINT_ONLY_KEYS = ("select", "ignore", "severity", "extension-keys", "per-file-ignores", "strict", "format")
+
+
+def _mixup_problem(loaded: LoadedConfig) -> Problem | None:
+    """A service config (authmd.yaml) where a lint config was expected: say so, not "unknown key"."""
+    data = loaded.data
+    service = [k for k in SERVICE_ONLY_KEYS if k in data]
+    if not service or any(k in data for k in LINT_ONLY_KEYS):
+        return None
+    return Problem((service[0],), "this is a service config (the `authmd.yaml` that `authmd init` and "
+                   "`authmd serve` read, with `service:` and `resource_server:`), not a lint config; "
+                   "keep it as authmd.yaml and put lint settings (select, ignore, severity, …) in "
+                   ".authmd.yaml", True)
+
+
+def _rule_problems(loaded: LoadedConfig) -> list[Problem]:
     """Every rule reference names a registered rule (the schema checks only their shape)."""
     data = loaded.data
+    found: list[Problem] = []
 
-    def check(path: KeyPath, ref: str, *, allow_prefix: bool = True, at_key: bool = False) -> None:
+    def check(path: KeyPath, ref: Any, *, allow_prefix: bool = True, at_key: bool = False) -> None:
+        if not isinstance(ref, str):
+            return  # the schema reports the type
         try:
             resolve_rule_ref(ref, allow_prefix=allow_prefix)
         except UnknownRuleError as err:
-            raise problem(path, str(err), root=loaded.root, at_key=at_key).error(source, loaded.where) from None
+            found.append(problem(path, str(err), root=loaded.root, at_key=at_key))
+
+    def refs(value: Any) -> list[Any]:
+        return list(value) if isinstance(value, list) else []
 
     for key in ("select", "ignore"):
-        for i, ref in enumerate(data.get(key, ())):
+        for i, ref in enumerate(refs(data.get(key))):
             check((key, i), ref)
-    for ref in data.get("severity", {}):
+    severity = data.get("severity")
+    for ref in severity if isinstance(severity, dict) else ():
         check(("severity", ref), ref, allow_prefix=False, at_key=True)
-    for glob, refs in data.get("per-file-ignores", {}).items():
-        for i, ref in enumerate(refs):
+    pfi = data.get("per-file-ignores")
+    for glob, value in pfi.items() if isinstance(pfi, dict) else ():
+        for i, ref in enumerate(refs(value)):
             check(("per-file-ignores", glob, i), ref)
+    return found
 
 
 def validate_config(loaded: LoadedConfig, source: str) -> None:
-    """Raise ConfigError for the first schema or semantic problem."""
+    """Raise one ConfigError listing every schema and semantic problem (see first_error)."""
     bad_root = mapping_problem(loaded.data, root=loaded.root)
     if bad_root is not None:
         raise bad_root.error(source, loaded.where)
+    mixup = _mixup_problem(loaded)
+    if mixup is not None:
+        raise mixup.error(source, loaded.where)
     from authmd_cli.protocol.schemas import config_validator
 
-    check_schema(loaded.data, config_validator("lint-config"), source, loaded.where, root=loaded.root)
-    _check_rules(loaded, source)
+    found = schema_problems(loaded.data, config_validator("lint-config"), root=loaded.root)
+    found += _rule_problems(loaded)
+    error = first_error(found, source, loaded.where)
+    if error is not None:
+        raise error
 
 
 def parse_config(text: str, source: str, *, kind: str) -> LoadedConfig:
@@ -353,6 +397,23 @@ def merge(loaded: LoadedConfig, overrides: Overrides) -> Settings:
     return Settings(options=options, strict=strict, format=fmt, config_path=loaded.path)
 
 
+_LINT_KEY_LINE = re.compile(r"^(?:" + "|".join(re.escape(k) for k in LINT_ONLY_KEYS) + r")\s*:", re.M)
+
+
+def misnamed_lint_config(cwd: Path) -> str | None:
+    """A note when no lint config was found but `authmd.yaml` here holds lint settings (the service
+    config's name, without the dot): lint never reads it, and silence would hide that."""
+    candidate = cwd / "authmd.yaml"
+    try:
+        text = candidate.read_text(encoding="utf-8", errors="replace")[:65536] if candidate.is_file() else ""
+    except OSError:
+        return None
+    if _LINT_KEY_LINE.search(text) and not re.search(r"^service\s*:", text, re.M):
+        return ("authmd.yaml holds lint settings (select, ignore, …) but lint reads .authmd.yaml (with a dot); "
+                "authmd.yaml is the service config of init and serve: rename the file to .authmd.yaml")
+    return None
+
+
 def resolve_settings(cwd: Path, *, config: Path | None = None, isolated: bool = False,
                      overrides: Overrides | None = None) -> Settings:
     """Discover (or take) the config file, load it and merge the flags over it."""
@@ -365,6 +426,8 @@ def resolve_settings(cwd: Path, *, config: Path | None = None, isolated: bool = 
     elif not isolated:
         path = find_config(cwd)
     if path is None:
-        return merge(LoadedConfig(None, {}), overrides)
+        settings = merge(LoadedConfig(None, {}), overrides)
+        misnamed = None if isolated else misnamed_lint_config(cwd)
+        return replace(settings, notes=(misnamed,)) if misnamed else settings
     loaded = load_config(path, cwd=cwd)
     return merge(loaded, overrides)

@@ -34,7 +34,8 @@ def rule_vocabulary() -> list[str]:
 
 def resolve_rule_ref(ref: str, *, allow_prefix: bool = False) -> str:
     """A rule code for `ref` (a code or name, case-insensitive for codes); with `allow_prefix`
-    a family prefix like `MD` is returned upper-cased. Raises UnknownRuleError."""
+    a family prefix like `MD` is returned upper-cased, and `ALL` (every rule) as "ALL".
+    Raises UnknownRuleError."""
     from authmd_cli.lint.rules.base import lookup
 
     text = ref.strip()
@@ -42,6 +43,8 @@ def resolve_rule_ref(ref: str, *, allow_prefix: bool = False) -> str:
     found = lookup(text) if text else None
     if found is not None:
         return str(found.code)
+    if allow_prefix and text.upper() == "ALL":  # ruff's convention: every rule
+        return "ALL"
     if allow_prefix and re.fullmatch(r"[A-Za-z]{2}", text):
         prefix = text.upper()
         if any(code.startswith(prefix) for code in registry):

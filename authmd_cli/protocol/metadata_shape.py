@@ -211,7 +211,7 @@ def _top_misplacements(root: dict[str, Any], keys: frozenset[str], profile: Prof
                                  f"{into} (`agent_auth.{key}`)", ptr("agent_auth", key)))
         elif isinstance(value, dict) and _looks_like_wrapper(key):
             out.append(Misplaced(p, f"`{key}` looks like a renamed `agent_auth` block",
-                                 "rename it to `agent_auth`: agents look for that exact name (SPEC §5.3)",
+                                 "rename it to `agent_auth`: agents look for that exact name (docs/protocol.md §5.3)",
                                  ptr("agent_auth")))
         elif key in vocab.INVENTED and is_as:
             real = vocab.INVENTED[key]
@@ -288,7 +288,7 @@ def _block_misplacements(block: dict[str, Any], keys: frozenset[str], profile: P
 
 def _revocation_note(real: str) -> str:
     return (" (the SET receiver; the RFC 7009 token revocation endpoint is the top-level "
-            "`revocation_endpoint`, SPEC §14 D30)") if real == "events_endpoint" else ""
+            "`revocation_endpoint`, docs/protocol.md D30)") if real == "events_endpoint" else ""
 
 
 def _flattened(p: str, key: str, where: str) -> Misplaced:

@@ -261,7 +261,7 @@ RENAMES: dict[str, Rename] = {
         Rename("claim_uri", "claim_endpoint", "v0.2"),
         Rename("revocation_uri", "events_endpoint", "v0.3",
                "the successor is the RFC 8935 SET receiver `events_endpoint`, not the RFC 7009 "
-               "`revocation_endpoint` (SPEC §14 D30)"),
+               "`revocation_endpoint` (docs/protocol.md D30)"),
         Rename("credential_types_supported", None, "v0.2",
                "credentials now come from the token endpoint (jwt-bearer exchange)"),
         Rename("requested_credential_type", None, "v0.2"),

@@ -74,7 +74,7 @@ def mint_command(*, key: Path, issuer: str, aud: str, sub: str, email: str | Non
     if email is None and "email" not in o:
         # SPEC §8.2/§14 D21: an ID-JAG without a verified email is refused (missing_verified_email);
         # leaving it out must be a deliberate negative test, not a forgotten flag.
-        raise UsageError("--email is required (an ID-JAG carries the user's verified email, SPEC §8.2); "
+        raise UsageError("--email is required (an ID-JAG carries the user's verified email, docs/protocol.md §8.2); "
                          "pass --omit email to mint one without it")
     req = IdJagRequest(issuer=issuer, aud=aud, sub=sub, email=email, client_id=client_id, resource=resource,
                        auth_age=auth_age, ttl=ttl, omit=o, spoil=s)
@@ -122,7 +122,7 @@ def revoke_command(*, key: Path, issuer: str, aud: str, sub: str, events_url: st
     try:
         result = post_set(events_url, token)
     except net.HTTPError as exc:
-        raise UnreachableError(f"cannot deliver the SET: {type(exc).__name__}", source=events_url) from None
+        raise UnreachableError(f"cannot deliver the SET: {net.describe_error(exc)}", source=events_url) from None
     echo(f"{events_url}: HTTP {result.status}" + (" (accepted)" if result.status == 202 else ""))
     if result.body:
         echo(result.body)

@@ -144,10 +144,13 @@ def provider_key_from(path: Path | None, store: Store, db: Path | None = None) -
         key = generate_signing_key()
         try:
             write_private_key(path, key)
+        except FileExistsError:  # another `authmd serve` created it a moment ago: use that key
+            pass
         except OSError as exc:
             raise UsageError(f"--provider-key: cannot create the key file: {exc.strerror or exc}",
                              source=str(path)) from None
-        return key
+        else:
+            return key
     try:
         return read_private_key(path)
     except (OSError, ValueError) as exc:

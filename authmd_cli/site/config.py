@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from authmd_cli.core.config_errors import check_schema, mapping_problem, one_of, problem
+from authmd_cli.core.config_errors import Problem, check_schema, mapping_problem, one_of, problem
 from authmd_cli.core.errors import ConfigError
 from authmd_cli.core.suggest import did_you_mean
 from authmd_cli.core.urls import is_loopback_host
@@ -224,7 +224,7 @@ def url_problem(value: str, *, query: bool = True) -> str | None:
     if not query and (u.query or "?" in value):
         return f"{value!r} must not have a query"
     if "{" in value or "}" in value:
-        return f"{value!r} contains a URI template; publish a fixed URL (IN-THE-WILD P12)"
+        return f"{value!r} contains a URI template; publish a fixed URL (docs/protocol.md P12)"
     bad = re.search(r'[\s<>"\\^`|]', value)
     if bad:  # RFC 3986 §2: never literal in a URL; they would also break Markdown links in auth.md
         return f"{value!r} contains {bad.group(0)!r}, which must be percent-encoded in a URL (RFC 3986 §2)"
@@ -280,7 +280,7 @@ def _build(data: Mapping[str, Any], c: _Checker) -> ServiceConfig:
     skill = c.url(data["skill"], ("skill",), query=False) if "skill" in data else site + "/auth.md"
     if not urlsplit(skill).path.endswith("/auth.md"):
         raise c.fail(("skill",), f"{skill!r} must be the URL of the auth.md file, ending in '/auth.md' "
-                     "(SPEC §14 D29)")
+                     "(docs/protocol.md D29)")
 
     asrv: AuthorizationServer | None = None
     as_data = data.get("authorization_server")
@@ -326,7 +326,7 @@ def _build(data: Mapping[str, Any], c: _Checker) -> ServiceConfig:
     )
     if registration and not methods.enabled:
         raise c.fail(("methods",) if "methods" in data else (), "no registration method is enabled; use "
-                     "'profile: no-registration' for a site without agent registration (SPEC §14 D13)")
+                     "'profile: no-registration' for a site without agent registration (docs/protocol.md D13)")
 
     def subset(key: str, values: Sequence[str]) -> None:
         for i, n in enumerate(values):
@@ -397,6 +397,10 @@ def _check_endpoint_clashes(cfg: ServiceConfig, data: Mapping[str, Any], c: _Che
         seen[url] = key
 
 
+# Keys only the lint config has (lint/config.py's LINT_ONLY_KEYS; site may not import lint).
+_LINT_ONLY_KEYS = ("select", "ignore", "severity", "extension-keys", "per-file-ignores", "strict", "format")
+
+
 def _profile_problem(written: str) -> str | None:
     """Why init cannot write profile `written`, or None (authmd.yaml `profile` and `--profile`)."""
     try:
@@ -420,6 +424,13 @@ def load_config(text: str, source: str, *, profile: str | None = None) -> Servic
     bad_root = mapping_problem(doc.value)
     if bad_root is not None:
         raise bad_root.error(source, doc)
+    lint_keys = [k for k in _LINT_ONLY_KEYS if k in doc.value]
+    if lint_keys and "service" not in doc.value and "resource_server" not in doc.value:
+        # The other config file (`.authmd.yaml`, for `authmd lint`) given to init/serve.
+        raise Problem((lint_keys[0],), "this is a lint config (the `.authmd.yaml` that `authmd lint` reads: "
+                      "select, ignore, severity, …), not a service config; init and serve read authmd.yaml "
+                      "with `service:` and `resource_server:` (see `authmd schema show config`)",
+                      True).error(source, doc)
     if profile is not None:
         why = _profile_problem(profile)
         if why is not None:

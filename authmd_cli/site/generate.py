@@ -131,7 +131,7 @@ def render_as_metadata(cfg: ServiceConfig) -> dict[str, Any]:
     """Authorization Server metadata with the `agent_auth` block (RFC 8414 §2; SPEC §5.2-§5.3).
     The outer resource fields restate the PRM (SPEC §5.2)."""
     if not cfg.registration:
-        raise ValueError("profile no-registration publishes no agent_auth metadata (SPEC §14 D13)")
+        raise ValueError("profile no-registration publishes no agent_auth metadata (docs/protocol.md D13)")
     asrv, prm = _as(cfg), render_prm(cfg)
     doc: dict[str, Any] = {
         "issuer": asrv.issuer,

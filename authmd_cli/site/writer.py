@@ -36,6 +36,29 @@ class Change:
     refused: str | None = None  # why it may not be written without --force
 
 
+def _is_service_config(path: Path) -> bool:
+    import re
+
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")[:65536] if path.is_file() else ""
+    except OSError:
+        return False
+    return bool(re.search(r"^service\s*:", text, re.M) and re.search(r"^resource_server\s*:", text, re.M))
+
+
+def update_command(config: Path, out: Path, profile: str | None, pending: list[Change]) -> str:
+    """The command that brings `out` up to date: `--check`'s advice names the very flags needed
+    (`--force` only when a file would be refused without it, e.g. one edited by hand)."""
+    import shlex
+
+    words = ["authmd", "init", "--config", str(config), "--out", str(out)]
+    if profile is not None:
+        words += ["--profile", profile]
+    if any(c.refused for c in pending):
+        words.append("--force")
+    return " ".join(shlex.quote(w) for w in words)
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -188,7 +211,12 @@ def init_command(
         raise OutputError("exists and is not a directory", source=str(out))
     base = cwd or Path.cwd()
     if config is None and (base / DEFAULT_CONFIG).is_file():
-        config = base / DEFAULT_CONFIG
+        # relative when it is the working directory's: messages and advice name `authmd.yaml`
+        config = Path(DEFAULT_CONFIG) if cwd is None else base / DEFAULT_CONFIG
+    if config is None and _is_service_config(base / ".authmd.yaml"):
+        # The service config under the lint config's name: say so rather than start the wizard.
+        raise InputError(f".authmd.yaml holds a service config (service:, resource_server:); init reads "
+                         f"{DEFAULT_CONFIG} (without the dot): rename it, or pass --config .authmd.yaml")
     if config is None:
         if check:
             raise InputError(f"no {DEFAULT_CONFIG} here; --check needs a config (--config FILE)")
@@ -209,7 +237,7 @@ def init_command(
         if pending:
             stream.write(diff(changes))
             _echo(stream, f"{len(pending)} file(s) in {out} differ from what {config} produces; "
-                          "run `authmd init` to update them")
+                          f"run `{update_command(config, out, profile, pending)}` to update them")
             return int(ExitCode.FINDINGS)
         _echo(stream, f"{out}: up to date with {config}")
         return int(ExitCode.OK)

@@ -28,7 +28,7 @@ def _imported(importtime_stderr: str) -> set[str]:
 def test_module_entry_point_version(run_cli: RunCli, tmp_path: Path) -> None:
     proc = run_cli("--version", cwd=tmp_path)
     assert proc.returncode == 0
-    assert proc.stdout == f"authmd {__version__}\n"
+    assert proc.stdout.splitlines()[0] == f"authmd {__version__}"
 
 
 @pytest.mark.parametrize("args", [("--version",), ("--help",), ("lint", "--help")])

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from authmd_cli.core.config_errors import Problem, describe, dotted, first_error, mapping_problem, problem
+from authmd_cli.core.config_errors import (
+    MAX_LISTED,
+    Problem,
+    describe,
+    dotted,
+    first_error,
+    mapping_problem,
+    problem,
+)
 from authmd_cli.core.errors import ConfigError
 from authmd_cli.core.yamlsafe import load_yaml
 from authmd_cli.lint.config import parse_config
@@ -39,11 +47,34 @@ def test_the_same_mistake_reads_the_same_in_both_configs(lint_text: str, service
     assert same in str(_service_error(service_text))
 
 
-def test_other_problems_are_counted_and_the_first_in_the_file_is_shown() -> None:
+def test_every_problem_is_listed_in_file_order_each_with_its_position() -> None:
     # The validator reports `strict` and `format` before the unknown key; the file order wins.
-    err = _lint_error("selct: 1\nstrict: 2\nformat: xml\n")
+    err = _lint_error("selct: 1\nstrict: 2\nformat: xml\nselect: [no-such-rule]\n")
     assert (err.line, err.column) == (1, 1)
-    assert str(err).endswith("(and 2 more problems)")
+    assert [line.split(": ")[0] for line in err.lines()] == [
+        "cfg.yaml:1:1", "cfg.yaml:2:9", "cfg.yaml:3:9", "cfg.yaml:4:10"]
+    assert "unknown rule 'no-such-rule'" in err.lines()[3]
+
+
+def test_the_list_is_capped_with_a_count() -> None:
+    text = "".join(f"k{i}: 1\n" for i in range(MAX_LISTED + 5))
+    lines = _lint_error(text).lines()
+    assert len(lines) == MAX_LISTED + 1
+    assert lines[-1] == "cfg.yaml: and 5 more problems"
+    assert lines[MAX_LISTED - 1].startswith(f"cfg.yaml:{MAX_LISTED}:1: unknown key ")
+
+
+@pytest.mark.parametrize("text", ["service:\n  name: X\nresource_server: {resource: https://x.example}\n",
+                                  "profile: v0.7-B\nmethods: {anonymous: true}\n"])
+def test_a_service_config_given_as_lint_config_is_named_as_such(text: str) -> None:
+    err = _lint_error(text)
+    assert "this is a service config" in str(err) and "authmd.yaml" in str(err)
+    assert err.others == ()
+
+
+def test_a_lint_config_given_to_init_is_named_as_such() -> None:
+    err = _service_error("# lint settings\nselect: [ALL]\nstrict: true\n")
+    assert str(err).startswith("authmd.yaml:2:1: this is a lint config")
 
 
 def test_one_problem_per_value() -> None:
@@ -90,4 +121,4 @@ def test_problem_helpers() -> None:
     assert first_error([], "a", None) is None
     err = first_error([Problem(("b",), "second"), Problem(("a",), "first")], "a.yaml",
                       load_yaml("a: 1\nb: 2\n", "a.yaml"))
-    assert err is not None and str(err) == "a.yaml:1:4: first (and 1 more problem)"  # the value `1`
+    assert err is not None and err.lines() == ["a.yaml:1:4: first", "a.yaml:2:4: second"]  # at the values

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from sandbox_harness import fixed_clock
@@ -52,3 +53,34 @@ def test_sandbox_accepts_connections_before_uvicorn_runs() -> None:
             assert early.recv(12) == b"HTTP/1.1 200"
     finally:
         early.close()
+
+
+def test_two_sandboxes_creating_one_provider_key_at_once_share_it(tmp_path: Path) -> None:
+    """Two `authmd serve --provider-key K` started together: both use the one key that was written
+    (the loser of the create race reads the winner's file, never a half-written one)."""
+    import stat
+    from concurrent.futures import ThreadPoolExecutor
+
+    from authmd_cli.sandbox.server import provider_key_from
+    from authmd_cli.sandbox.store import Store
+
+    for attempt in range(20):
+        path = tmp_path / f"provider-{attempt}.pem"
+        stores = [Store(None), Store(None)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            keys = list(pool.map(provider_key_from, [path, path], stores))
+        assert keys[0].kid == keys[1].kid
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"provider-{i}.pem" for i in range(20))
+
+
+def test_a_new_provider_key_is_never_written_through_a_symlink(tmp_path: Path) -> None:
+    from authmd_cli.core.errors import UsageError
+    from authmd_cli.sandbox.server import provider_key_from
+    from authmd_cli.sandbox.store import Store
+
+    victim = tmp_path / "victim"
+    (tmp_path / "key.pem").symlink_to(victim)  # dangling: a plain open(O_CREAT) would create `victim`
+    with pytest.raises(UsageError):
+        provider_key_from(tmp_path / "key.pem", Store(None))
+    assert not victim.exists()

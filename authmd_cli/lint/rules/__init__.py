@@ -2,7 +2,7 @@
 
 Code prefixes (stable, never reused): TL tool, MD Markdown structure, DS discovery JSON,
 EX examples inside auth.md, XD cross-document, GN generations, SC security,
-PR probe transport (reserved), SM simulate (reserved).
+PR probe transport (declared in `transport`, checked by `authmd_cli.probe.transport`), SM simulate (reserved).
 """
 
 from authmd_cli.lint.rules import (  # noqa: F401  (imported for their @rule registrations)
@@ -13,6 +13,7 @@ from authmd_cli.lint.rules import (  # noqa: F401  (imported for their @rule reg
     security,
     structure,
     tool,
+    transport,
 )
 from authmd_cli.lint.rules.base import REGISTRY, Rule, RuleContext, lookup, rule
 

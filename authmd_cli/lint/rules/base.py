@@ -26,7 +26,9 @@ from authmd_cli.protocol.profiles import Profile
 #   "prm"      one PRM Document;  "as" one AS-metadata Document
 #   "any"      every Document (tool rules: unreadable, unparseable)
 #   "site"     a Site (cross-document rules), only when two or more artefacts are known
-Scope = Literal["auth.md", "json", "prm", "as", "any", "site"]
+#   "probe"    an HTTP exchange of `authmd probe`: declared here (codes, docs, config), never run by
+#              the lint engine; `authmd_cli.probe.transport` checks them (see rules/transport.py)
+Scope = Literal["auth.md", "json", "prm", "as", "any", "site", "probe"]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Rule family XD: cross-document consistency of one site (auth.md + PRM + AS metadata).
 
-Sources: SPEC §3.1, §4.3, §5.1-§5.3, §13.5 item 5, §14 D4, D12, D29; IN-THE-WILD P6, P7, P9.
+Sources: docs/protocol.md §3.1, §4.3, §5.1-§5.3, §13.5, D4, D12, D29, P6, P7, P9.
 Locations: at the auth.md line where the drifting value is shown, else at the JSON pointer of
-the metadata member. URL identity follows SPEC §14 D4: exact first, a difference that vanishes
+the metadata member. URL identity follows docs/protocol.md D4: exact first, a difference that vanishes
 after normalisation is a warning. Placeholders in auth.md examples are skipped (D12).
 """
 
@@ -47,7 +47,7 @@ def _str(v: Any) -> str | None:
 
 
 def _skippable(url: str) -> bool:
-    """Placeholders and templates in examples are not compared (SPEC §14 D12, IN-THE-WILD P12)."""
+    """Placeholders and templates in examples are not compared (docs/protocol.md D12, P12)."""
     return is_placeholder(url) or has_template(url) or is_placeholder_host(host(url)) or "<" in url
 
 
@@ -103,19 +103,19 @@ def _meta_loc(doc: Document, pointer: str) -> Location:
 # ------------------------------------------------------------------------------ XD001
 
 
-@rule("XD001", "skill-mismatch", Severity.WARNING, scope="site", spec="SPEC §14 D29; SPEC §3.1, §5.3; IN-THE-WILD P6")
+@rule("XD001", "skill-mismatch", Severity.WARNING, scope="site", spec="docs/protocol.md D29, §3.1, §5.3, P6")
 def skill_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     """`agent_auth.skill` does not point at this site's auth.md.
 
-    Why: `skill` is how an agent that starts from the metadata finds the prose (SPEC §5.3); it
-    must be the absolute URL of the auth.md the site publishes (SPEC §14 D29, warning when it
+    Why: `skill` is how an agent that starts from the metadata finds the prose (docs/protocol.md §5.3); it
+    must be the absolute URL of the auth.md the site publishes (docs/protocol.md D29, warning when it
     names another URL). Offline, authmd checks that its host belongs to the site (the PRM
     `resource`, the issuer, the endpoints, or the same registrable domain) and that a `skill`
     shown in the auth.md examples is the same URL. (A path that does not end in `/auth.md` is
     reported on the AS document by DS007.)
     Bad: `"skill": "https://skills.example-catalogue.dev/quillnote.json"`
     Good: `"skill": "https://api.quillnote.io/auth.md"`
-    Spec: SPEC §3.1, §5.3, §14 D29.
+    Spec: docs/protocol.md §3.1, §5.3, D29.
     """
     asm = _obj(site.as_metadata)
     if site.as_metadata is None or site.auth_md is None or asm is None:
@@ -154,17 +154,17 @@ def issuer_for_metadata_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path.rstrip("/"), "", ""))
 
 
-@rule("XD002", "issuer-mismatch", Severity.ERROR, scope="site", spec="RFC 8414 §3.3; SPEC §5.1, §14 D4; IN-THE-WILD P7")
+@rule("XD002", "issuer-mismatch", Severity.ERROR, scope="site", spec="RFC 8414 §3.3; docs/protocol.md §5.1, D4, P7")
 def issuer_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     """The PRM's `authorization_servers` does not contain the AS metadata's `issuer`.
 
     Why: agents take `authorization_servers[0]`, build the metadata URL from it and must discard
     metadata whose `issuer` is not identical to it (RFC 8414 §3.3). A trailing-slash, host-case
-    or default-port difference is a warning (SPEC §14 D4: the canonical examples pair
+    or default-port difference is a warning (docs/protocol.md D4: the canonical examples pair
     `https://auth.example.com/` with `https://auth.example.com`); anything else is an error.
     Bad: PRM `"authorization_servers": ["https://login.quillnote.io"]`, AS `"issuer": "https://auth.quillnote.io"`
     Good: both `https://auth.quillnote.io`
-    Spec: RFC 8414 §3.3; SPEC §5.1, §14 D4.
+    Spec: RFC 8414 §3.3; docs/protocol.md §5.1, D4.
     """
     prm, asm = _obj(site.prm), _obj(site.as_metadata)
     if site.prm is None or prm is None or asm is None:
@@ -194,7 +194,7 @@ def issuer_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("XD003", "authorization-server-is-metadata-url", Severity.ERROR, scope="prm",
-      spec="RFC 9728 §2; RFC 8414 §3.1; IN-THE-WILD P7", embedded=True)
+      spec="RFC 9728 §2; RFC 8414 §3.1; docs/protocol.md P7", embedded=True)
 def authorization_server_is_metadata_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An `authorization_servers` entry is a `.well-known` metadata URL instead of an issuer.
 
@@ -203,7 +203,7 @@ def authorization_server_is_metadata_url(doc: Document, ctx: RuleContext) -> Ite
     alone shows it, so the rule runs on a lone PRM and on a PRM example inside auth.md too.
     Bad: `"authorization_servers": ["https://auth.quillnote.io/.well-known/oauth-authorization-server"]`
     Good: `"authorization_servers": ["https://auth.quillnote.io"]`
-    Spec: RFC 9728 §2; RFC 8414 §3.1; IN-THE-WILD P7.
+    Spec: RFC 9728 §2; RFC 8414 §3.1; docs/protocol.md P7.
     """
     prm = _obj(doc)
     if prm is None:
@@ -238,16 +238,17 @@ def _set_diff(shown: set[str], served: set[str]) -> str:
     return "; ".join(parts)
 
 
-@rule("XD004", "resource-mismatch", Severity.ERROR, scope="site", spec="SPEC §5.2; RFC 9728 §3.3; SPEC §14 D4")
+@rule("XD004", "resource-mismatch", Severity.ERROR, scope="site",
+      spec="docs/protocol.md §5.2, D4; RFC 9728 §3.3")
 def resource_mismatch(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     """The AS metadata's echo of the PRM (`resource`, scopes, bearer methods, servers) disagrees with the PRM.
 
-    Why: in auth.md the outer AS fields restate the PRM (SPEC §5.2); an agent that reads only the
+    Why: in auth.md the outer AS fields restate the PRM (docs/protocol.md §5.2); an agent that reads only the
     AS metadata (AuthKit's client does) then asks for another resource or scope set. URL
-    differences that vanish after normalisation are warnings (SPEC §14 D4).
+    differences that vanish after normalisation are warnings (docs/protocol.md D4).
     Bad: PRM `"scopes_supported": ["notes.read", "notes.write"]`, AS `"scopes_supported": ["notes.read"]`
     Good: the same values in both documents.
-    Spec: SPEC §5.2; RFC 9728 §3.3; SPEC §14 D4.
+    Spec: docs/protocol.md §5.2; RFC 9728 §3.3; docs/protocol.md D4.
     """
     prm, asm = _obj(site.prm), _obj(site.as_metadata)
     if site.as_metadata is None or prm is None or asm is None:
@@ -378,7 +379,7 @@ def _json_drifts(jdoc: JsonDoc, prm: dict[str, Any] | None, asm: dict[str, Any] 
 
 
 def _body_drifts(jdoc: JsonDoc, prm: dict[str, Any] | None, asm: dict[str, Any] | None, out: list[_Drift]) -> None:
-    """Request/response bodies: claim URLs and scopes agents act on (SPEC §6)."""
+    """Request/response bodies: claim URLs and scopes agents act on (docs/protocol.md §6)."""
     claim_ep = _str(_agent_auth(asm).get("claim_endpoint"))
     scopes = _known_scopes(prm, asm)
     stack: list[tuple[Any, str, str | None]] = [(jdoc.value, "", None)]
@@ -519,7 +520,7 @@ def _registration_body(body: JsonDoc, asm: dict[str, Any] | None, ctx: RuleConte
 def _without_stubs(asm: dict[str, Any] | None) -> dict[str, Any] | None:
     """The served AS metadata without the endpoint members that endpoint-collapse (DS008) reports
     as stubs (the auth.md itself, a page, one URL for several roles): comparing every example
-    with a stub would repeat that one root cause once per example (IN-THE-WILD P5)."""
+    with a stub would repeat that one root cause once per example (docs/protocol.md P5)."""
     if asm is None:
         return None
     block = _agent_auth(asm)
@@ -561,18 +562,18 @@ def _drifts(site: Site, ctx: RuleContext) -> tuple[list[_Drift], set[int]]:
     return out, matched
 
 
-@rule("XD005", "example-drift", Severity.ERROR, scope="site", spec="SPEC §13.5 item 5; SPEC §14 D12; IN-THE-WILD P9")
+@rule("XD005", "example-drift", Severity.ERROR, scope="site", spec="docs/protocol.md §13.5, D12, P9")
 def example_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     """A value agents act on differs between the auth.md examples and the served metadata.
 
     Why: agents copy endpoints, identity types, grant types and scopes from the auth.md
     examples; when they differ from the PRM / AS metadata the agent calls the wrong URL or asks
-    for something the service does not offer (IN-THE-WILD P9). Placeholders (`"<…>"`, `"…"`,
-    example.com hosts, templates) are skipped (SPEC §14 D12); a difference that vanishes after
+    for something the service does not offer (docs/protocol.md P9). Placeholders (`"<…>"`, `"…"`,
+    example.com hosts, templates) are skipped (docs/protocol.md D12); a difference that vanishes after
     URL normalisation is a warning (D4). Reported at the auth.md line.
     Bad: the auth.md shows `POST /agent/register` while `identity_endpoint` is `…/agent/identity`.
     Good: examples generated from the same values as the metadata (`authmd init`).
-    Spec: SPEC §13.5 item 5, §14 D4, D12; IN-THE-WILD P9.
+    Spec: docs/protocol.md §13.5, D4, D12, P9.
     """
     doc = site.auth_md
     if doc is None:
@@ -592,19 +593,19 @@ _BARE_HOST_RE = re.compile(r"`([a-z0-9-]+(?:\.[a-z0-9-]+)+)`", re.IGNORECASE)
 _FILE_EXT = (".md", ".json", ".yaml", ".yml", ".txt", ".html", ".js", ".py", ".png")
 
 
-@rule("XD006", "host-drift", Severity.WARNING, scope="site", spec="SPEC §3.2; SPEC §13.5 item 1; IN-THE-WILD P9")
+@rule("XD006", "host-drift", Severity.WARNING, scope="site", spec="docs/protocol.md §3.2, §13.5, P9")
 def host_drift(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     """A host named in the auth.md intro or request examples is not one of the metadata's hosts.
 
-    Why: the intro must name the real resource-server and authorization-server hosts (SPEC
+    Why: the intro must name the real resource-server and authorization-server hosts (docs/protocol.md
     §3.2), and agents send requests to the hosts in the examples; a different domain there
-    (a copy from another service, a staging host) sends them elsewhere (IN-THE-WILD P9).
+    (a copy from another service, a staging host) sends them elsewhere (docs/protocol.md P9).
     Request hosts must be one of the PRM `resource`, issuer or endpoint hosts; intro hosts may
     also be another host of the same registrable domain (a homepage or docs host).
     Requests matched to a metadata endpoint are left to `example-drift`.
     Bad: intro names `api.quillnote.com` while the PRM says `https://api.quillnote.io`.
     Good: the intro and examples use the metadata's hosts.
-    Spec: SPEC §3.2, §13.5; IN-THE-WILD P9.
+    Spec: docs/protocol.md §3.2, §13.5, P9.
     """
     doc = site.auth_md
     prm, asm = _obj(site.prm), _obj(site.as_metadata)
@@ -662,18 +663,18 @@ def _claim_urn(g: Any) -> bool:
     return isinstance(g, str) and (g == CLAIM_GRANT_URN or bool(_VENDOR_CLAIM_RE.match(g)))
 
 
-@rule("XD007", "ceremony-drift", Severity.ERROR, scope="auth.md", spec="SPEC §7.3; SPEC §14 D17; IN-THE-WILD P9")
+@rule("XD007", "ceremony-drift", Severity.ERROR, scope="auth.md", spec="docs/protocol.md §7.3, D17, P9")
 def ceremony_drift(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The claim ceremony the auth.md describes does not match the grant types the AS advertises.
 
     Why: v0.4-v0.7-A agents poll `token_endpoint` with the claim grant; v0.7-B agents complete
-    at `<claim_endpoint>/complete` with the code the user reads back (SPEC §7.3). Prose that
+    at `<claim_endpoint>/complete` with the code the user reads back (docs/protocol.md §7.3). Prose that
     says "poll" while `grant_types_supported` lacks the claim URN (or the reverse) leaves the
-    agent waiting forever or calling a grant the server rejects (IN-THE-WILD P9).
+    agent waiting forever or calling a grant the server rejects (docs/protocol.md P9).
     Bad: `### 4c. Poll for completion` with `"grant_types_supported": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]`
     Good: polling prose together with `urn:workos:agent-auth:grant-type:claim` in the metadata,
     or read-back completion without it.
-    Spec: SPEC §7.3, §14 D17; IN-THE-WILD P9.
+    Spec: docs/protocol.md §7.3, D17, P9.
     """
     # The served AS metadata of the site, else the auth.md's own AS metadata example: prose and
     # example in one file contradict each other just the same.
@@ -722,17 +723,17 @@ def ceremony_drift(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 
 
 @rule("XD008", "registration-contradiction", Severity.ERROR, scope="site",
-      spec="SPEC §14 D13; IN-THE-WILD P9, P10")
+      spec="docs/protocol.md D13, P9, P10")
 def registration_contradiction(site: Site, ctx: RuleContext) -> Iterator[Finding]:
     """The auth.md says no agent registration is offered, but the metadata advertises it.
 
     Why: agents trust the metadata: an `agent_auth` block with a registration endpoint makes them
-    register, whatever the prose says (IN-THE-WILD P9). A site without registration publishes
-    no `agent_auth` block (SPEC §14 D13); a site with registration does not say it has none.
+    register, whatever the prose says (docs/protocol.md P9). A site without registration publishes
+    no `agent_auth` block (docs/protocol.md D13); a site with registration does not say it has none.
     Bad: "This service does not offer agent registration." next to
     `"agent_auth": {"identity_endpoint": "https://auth.quillnote.io/agent/identity", …}`
     Good: either the declaration without `agent_auth`, or working registration without the declaration.
-    Spec: SPEC §14 D13; IN-THE-WILD P9, P10.
+    Spec: docs/protocol.md D13, P9, P10.
     """
     from authmd_cli.protocol.detect import no_registration_line
 
@@ -800,7 +801,7 @@ def _discovery_urls(doc: Document, ids: dict[str, str]) -> Iterator[tuple[str, s
 
 
 @rule("XD009", "discovery-url", Severity.WARNING, scope="auth.md", spec="RFC 8414 §3.1, §3.3; RFC 9728 §3.1; "
-      "SPEC §14 D4, D22")
+      "docs/protocol.md D4, D22")
 def discovery_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A discovery URL in the auth.md is not the one RFC 8414 / RFC 9728 build from the identifier.
 
@@ -809,12 +810,12 @@ def discovery_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     must equal the one used (§3.3); the PRM URL likewise from the `resource` (RFC 9728 §3.1).
     Appending the suffix to an issuer with a path, or fetching the metadata from another host
     than the issuer's, gives agents a URL that does not exist or a document they must discard
-    (SPEC §14 D4, D22). The identifiers come from the served metadata of the site, else from
+    (docs/protocol.md D4, D22). The identifiers come from the served metadata of the site, else from
     the auth.md's own examples.
     Bad: issuer `https://quillnote.io/auth`, auth.md fetches
     `https://quillnote.io/auth/.well-known/oauth-authorization-server`
     Good: `https://quillnote.io/.well-known/oauth-authorization-server/auth`
-    Spec: RFC 8414 §3.1, §3.3; RFC 9728 §3.1; SPEC §14 D4, D22.
+    Spec: RFC 8414 §3.1, §3.3; RFC 9728 §3.1; docs/protocol.md D4, D22.
     """
     from authmd_cli.core.urls import insert_well_known
 

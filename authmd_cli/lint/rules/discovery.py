@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from authmd_cli.protocol.schemas import SchemaViolation
 
 NO_REG_HINT = ("if this site offers no agent registration, use the no-registration profile and publish "
-               "no `agent_auth` block (SPEC §14 D13)")
+               "no `agent_auth` block (docs/protocol.md D13)")
 
 # ---------------------------------------------------------------------------- DS001 schema
 
@@ -80,7 +80,8 @@ def _covered(v: SchemaViolation) -> bool:
     return v.keyword == "type" and is_url and v.value == "null"
 
 
-@rule("DS001", "schema", Severity.ERROR, scope="json", spec="SPEC §13.4; RFC 9728 §2; RFC 8414 §2", embedded=True)
+@rule("DS001", "schema", Severity.ERROR, scope="json", spec="docs/protocol.md §13.4; RFC 9728 §2; RFC 8414 §2",
+      embedded=True)
 def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The document violates the profile's JSON Schema (types, duplicates, closed values).
 
@@ -92,7 +93,7 @@ def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     members (DS005), `contains` checks (DS009, DS012), `null` endpoints (DS013).
     Bad: `"identity_types_supported": "anonymous"`, `"bearer_methods_supported": ["cookie"]`
     Good: `"identity_types_supported": ["anonymous"]`, `"bearer_methods_supported": ["header"]`
-    Spec: SPEC §13.4, §4.2, §5.2-5.3.
+    Spec: docs/protocol.md §13.4, §4.2, §5.2-5.3.
     """
     from authmd_cli.protocol.schemas import validate
 
@@ -113,17 +114,17 @@ def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS002, DS003
 
 
-@rule("DS002", "misplaced-member", Severity.ERROR, scope="json", spec="SPEC §14 D15; IN-THE-WILD P4", embedded=True)
+@rule("DS002", "misplaced-member", Severity.ERROR, scope="json", spec="docs/protocol.md D15, P4", embedded=True)
 def misplaced_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A known member sits in the wrong place, under a renamed wrapper, flattened, or misspelled.
 
     Why: agents read `agent_auth.identity_endpoint` and nothing else; a member at the top level,
     inside `agent_auth_metadata`, spelled `identityEndpoint` or flattened into
-    `identity_assertion_supported` is invisible to them (SPEC §14 D15; IN-THE-WILD P4).
+    `identity_assertion_supported` is invisible to them (docs/protocol.md D15, P4).
     Bad: `{"issuer": "…", "identity_types_supported": ["anonymous"], "agent_auth": {…}}`;
     `{"agent_auth_metadata": {…}}`; `"agent_auth": {"credential_types_supported": […]}`
     Good: `{"issuer": "…", "agent_auth": {"identity_types_supported": ["anonymous"], …}}`
-    Spec: SPEC §5.3, §14 D15.
+    Spec: docs/protocol.md §5.3, D15.
     """
     found = shape.misplacements(doc, ctx.allowed_extension_keys, ctx.profile)
     # `agent_auth` members spread over the top level are one wrapper mistake (the block was
@@ -140,7 +141,7 @@ def misplaced_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(m.message, key_at(doc, m.pointer), hint=m.hint)
 
 
-@rule("DS003", "unknown-member", Severity.INFO, scope="json", spec="SPEC §14 D15; RFC 9728 §3.2; RFC 8414 §2")
+@rule("DS003", "unknown-member", Severity.INFO, scope="json", spec="docs/protocol.md D15; RFC 9728 §3.2; RFC 8414 §2")
 def unknown_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A member the protocol does not define (agents ignore it), or an extension block.
 
@@ -148,11 +149,11 @@ def unknown_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     but do nothing for a generic agent; often they are typos or private extensions. RFC 9728 §2
     and RFC 8414 §2 members, `resource_logo_uri` and legacy names (reported by the generations
     family) are never flagged. An object-valued unknown `agent_auth` member is reported once as
-    the `extension-block` dialect (IN-THE-WILD §3) and its contents are not inspected. Allow-list
-    extension keys in the config (`allowed_extension_keys`: `key` or `agent_auth.key`).
+    the `extension-block` dialect (docs/protocol.md §16) and its contents are not inspected. Allow-list
+    extension keys in the config (`extension-keys: [key]` in .authmd.yaml; also `agent_auth.key`, `prm.key`, `as.key`).
     Bad: `{"resource": "…", "note": "beta"}`
-    Good: `{"resource": "…"}` or `note` in `allowed_extension_keys`
-    Spec: SPEC §14 D15; IN-THE-WILD P7, P11.
+    Good: `{"resource": "…"}` or `extension-keys: [note]` in .authmd.yaml
+    Spec: docs/protocol.md D15, P7, P11.
     """
     root = shape.root_of(doc)
     if root is None:
@@ -205,7 +206,7 @@ _EMAIL_BEFORE_V06 = ("before v0.6 the email path is `identity_assertion` with th
 
 
 def _type_hint(value: str, profile: Profile) -> str:
-    """A "did you mean" that only names values the profile has (IN-THE-WILD P3, SPEC §1.2)."""
+    """A "did you mean" that only names values the profile has (docs/protocol.md P3, §1.2)."""
     allowed = profile.identity_types
     suggestion = IDENTITY_TYPE_SUGGESTIONS.get(value) or IDENTITY_TYPE_SUGGESTIONS.get(value.lower())
     if suggestion and not suggestion.startswith("("):
@@ -232,21 +233,21 @@ def _introduced(value: str, kind: str) -> str:
     return ""
 
 
-@rule("DS004", "unknown-identity-type", Severity.ERROR, scope="as", spec="SPEC §14 D14, D8; IN-THE-WILD P3",
+@rule("DS004", "unknown-identity-type", Severity.ERROR, scope="as", spec="docs/protocol.md D14, D8, P3",
       embedded=True)
 def unknown_identity_type(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`identity_types_supported` or `assertion_types_supported` holds a value the profile lacks.
 
-    Why: the sets are closed (SPEC §14 D14): v0.1-v0.5 {anonymous, identity_assertion}, v0.6+
+    Why: the sets are closed (docs/protocol.md D14): v0.1-v0.5 {anonymous, identity_assertion}, v0.6+
     adds service_auth; assertion types are the id-jag URN (+ `verified_email` in v0.1-v0.5).
     Agents pick a method by these exact strings, so `agent_verified`, `user_claimed` or `id-jag`
-    match nothing. Lowered to info when a third-party dialect is detected (IN-THE-WILD §3).
-    `refresh` (SPEC §14 D8) is info under v0.7-B and a warning under older profiles. `"none"` is
+    match nothing. Lowered to info when a third-party dialect is detected (docs/protocol.md §16).
+    `refresh` (docs/protocol.md D8) is info under v0.7-B and a warning under older profiles. `"none"` is
     reported by DS013 as a stub.
     Bad: `"identity_types_supported": ["agent_verified"]`; `"assertion_types_supported": ["id-jag"]`
     Good: `"identity_types_supported": ["identity_assertion"]`;
     `"assertion_types_supported": ["urn:ietf:params:oauth:token-type:id-jag"]`
-    Spec: SPEC §5.3, §14 D8, D14.
+    Spec: docs/protocol.md §5.3, D8, D14.
     """
     block = shape.block_of(shape.root_of(doc))
     if block is None:
@@ -262,7 +263,7 @@ def unknown_identity_type(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if value == "refresh":
             yield Finding("identity type \"refresh\" is a request type, not advertised in "
                           f"`identity_types_supported`{'' if ctx.profile.has_refresh else ' before v0.7-B'}",
-                          loc, hint="it is never required (SPEC §14 D8); remove it",
+                          loc, hint="it is never required (docs/protocol.md D8); remove it",
                           severity=Severity.INFO if ctx.profile.has_refresh else Severity.WARNING)
             continue
         unknown.append(Finding(f"identity type {shape.show(value)} is not defined in profile {ctx.profile.label}"
@@ -301,10 +302,10 @@ def _members(value: dict[str, Any], base: str, skip: set[str]) -> Iterator[tuple
 
 
 _EMPTY_TYPES_HINT = ("a site that offers no agent registration uses the no-registration profile and publishes no "
-                     "`agent_auth` block (SPEC §14 D13, D16)")
+                     "`agent_auth` block (docs/protocol.md D13, D16)")
 
 
-@rule("DS005", "empty-array", Severity.WARNING, scope="json", spec="SPEC §14 D16; RFC 9728 §3.2; RFC 8414 §2",
+@rule("DS005", "empty-array", Severity.WARNING, scope="json", spec="docs/protocol.md D16; RFC 9728 §3.2; RFC 8414 §2",
       embedded=True)
 def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A zero-valued member (`[]`, `""`, `{}`) that RFC 9728 / RFC 8414 say to omit.
@@ -312,10 +313,10 @@ def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Why: "zero-valued" members must be omitted (RFC 9728 §3.2, RFC 8414 §2); an empty
     `events_supported` next to an `events_endpoint` says "I accept events" and "none" at once.
     An empty `identity_types_supported` is an **error**: a site that offers no registration
-    uses the no-registration profile and publishes no `agent_auth` (SPEC §14 D13, D16).
+    uses the no-registration profile and publishes no `agent_auth` (docs/protocol.md D13, D16).
     Bad: `"events_supported": []`, `"resource_name": ""`, `"identity_types_supported": []`
     Good: omit the member.
-    Spec: SPEC §14 D16.
+    Spec: docs/protocol.md D16.
     """
     root = shape.root_of(doc)
     if root is None:
@@ -340,20 +341,20 @@ def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS006
 
 
-@rule("DS006", "endpoint-url", Severity.ERROR, scope="json", spec="SPEC §14 D12, D29; IN-THE-WILD P5; RFC 8414 §2",
+@rule("DS006", "endpoint-url", Severity.ERROR, scope="json", spec="docs/protocol.md D12, D29, P5; RFC 8414 §2",
       embedded=True)
 def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An endpoint or identifier URL is not an absolute https URL, has a fragment, or is a placeholder.
 
     Why: agents POST to these URLs as published; RFC 8414 §2 and RFC 9728 §2 require https
     identifiers without fragments, and a placeholder (`"<identity endpoint>"`, `"..."`) in
-    served metadata is a broken document (SPEC §14 D12). Plain http is accepted only for
+    served metadata is a broken document (docs/protocol.md D12). Plain http is accepted only for
     loopback hosts (the local sandbox). `null` values are DS013, RFC 6570 templates DS010, and an
     `auth.md#anchor` or HTML page DS008.
     Bad: `"token_endpoint": "http://auth.service.example.com/oauth2/token"`;
     `"identity_endpoint": "/agent/identity"`; `"issuer": "<issuer>"`
     Good: `"token_endpoint": "https://auth.service.example.com/oauth2/token"`
-    Spec: RFC 8414 §2, RFC 9728 §2, SPEC §14 D12.
+    Spec: RFC 8414 §2, RFC 9728 §2, docs/protocol.md D12.
     """
     skill = shape.skill_of(doc)
     for m in shape.url_members(doc):
@@ -365,7 +366,7 @@ def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             continue  # placeholders are fine in auth.md examples (SPEC §14 D12)
         if shape.looks_placeholder(v):
             yield Finding(f"{where} is a placeholder, not a URL", at(doc, pointer=m.pointer),
-                          hint="served metadata must carry the real URL (SPEC §14 D12)")
+                          hint="served metadata must carry the real URL (docs/protocol.md D12)")
             continue
         problem = scheme_problem(v)
         if problem:
@@ -385,17 +386,17 @@ def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS007
 
 
-@rule("DS007", "skill-url", Severity.ERROR, scope="as", spec="SPEC §14 D29; IN-THE-WILD P6; SPEC §13.4", embedded=True)
+@rule("DS007", "skill-url", Severity.ERROR, scope="as", spec="docs/protocol.md D29, P6, §13.4", embedded=True)
 def skill_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`agent_auth.skill` is missing, not an absolute https URL, or not the URL of an auth.md.
 
     Why: `skill` tells an agent where the human-readable instructions live; it must be the
-    absolute URL of the auth.md document (SPEC §14 D29). A sentence, a slug or a catalogue URL
+    absolute URL of the auth.md document (docs/protocol.md D29). A sentence, a slug or a catalogue URL
     sends agents nowhere. Not an absolute https URL → error; missing → warning; not ending in
-    `/auth.md` → warning (SPEC §13.4).
+    `/auth.md` → warning (docs/protocol.md §13.4).
     Bad: `"skill": "Register agents here"`, `"skill": "https://service.example.com/skills.json"`
     Good: `"skill": "https://service.example.com/auth.md"`
-    Spec: SPEC §5.3, §13.4, §14 D29.
+    Spec: docs/protocol.md §5.3, §13.4, D29.
     """
     root = shape.root_of(doc)
     block = shape.block_of(root)
@@ -463,25 +464,25 @@ def merged(findings: list[Finding], lead: str) -> Iterator[Finding]:
                       related=tuple(f.location for f in group[1:]))
 
 
-@rule("DS008", "endpoint-collapse", Severity.ERROR, scope="as", spec="SPEC §14 D13; IN-THE-WILD P5, P10", embedded=True)
+@rule("DS008", "endpoint-collapse", Severity.ERROR, scope="as", spec="docs/protocol.md D13, P5, P10", embedded=True)
 def endpoint_collapse(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Endpoints with different roles share one URL, or point at the auth.md or a web page.
 
     Why: registration, claim, token, revocation and events are different operations; when they
     all name the same URL (often the auth.md itself, an HTML page or an `#anchor`), the site
-    advertises endpoints it does not serve (IN-THE-WILD P5). Stubs like that are errors under
+    advertises endpoints it does not serve (docs/protocol.md P5). Stubs like that are errors under
     every profile; a site without registration uses the no-registration profile instead
-    (SPEC §14 D13). A registration member at an RFC 7591 `/register` endpoint (or equal to the
+    (docs/protocol.md D13). A registration member at an RFC 7591 `/register` endpoint (or equal to the
     top-level `registration_endpoint`) is a **warning**: dynamic client registration is a
     different protocol. Old and new names of one role (`register_uri` + `identity_endpoint`)
-    are the generations family's concern (SPEC §14 D30). One stub is one finding: every member
+    are the generations family's concern (docs/protocol.md D30). One stub is one finding: every member
     pointing at the same page, or sharing one URL across roles, is named in it (related
     locations). `/agent/register` names this protocol's endpoint, not RFC 7591. Also checked in the
     AS metadata examples of auth.md.
     Bad: `"identity_endpoint": "https://x.example/auth.md", "claim_endpoint": "https://x.example/auth.md"`
     Good: `"identity_endpoint": "https://x.example/agent/identity",
     "claim_endpoint": "https://x.example/agent/identity/claim"`
-    Spec: SPEC §14 D13; IN-THE-WILD P5, P10.
+    Spec: docs/protocol.md D13, P5, P10.
     """
     skill = shape.skill_of(doc)
     members = [m for m in shape.url_members(doc)
@@ -542,21 +543,21 @@ def _vendor_claim_grant(value: str) -> bool:
             and "grant-type" in low and "claim" in low.rsplit(":", 1)[-1])
 
 
-@rule("DS009", "grant-types", Severity.ERROR, scope="as", spec="SPEC §14 D7, D17; §5.2", embedded=True)
+@rule("DS009", "grant-types", Severity.ERROR, scope="as", spec="docs/protocol.md D7, D17; §5.2", embedded=True)
 def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`grant_types_supported` is missing, lacks jwt-bearer, or gets the claim grant wrong for the profile.
 
     Why: without `grant_types_supported` RFC 8414 defaults to `authorization_code`/`implicit`,
-    which is wrong for auth.md (SPEC §14 D7, error). Agents exchange the identity assertion with
+    which is wrong for auth.md (docs/protocol.md D7, error). Agents exchange the identity assertion with
     the RFC 7523 jwt-bearer grant, so it must be listed when there is a token endpoint. Under
     v0.4-v0.7-A the claim-polling grant `urn:workos:agent-auth:grant-type:claim` is required when
     `anonymous` or `service_auth` is offered (error); under v0.2-v0.3 and v0.7-B it is a legacy
-    construct (warning, SPEC §14 D17); the URN with no claim-capable type and no claim endpoint
+    construct (warning, docs/protocol.md D17); the URN with no claim-capable type and no claim endpoint
     is a grant nobody can use (warning). A vendor claim-polling URN (`urn:<vendor>:…claim…`) is
     the `vendor-claim-grant` dialect (info) and stands in for the WorkOS URN.
     Bad: `"token_endpoint": "…"` without `grant_types_supported`; v0.7-B listing the claim URN
     Good: `"grant_types_supported": ["urn:ietf:params:oauth:grant-type:jwt-bearer"]`
-    Spec: SPEC §5.2, §14 D7, D17; IN-THE-WILD §3 vendor-claim-grant.
+    Spec: docs/protocol.md §5.2, D7, D17, §16 vendor-claim-grant.
     """
     root = shape.root_of(doc)
     if root is None:
@@ -567,7 +568,7 @@ def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             listed = ", ".join(f'"{g}"' for g in sorted(prof.grant_types or {JWT_BEARER_URN}))
             yield Finding("`token_endpoint` is published without `grant_types_supported` (RFC 8414 would "
                           "default to authorization_code and implicit)", key_at(doc, shape.ptr("token_endpoint")),
-                          hint=f"add \"grant_types_supported\": [{listed}] (SPEC §14 D7)")
+                          hint=f"add \"grant_types_supported\": [{listed}] (docs/protocol.md D7)")
         return
     grants = root["grant_types_supported"]
     if not isinstance(grants, list):
@@ -588,7 +589,7 @@ def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if claim_capable and CLAIM_GRANT_URN not in strings and not vendor:
             yield Finding(f"`grant_types_supported` {shape.show(grants)} lacks the claim grant \"{CLAIM_GRANT_URN}\" "
                           f"although a claim-capable identity type is offered (profile {prof.label})",
-                          at(doc, pointer=p), hint="agents poll the token endpoint with it (SPEC §14 D17)")
+                          at(doc, pointer=p), hint="agents poll the token endpoint with it (docs/protocol.md D17)")
         elif CLAIM_GRANT_URN in strings and block is not None and shape.offered(block) and not claim_capable \
                 and not ({"claim_endpoint", "claim_uri"} & set(block)):
             # The reverse: a grant nobody can use. No anonymous / service_auth registration and no
@@ -604,7 +605,7 @@ def grant_types(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(f"grant type \"{CLAIM_GRANT_URN}\" is not part of profile {prof.label}",
                       at(doc, pointer=shape.ptr("grant_types_supported", i)),
                       hint=RENAMES[CLAIM_GRANT_URN].note if prof.order >= 7 else
-                      "the polling claim grant arrived in v0.4 (SPEC §14 D17)", severity=Severity.WARNING)
+                      "the polling claim grant arrived in v0.4 (docs/protocol.md D17)", severity=Severity.WARNING)
 
 
 # ---------------------------------------------------------------------------- DS010
@@ -618,17 +619,17 @@ def _position(doc: Document, pointer: str) -> tuple[int, int]:
     return pos or (0, 0)
 
 
-@rule("DS010", "uri-template", Severity.WARNING, scope="json", spec="IN-THE-WILD P12; RFC 6570", embedded=True)
+@rule("DS010", "uri-template", Severity.WARNING, scope="json", spec="docs/protocol.md P12; RFC 6570", embedded=True)
 def uri_template(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An endpoint or URL member is an RFC 6570 URI template such as `…/{agent_id}`.
 
     Why: discovery documents carry fixed URLs; a generic agent has no value for `{agent_id}`
-    and cannot expand the template (IN-THE-WILD P12). Recognised before URL validation, so
+    and cannot expand the template (docs/protocol.md P12). Recognised before URL validation, so
     DS006 does not report the same value. Besides the protocol's URL members, any `*_uri`,
     `*_url` or `*_endpoint` member is checked (extended vocabularies such as `rekey_uri`).
     Bad: `"identity_endpoint": "https://auth.example.com/agents/{agent_id}/identity"`
     Good: `"identity_endpoint": "https://auth.example.com/agent/identity"`
-    Spec: IN-THE-WILD P12.
+    Spec: docs/protocol.md P12.
     """
     root = shape.root_of(doc)
     if root is None:
@@ -650,7 +651,7 @@ def uri_template(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
-@rule("DS011", "events-supported", Severity.ERROR, scope="as", spec="IN-THE-WILD P11; SPEC §5.3, §13.4", embedded=True)
+@rule("DS011", "events-supported", Severity.ERROR, scope="as", spec="docs/protocol.md P11, §5.3, §13.4", embedded=True)
 def events_supported(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """`events_supported` holds non-URIs or foreign events, or is not paired with the events endpoint.
 
@@ -658,11 +659,11 @@ def events_supported(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     event. An entry that is not an absolute URI (`claim.confirmed`) → error; another absolute
     URI (e.g. an OpenID Shared Signals event) → info. When `identity_assertion` is offered, the
     events endpoint (`events_endpoint`, v0.1-v0.2 `revocation_uri`) and `events_supported` come
-    together (SPEC §13.4): the endpoint without the list → warning; the list without the
+    together (docs/protocol.md §13.4): the endpoint without the list → warning; the list without the
     endpoint → warning under any method. One bad list is one finding.
     Bad: `"events_supported": ["claim.confirmed"]`; `events_endpoint` with no `events_supported`
     Good: `"events_supported": ["https://schemas.workos.com/events/agent/auth/identity/assertion/revoked"]`
-    Spec: SPEC §5.3, §9.6, §13.4; IN-THE-WILD P11.
+    Spec: docs/protocol.md §5.3, §9.6, §13.4, P11.
     """
     block = shape.block_of(shape.root_of(doc))
     if block is None:
@@ -701,9 +702,9 @@ def _missing(doc: Document, pointer: str, message: str, hint: str, skip: set[str
         yield Finding(message, at(doc, pointer=pointer), hint=hint)
 
 
-@rule("DS012", "required-member", Severity.ERROR, scope="json", spec="SPEC §13.4; RFC 9728 §2; RFC 8414 §2")
+@rule("DS012", "required-member", Severity.ERROR, scope="json", spec="docs/protocol.md §13.4; RFC 9728 §2; RFC 8414 §2")
 def required_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
-    """A member the profile requires is missing (SPEC §13.4).
+    """A member the profile requires is missing (docs/protocol.md §13.4).
 
     Why: PRM needs `resource` and, for auth.md, `authorization_servers` (agents take `[0]`);
     AS metadata needs `issuer` and `token_endpoint` (v0.2+) and `agent_auth`; the block needs
@@ -715,7 +716,7 @@ def required_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     requirement (the generations family reports the name). `grant_types_supported` is DS009.
     Bad: `{"issuer": "…", "token_endpoint": "…"}` (no `agent_auth`)
     Good: see `tests/fixtures/json/v0.7-B/as.json`
-    Spec: SPEC §13.4, §4.2, §5.2-5.3.
+    Spec: docs/protocol.md §13.4, §4.2, §5.2-5.3.
     """
     root = shape.root_of(doc)
     if root is None:
@@ -743,7 +744,7 @@ def required_member(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     if not id_keys & set(block):
         yield from _missing(doc, shape.ptr("agent_auth", prof.identity_key),
                             f"`agent_auth` has no registration endpoint `{prof.identity_key}`",
-                            "agents register there (SPEC §5.3)", skip)
+                            "agents register there (docs/protocol.md §5.3)", skip)
     if "identity_types_supported" not in block:
         yield from _missing(doc, shape.ptr("agent_auth", "identity_types_supported"),
                             "`agent_auth` has no `identity_types_supported`",
@@ -786,20 +787,20 @@ def _missing_idjag(doc: Document, block: dict[str, Any], skip: set[str]) -> Iter
 # ---------------------------------------------------------------------------- DS013
 
 
-@rule("DS013", "no-registration-stub", Severity.ERROR, scope="json", spec="SPEC §14 D13; IN-THE-WILD P5, P10",
+@rule("DS013", "no-registration-stub", Severity.ERROR, scope="json", spec="docs/protocol.md D13, P5, P10",
       no_registration=True, embedded=True)
 def no_registration_stub(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Registration is advertised by a stub (`null` endpoints, `["none"]`), or under no-registration at all.
 
     Why: a site that offers no registration should say so, not publish fake endpoints that
-    agents will call (SPEC §14 D13, IN-THE-WILD P10). Under every profile, an endpoint member
+    agents will call (docs/protocol.md D13, P10). Under every profile, an endpoint member
     that is `null` or a `*_supported` list containing `"none"` is an error. Under the
     no-registration profile, an `agent_auth` block or a registration/claim endpoint in the
     metadata contradicts the declaration. The stub elements of one document are one finding.
     Bad: `"identity_endpoint": null`; `"identity_types_supported": ["none"]`; under
     no-registration, any `agent_auth` block
     Good: omit `agent_auth` entirely (no-registration), or publish working endpoints
-    Spec: SPEC §14 D13; IN-THE-WILD P5, P10.
+    Spec: docs/protocol.md D13, P5, P10.
     """
     root = shape.root_of(doc)
     if root is None:

@@ -1,11 +1,11 @@
-"""Rule family EX: the JSON and HTTP examples inside auth.md (SPEC §3.3, §6, §14 D12, D27, D28).
+"""Rule family EX: the JSON and HTTP examples inside auth.md (docs/protocol.md §3.3, §6, D12, D27, D28).
 
 Agents copy the examples of auth.md literally, so each ```json block and each JSON body of an
 ```http block is validated against the schema of what it shows. What it shows is decided by
 position and shape: the endpoint of the request it answers (the nearest ```http request
 earlier in the same H2 section), the section it sits in (Register, Claim ceremony, Exchange),
 and its members (`resource`, `issuer`, `access_token`, `error`, ...). Placeholders inside
-strings are silent (SPEC §14 D12).
+strings are silent (docs/protocol.md D12).
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ def _direction(value: Any, label: str | None, request: HttpMessage | None) -> st
     """Request body or response of a ```json block, from its label and content, not from block order.
 
     A ```json block after an ```http request that has no body is that request's body unless it
-    is labelled or shaped as an answer (SPEC §3.3: the canonical file shows bodies inside the
+    is labelled or shaped as an answer (docs/protocol.md §3.3: the canonical file shows bodies inside the
     ```http block, but real files split them).
     """
     if label is not None:
@@ -399,11 +399,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-@rule("EX001", "example-schema", Severity.ERROR, scope="auth.md", spec="SPEC §3.3, §6, §14 D12, D27")
+@rule("EX001", "example-schema", Severity.ERROR, scope="auth.md", spec="docs/protocol.md §3.3, §6, D12, D27")
 def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A JSON example does not match the schema of what it shows.
 
-    Why: agents copy the examples literally (SPEC §3.3). Each ```json block and each JSON body
+    Why: agents copy the examples literally (docs/protocol.md §3.3). Each ```json block and each JSON body
     of an ```http block is validated against the profile's schema for what it shows (PRM, AS
     metadata, registration request/response, claim bodies, token response, error bodies),
     chosen by its members, its label ("Response:") and the request it follows, not by block
@@ -411,10 +411,10 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     protocol, and PRM / AS metadata examples are checked by the discovery rules (an excerpt only
     for what it shows). A missing member with a near miss present names it (did you mean).
     Placeholder strings such as `"<service-signed JWT>"` or `"reg_..."` are accepted
-    (SPEC §14 D12). `authmd schema show KIND --profile P` prints the schema.
+    (docs/protocol.md D12). `authmd schema show KIND --profile P` prints the schema.
     Bad (v0.7-B): `{"id": "reg_...", "type": "anonymous", "identity": {"assertion": "<jwt>"}}`
     (no `expires_at`, no `scopes`, no `claim`).
-    Good: the full anonymous response of SPEC §6.1.
+    Good: the full anonymous response of docs/protocol.md §6.1.
     """
     auth = doc.auth
     if auth is None:
@@ -469,14 +469,14 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                           f"{names}", at(doc, line, col), hint=hint)
 
 
-@rule("EX002", "example-timestamp", Severity.WARNING, scope="auth.md", spec="SPEC §6.1-§6.2, §14 D28; "
-      "IN-THE-WILD P13")
+@rule("EX002", "example-timestamp", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §6.1-§6.2, D28; "
+      "docs/protocol.md P13")
 def example_timestamp(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A number where an example needs an RFC 3339 timestamp string.
 
     Why: `expires_at`, `assertion_expires` and `claim_token_expires` are ISO-8601/RFC 3339 UTC
     strings; a number there is usually seconds confused with a timestamp, and agents that
-    parse the date fail (SPEC §14 D28). `expires_in` and `interval` are the integer fields.
+    parse the date fail (docs/protocol.md D28). `expires_in` and `interval` are the integer fields.
     Bad: `"expires_at": 3600`.
     Good: `"expires_at": "2026-06-26T12:00:00.000Z"` (or `"expires_in": 3600`).
     """
@@ -504,11 +504,11 @@ def example_timestamp(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                           hint='write e.g. "2026-06-26T12:00:00.000Z"; a duration in seconds is `expires_in`')
 
 
-@rule("EX003", "example-shape-mismatch", Severity.WARNING, scope="auth.md", spec="SPEC §1.2, §6; IN-THE-WILD P13")
+@rule("EX003", "example-shape-mismatch", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §1.2, §6, P13")
 def example_shape_mismatch(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An example uses the body shape of another profile (e.g. a flat `registration_id` in v0.7-B).
 
-    Why: the response envelope and the claim bodies changed between versions (SPEC §1.2): v0.7-B
+    Why: the response envelope and the claim bodies changed between versions (docs/protocol.md §1.2): v0.7-B
     nests `{id, type, identity: {assertion, expires_at}, scopes, claim: {token, url, attempt}}`
     where v0.2–v0.7-A return flat `registration_id`, `identity_assertion`, `claim_token`. An
     agent written for the file's profile cannot parse the other shape. The hint names the
@@ -550,7 +550,7 @@ _JSON = "application/json"
 
 
 def _expected_request(endpoint: str, profile: Profile) -> tuple[tuple[str, ...], str | None]:
-    """(allowed methods, expected Content-Type or None) for a request to `endpoint` (SPEC §6)."""
+    """(allowed methods, expected Content-Type or None) for a request to `endpoint` (docs/protocol.md §6)."""
     if endpoint in ("prm", "as"):
         return ("GET", "HEAD"), None
     if endpoint in ("token", "revoke"):
@@ -562,13 +562,14 @@ def _expected_request(endpoint: str, profile: Profile) -> tuple[tuple[str, ...],
     return ("POST",), _JSON
 
 
-@rule("EX004", "http-example-method", Severity.WARNING, scope="auth.md", spec="SPEC §6, §13.1; RFC 6749 §3.2")
+@rule("EX004", "http-example-method", Severity.WARNING, scope="auth.md",
+      spec="docs/protocol.md §6, §13.1; RFC 6749 §3.2")
 def http_example_method(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A request example uses the wrong method or content type for its endpoint.
 
     Why: the profile endpoints (`/agent/identity*`) take `POST` with `application/json`; the
     OAuth endpoints (`/oauth2/token`, `/oauth2/revoke`) take `POST` with
-    `application/x-www-form-urlencoded` (RFC 6749 §3.2, SPEC §6); the SET receiver takes
+    `application/x-www-form-urlencoded` (RFC 6749 §3.2, docs/protocol.md §6); the SET receiver takes
     `application/secevent+jwt`; the well-known documents are fetched with `GET`. An agent that
     copies a wrong example gets 400s.
     Bad: `POST /oauth2/token` with `Content-Type: application/json` and a JSON body.

@@ -1,8 +1,8 @@
-"""Rule family GN: protocol generations (SPEC §1.2-§1.3, §14 D2, D3, D30; IN-THE-WILD P1, P2, §3).
+"""Rule family GN: protocol generations (docs/protocol.md §1.2-§1.3, D2, D3, D30, P1, P2, §16).
 
 Severity decisions (documented in each rule):
 - GN001 `legacy-profile`: each construct older than the *effective* profile (pinned, else
-  the newest in its site, else detected, else latest) is a **warning** with its SPEC §1.2 replacement
+  the newest in its site, else detected, else latest) is a **warning** with its docs/protocol.md §1.2 replacement
   (D3; never an error, never applied silently). When nothing is pinned and the document's own
   detected profile is older than latest, ONE **info** names it ("follows v0.4; latest is
   v0.7-B: ...") with a migration summary: following an old profile is a fact about the
@@ -53,7 +53,7 @@ def _applies(doc: Document, ctx: RuleContext) -> bool:
 
 
 def is_legacy(sig: Signal, target: str) -> bool:
-    """Older than `target`: not compatible with it and last seen in an earlier profile (SPEC §14 D3)."""
+    """Older than `target`: not compatible with it and last seen in an earlier profile (docs/protocol.md D3)."""
     if target in sig.compat or index(target) < 0:
         return False
     return max(index(p) for p in sig.compat) < index(target)
@@ -83,7 +83,7 @@ def rename_hint(sig: Signal) -> str:
     shape = _SHAPE_HINTS.get(sig.construct)
     if shape:
         return shape
-    return "see SPEC §1.2 for the replacement"
+    return "see docs/protocol.md §1.2 for the replacement"
 
 
 def _short(sig: Signal) -> str:
@@ -204,23 +204,23 @@ def _objects(value: Any) -> Iterator[tuple[dict[str, Any], str]]:
             stack.extend((c, f"{ptr}/{i}") for i, c in enumerate(v) if isinstance(c, (dict, list)))
 
 
-@rule("GN001", "legacy-profile", Severity.WARNING, scope="any", spec="SPEC §14 D2, D3; SPEC §1.2")
+@rule("GN001", "legacy-profile", Severity.WARNING, scope="any", spec="docs/protocol.md D2, D3, §1.2")
 def legacy_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A construct of an older protocol generation than the profile the document is linted against.
 
-    Why: the protocol renamed its core members and paths between v0.1 and v0.7 (SPEC §1.2); an
+    Why: the protocol renamed its core members and paths between v0.1 and v0.7 (docs/protocol.md §1.2); an
     agent written for the target profile does not understand the old name. Each legacy
-    construct is a warning with its replacement (SPEC §14 D3) — offered as a reviewable
-    migration, never applied silently (IN-THE-WILD P1). With `--profile` pinned to that older
+    construct is a warning with its replacement (docs/protocol.md D3) — offered as a reviewable
+    migration, never applied silently (docs/protocol.md P1). With `--profile` pinned to that older
     profile it is not reported. When nothing is pinned and the document itself follows an
     older profile, one info says so ("follows v0.4; latest is v0.7-B: ...") with a migration
     summary; pin the profile to silence it. Several constructs of one document are folded into
     one warning naming each (related locations); `--verbose` lists them one by one. Error
     codes are left to the Errors-table rule
-    (SPEC §14 D9) and aliases next to their successor to GN002.
+    (docs/protocol.md D9) and aliases next to their successor to GN002.
     Bad (target v0.7-B): `"register_uri": "https://auth.example.com/agent/auth"`
     Good: `"identity_endpoint": "https://auth.example.com/agent/identity"`
-    Spec: SPEC §1.2, §1.3, §14 D2, D3, D17.
+    Spec: docs/protocol.md §1.2, §1.3, D2, D3, D17.
     """
     if not _applies(doc, ctx):
         return
@@ -291,23 +291,23 @@ def _summary(doc: Document, ctx: RuleContext, sc: Scan) -> Iterator[Finding]:
     first = next((s for s in sc.signals if s.positive == detected), sc.signals[0] if sc.signals else None)
     loc = _loc(doc, first) if first else (at(doc, 1, 1) if doc.auth else at(doc, pointer=""))
     yield Finding(f"follows {detected}; latest is {LATEST}: {shown}", loc,
-                  hint=f"lint with `--profile {detected}` to keep this generation, or migrate (SPEC §1.2)",
+                  hint=f"lint with `--profile {detected}` to keep this generation, or migrate (docs/protocol.md §1.2)",
                   severity=Severity.INFO)
 
 
-@rule("GN002", "mixed-generations", Severity.WARNING, scope="any", spec="SPEC §14 D30; IN-THE-WILD P2")
+@rule("GN002", "mixed-generations", Severity.WARNING, scope="any", spec="docs/protocol.md D30, P2")
 def mixed_generations(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An old member name and its successor side by side (`register_uri` + `identity_endpoint`).
 
-    Why: publishers add old aliases "for all scanners" (IN-THE-WILD P2). When both name the same
+    Why: publishers add old aliases "for all scanners" (docs/protocol.md P2). When both name the same
     URL the old alias is dead weight (warning); when they name different URLs, agents of
     different generations go to different places — often the old name points at an RFC 7591
-    client-registration endpoint — so it is an error naming both URLs (SPEC §14 D30). The
+    client-registration endpoint — so it is an error naming both URLs (docs/protocol.md D30). The
     successor of `revocation_uri` is the RFC 8935 SET receiver `events_endpoint`, not the RFC
     7009 `revocation_endpoint`.
     Bad: `"register_uri": "https://auth.example.com/register", "identity_endpoint": "https://auth.example.com/agent/identity"`
     Good: only `"identity_endpoint": "https://auth.example.com/agent/identity"`
-    Spec: SPEC §1.2, §14 D30.
+    Spec: docs/protocol.md §1.2, D30.
     """
     if not _applies(doc, ctx):
         return
@@ -345,21 +345,21 @@ def mixed_generations(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if old_line is not None and new_line is not None:
             yield Finding(f"registration is documented at both `/agent/auth` (v0.1, line {old_line}) and "
                           f"`/agent/identity` (line {new_line})", at(doc, old_line, 1),
-                          hint="document only `/agent/identity` (SPEC §1.2)")
+                          hint="document only `/agent/identity` (docs/protocol.md §1.2)")
 
 
-@rule("GN003", "dialect", Severity.INFO, scope="any", spec="IN-THE-WILD §3; SPEC §14 D14, D15")
+@rule("GN003", "dialect", Severity.INFO, scope="any", spec="docs/protocol.md §16, D14, D15")
 def dialect(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The document speaks a named third-party dialect (noform, vendor-claim-grant, extension-block, templated).
 
-    Why: dialects bring their own identity types, URNs and extension blocks (IN-THE-WILD §3,
+    Why: dialects bring their own identity types, URNs and extension blocks (docs/protocol.md §16,
     P11). authmd names the dialect with its evidence and lowers enum findings to info
-    (SPEC §14 D14) instead of drowning the author in errors. Several signals are needed: one
+    (docs/protocol.md D14) instead of drowning the author in errors. Several signals are needed: one
     unknown key is only an extension. AuthKit's nested shape is profile v0.7-B, not a dialect.
     The `extension-block` dialect is left to unknown-member (DS003), which reports each block
     once and honours the config allow-list.
     Bad/Good: informational; nothing to fix unless you meant to follow WorkOS's vocabulary.
-    Spec: IN-THE-WILD §3; SPEC §14 D14, D15.
+    Spec: docs/protocol.md §16, D14, D15.
     """
     det = doc.detection
     if doc.kind not in _KINDS or not det.dialect or det.not_protocol:
@@ -383,17 +383,17 @@ def dialect(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                        "the config to silence the unknown-member findings")
 
 
-@rule("GN004", "unknown-profile", Severity.INFO, scope="any", spec="SPEC §14 D2; SPEC §1.3")
+@rule("GN004", "unknown-profile", Severity.INFO, scope="any", spec="docs/protocol.md D2, §1.3")
 def unknown_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """No generation fingerprint was found, so the document is linted against the fallback profile.
 
-    Why: SPEC §14 D2 — without a §1.3 fingerprint the profile is "unknown" and the target (the
+    Why: docs/protocol.md D2 — without a §1.3 fingerprint the profile is "unknown" and the target (the
     site's detected profile, else latest) applies; say so, so a surprising finding can be
     traced to the assumption. Pin the profile (`--profile`) to silence it. Protected-resource
     metadata carries no generation vocabulary and is not reported.
     Bad: an auth.md with no request, metadata or error-table example at all.
     Good: an auth.md that shows the registration request and the metadata it relies on.
-    Spec: SPEC §1.3, §14 D2.
+    Spec: docs/protocol.md §1.3, D2.
     """
     det = doc.detection
     if ctx.pinned or det.profile is not None or det.not_protocol:
@@ -406,5 +406,5 @@ def unknown_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if html_body_line(doc.auth) is not None:
             return  # an HTML page has no generation to detect (MD018 html-document)
     loc = at(doc, 1, 1) if doc.auth else at(doc, pointer="")
-    yield Finding(f"no generation fingerprint found (SPEC §1.3); linted as {ctx.profile.label}", loc,
+    yield Finding(f"no generation fingerprint found (docs/protocol.md §1.3); linted as {ctx.profile.label}", loc,
                   hint="pin the profile with --profile or the config `profile` key")

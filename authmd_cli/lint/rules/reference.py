@@ -22,6 +22,7 @@ _FAMILY_TITLES = {
     "XD": "Cross-document consistency",
     "GN": "Protocol generations and dialects",
     "SC": "Security",
+    "PR": "Probe transport (HTTP exchanges of `authmd probe`)",
 }
 
 

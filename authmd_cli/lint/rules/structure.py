@@ -1,6 +1,6 @@
-"""Rule family MD: the Markdown shape of an auth.md file (SPEC §3, §14 D11-D13, D18, D25).
+"""Rule family MD: the Markdown shape of an auth.md file (docs/protocol.md §3, D11-D13, D18, D25).
 
-Agents read auth.md top to bottom and act on its fenced blocks (SPEC §3.2-§3.3), so the rules
+Agents read auth.md top to bottom and act on its fenced blocks (docs/protocol.md §3.2-§3.3), so the rules
 here check what an agent relies on: the `# auth.md` title, the intro naming the real hosts,
 the canonical sections in order, tagged and parseable examples, and the Errors table that is
 the agent's dispatch table. Prose checks skip code (`AuthDoc.prose_lines()`).
@@ -103,13 +103,13 @@ def offered_methods(auth: AuthDoc) -> set[str] | None:
 
 def claim_capable(auth: AuthDoc) -> bool:
     """A claim ceremony is part of the flow: anonymous / service_auth offered, or the ID-JAG
-    step-up (`interaction_required`, v0.5+) is documented (SPEC §2, §7.1)."""
+    step-up (`interaction_required`, v0.5+) is documented (docs/protocol.md §2, §7.1)."""
     methods = offered_methods(auth) or set()
     return bool(methods & {"anonymous", "service_auth"}) or "interaction_required" in auth.text
 
 
 def _step_numbers(profile: Profile) -> dict[str, int]:
-    """Canonical step number of each numbered section (SPEC §3.2: Errors/Revocation unnumbered)."""
+    """Canonical step number of each numbered section (docs/protocol.md §3.2: Errors/Revocation unnumbered)."""
     steps = [s for s in profile.sections if s not in ("errors", "revocation")] or [
         s for s in SECTION_ORDER if s not in ("errors", "revocation")
     ]
@@ -117,7 +117,7 @@ def _step_numbers(profile: Profile) -> dict[str, int]:
 
 
 def canonical_heading(sec_id: str, profile: Profile, step: str | None = None, title: str | None = None) -> str:
-    """`## Step N — Title` (em dash, SPEC §3.2) or `## Errors` / `## Revocation`."""
+    """`## Step N — Title` (em dash, docs/protocol.md §3.2) or `## Errors` / `## Revocation`."""
     name = title or SECTION_TITLES.get(sec_id, sec_id)
     if sec_id in ("errors", "revocation"):
         return f"## {name}"
@@ -137,7 +137,7 @@ _HTML_START_RE = re.compile(r"^\s*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE
 
 
 def html_body_line(auth: AuthDoc) -> int | None:
-    """Line of `<!doctype html` / `<html` when the body is an HTML page, not Markdown (SPEC §14 D19)."""
+    """Line of `<!doctype html` / `<html` when the body is an HTML page, not Markdown (docs/protocol.md D19)."""
     for n in range(auth.body_start_line, len(auth.lines) + 1):
         text = auth.lines[n - 1]
         if text.strip():
@@ -150,17 +150,17 @@ def html_body_line(auth: AuthDoc) -> int | None:
 
 def _titles(auth: AuthDoc) -> list[Heading]:
     """The H1s, without the setext "heading" a conflict's `=======` makes of `<<<<<<< HEAD`
-    (merge-conflict-marker's finding, IN-THE-WILD P8)."""
+    (merge-conflict-marker's finding, docs/protocol.md P8)."""
     markers = set(conflict_marker_lines(auth))
     return [h for h in auth.h1s if not _CONFLICT_RE.match(h.raw) and h.line + 1 not in markers]
 
 
-@rule("MD001", "missing-h1", Severity.ERROR, scope="auth.md", spec="SPEC §3.2, §14 D11", no_registration=True)
+@rule("MD001", "missing-h1", Severity.ERROR, scope="auth.md", spec="docs/protocol.md §3.2, D11", no_registration=True)
 def missing_h1(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The file has no H1 title.
 
-    Why: the Anatomy page asks for a single title line `# auth.md` (SPEC §3.2); agents and
-    scanners use it to recognise the document. YAML front matter is skipped first (SPEC §14 D11).
+    Why: the Anatomy page asks for a single title line `# auth.md` (docs/protocol.md §3.2); agents and
+    scanners use it to recognise the document. YAML front matter is skipped first (docs/protocol.md D11).
     Bad: a file that starts with `## Step 1 — Discover`, or only front matter with `title:`.
     Good: `# auth.md` as the first line of the body.
     """
@@ -171,13 +171,13 @@ def missing_h1(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     yield Finding("the document has no H1 title", at(doc, line, 1), hint="start the body with `# auth.md`")
 
 
-@rule("MD002", "h1-not-auth-md", Severity.WARNING, scope="auth.md", spec="SPEC §3.2, §14 D11",
+@rule("MD002", "h1-not-auth-md", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §3.2, D11",
       no_registration=True)
 def h1_not_auth_md(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The H1 is not exactly `# auth.md`, or there is a second H1.
 
-    Why: the title line is `# auth.md` (SPEC §3.2); a branded or re-cased title makes the file
-    harder to recognise, and a second H1 splits the document in two (SPEC §14 D11).
+    Why: the title line is `# auth.md` (docs/protocol.md §3.2); a branded or re-cased title makes the file
+    harder to recognise, and a second H1 splits the document in two (docs/protocol.md D11).
     Bad: `# Auth.md`, `# Acme agent access`, two `#` headings.
     Good: one `# auth.md`; put the brand in the intro.
     """
@@ -204,19 +204,19 @@ def _expected_sections(auth: AuthDoc, profile: Profile) -> list[str]:
     return wanted
 
 
-@rule("MD003", "missing-section", Severity.WARNING, scope="auth.md", spec="SPEC §3.2, §14 D18")
+@rule("MD003", "missing-section", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §3.2, D18")
 def missing_section(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A section the profile expects is missing.
 
     Why: agents follow the numbered walkthrough (Discover, Pick a method, Register, Claim
     ceremony when a claim-capable method is offered, Exchange the assertion from v0.2, Use the
     access_token, Errors, Revocation from v0.2); a missing step leaves them guessing
-    (SPEC §3.2, §14 D18). Sections are recognised by name whatever the numbering style or
+    (docs/protocol.md §3.2, D18). Sections are recognised by name whatever the numbering style or
     qualifier (`Optional claim ceremony`, `Handle revocation`, `Error handling`); an appendix of
     links is no step. One finding per document names every missing section, located where the
     first belongs; the others are related locations.
     Bad: no `## Errors` section.
-    Good: every section of SPEC §3.2 as an H2, e.g. `## Step 5 — Exchange the assertion`.
+    Good: every section of docs/protocol.md §3.2 as an H2, e.g. `## Step 5 — Exchange the assertion`.
     """
     auth = doc.auth
     if auth is None or html_body_line(auth) is not None:  # an HTML page is MD018's, not 8 missing sections
@@ -285,12 +285,12 @@ def _longest_increasing(ranks: list[int]) -> set[int]:
     return keep
 
 
-@rule("MD004", "section-order", Severity.WARNING, scope="auth.md", spec="SPEC §3.2, §14 D18")
+@rule("MD004", "section-order", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §3.2, D18")
 def section_order(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The protocol sections are out of order.
 
-    Why: auth.md is a walkthrough an agent reads top to bottom (SPEC §3.2); an Exchange step
-    before Register, or Errors before the steps, breaks that reading (SPEC §14 D18).
+    Why: auth.md is a walkthrough an agent reads top to bottom (docs/protocol.md §3.2); an Exchange step
+    before Register, or Errors before the steps, breaks that reading (docs/protocol.md D18).
     Bad: `## Errors` placed before `## Step 1 — Discover`.
     Good: Discover, Pick a method, Register, Claim ceremony, Exchange, Use, Errors, Revocation.
     """
@@ -317,13 +317,13 @@ def section_order(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                       hint="order: " + ", ".join(SECTION_TITLES[x] for x in SECTION_ORDER))
 
 
-@rule("MD005", "heading-style", Severity.INFO, scope="auth.md", spec="SPEC §3.2, §14 D18")
+@rule("MD005", "heading-style", Severity.INFO, scope="auth.md", spec="docs/protocol.md §3.2, D18")
 def heading_style(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A section heading does not use the canonical `## Step N — Title` style.
 
     Why: the canonical file numbers the steps `Step N — Title` with an em dash (U+2014) and
-    leaves `Errors` and `Revocation` unnumbered (SPEC §3.2); other styles are recognised but
-    reported so files converge (SPEC §14 D18). One finding per document (a style is one choice),
+    leaves `Errors` and `Revocation` unnumbered (docs/protocol.md §3.2); other styles are recognised but
+    reported so files converge (docs/protocol.md D18). One finding per document (a style is one choice),
     naming each heading.
     Bad: `## Step 1: Discover`, `## 1. Discover`, `## Discover`, `## Step 7 — Errors`.
     Good: `## Step 1 — Discover`, `## Errors`.
@@ -433,13 +433,13 @@ def _names_host(text: str, host: str) -> bool:
 _AGENTIC_RE = re.compile(r"\bagent(ic)?[\s-]+registration\b", re.IGNORECASE)
 
 
-@rule("MD006", "intro-hosts", Severity.WARNING, scope="auth.md", spec="SPEC §3.2 item 2; IN-THE-WILD P9")
+@rule("MD006", "intro-hosts", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §3.2, P9")
 def intro_hosts(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The intro does not name the resource-server and authorization-server hosts.
 
     Why: the intro must say the service supports agentic registration and name the real hosts
     used in the file: the API (resource server) and the authorization server where
-    registration and claim live (SPEC §3.2). Hosts are taken from the document's own PRM and
+    registration and claim live (docs/protocol.md §3.2). Hosts are taken from the document's own PRM and
     AS metadata examples and http examples. A missing "agentic registration" statement is
     reported as info.
     Bad: an intro "Welcome, agents!" above examples on `api.acme.dev` and `auth.acme.dev`.
@@ -462,7 +462,7 @@ def intro_hosts(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         else:
             yield Finding(f"the intro names neither the resource-server host `{inline(rs[0])}` nor the "
                           f"authorization-server host `{inline(as_[0])}`", at(doc, line, 1),
-                          hint="name both hosts in the intro (SPEC §3.2)")
+                          hint="name both hosts in the intro (docs/protocol.md §3.2)")
     elif rs and not rs_ok and not (same and as_ok):
         yield Finding(f"the intro does not name the resource-server host `{inline(rs[0])}`", at(doc, line, 1),
                       hint="name the API host in the intro")
@@ -518,12 +518,12 @@ def _fence_problem(f: Fence) -> tuple[str, str] | None:
     return None
 
 
-@rule("MD007", "fence-language", Severity.WARNING, scope="auth.md", spec="SPEC §3.3", no_registration=True)
+@rule("MD007", "fence-language", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §3.3", no_registration=True)
 def fence_language(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A fenced block holding an HTTP message or JSON is not tagged ```http / ```json.
 
     Why: agents find the machine-relevant content by the fence tag: every request/response in
-    the canonical file is tagged `http` or `json` (SPEC §3.3). Untagged blocks, or JSON tagged
+    the canonical file is tagged `http` or `json` (docs/protocol.md §3.3). Untagged blocks, or JSON tagged
     `js`/`jsonc`/`text`, are skipped or parsed leniently.
     Bad: a ``` fence (no tag) around `{"type": "anonymous"}`; ```js around a JSON body.
     Good: ```json around strict JSON; ```http around `POST /agent/identity`.
@@ -537,13 +537,13 @@ def fence_language(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             yield Finding(problem[0], at(doc, f.line, 1), hint=problem[1])
 
 
-@rule("MD008", "invalid-json-example", Severity.ERROR, scope="auth.md", spec="RFC 8259; SPEC §3.3, §14 D12",
+@rule("MD008", "invalid-json-example", Severity.ERROR, scope="auth.md", spec="RFC 8259; docs/protocol.md §3.3, D12",
       no_registration=True)
 def invalid_json_example(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A ```json block is not strict JSON.
 
     Why: agents copy these blocks and parse them strictly (RFC 8259); every canonical example
-    is strict JSON, with placeholders inside strings only (SPEC §3.3, §14 D12).
+    is strict JSON, with placeholders inside strings only (docs/protocol.md §3.3, D12).
     Bad: `{"assertion": <ID-JAG>, // the JWT` or a trailing comma.
     Good: `{"assertion": "<ID-JAG>"}`.
     """
@@ -557,13 +557,13 @@ def invalid_json_example(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                           hint="no comments or trailing commas; put placeholders inside strings: \"<value>\"")
 
 
-@rule("MD009", "invalid-http-example", Severity.ERROR, scope="auth.md", spec="SPEC §3.3; RFC 9112 §3-§5",
+@rule("MD009", "invalid-http-example", Severity.ERROR, scope="auth.md", spec="docs/protocol.md §3.3; RFC 9112 §3-§5",
       no_registration=True)
 def invalid_http_example(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A ```http block is not a request or response, has a malformed header, or a broken JSON body.
 
     Why: agents split ```http blocks into a start line (`METHOD /path` or `HTTP/1.1 200 OK`),
-    headers, a blank line and a body (SPEC §3.3); JSON bodies must be strict JSON (SPEC §14 D12).
+    headers, a blank line and a body (docs/protocol.md §3.3); JSON bodies must be strict JSON (docs/protocol.md D12).
     Bad: `POST: /agent/identity`, `Content-Type application/json`, a body `{"type": anonymous}`.
     Good: `POST /agent/identity HTTP/1.1`, `Content-Type: application/json`, blank line,
     `{"type": "anonymous"}`.
@@ -611,16 +611,16 @@ def _raw_code_lines(lines: tuple[str, ...]) -> set[int]:
     return out
 
 
-@rule("MD010", "merge-conflict-marker", Severity.ERROR, scope="auth.md", spec="SPEC §14 D18; IN-THE-WILD P8",
+@rule("MD010", "merge-conflict-marker", Severity.ERROR, scope="auth.md", spec="docs/protocol.md D18, P8",
       no_registration=True)
 def merge_conflict_marker(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A leftover merge-conflict marker (`<<<<<<<`, `=======`, `>>>>>>>`).
 
     Why: a published file with both sides of a conflict tells agents two different things
-    (SPEC §14 D18). A bare `=======` directly under a text line is a Markdown setext H1
+    (docs/protocol.md D18). A bare `=======` directly under a text line is a Markdown setext H1
     underline, so it counts as a marker only between a `<<<<<<<` and its `>>>>>>>`, or when it
     stands between blank lines, or between two copies of one section (the heading above it comes
-    back right after it; IN-THE-WILD P8). Lines inside code blocks are skipped; the duplicate
+    back right after it; docs/protocol.md P8). Lines inside code blocks are skipped; the duplicate
     heading and the setext "H1" such a marker makes are not reported again.
     Bad: `<<<<<<< HEAD` … `=======` … `>>>>>>> main` left in the file.
     Good: the resolved text only.
@@ -635,7 +635,7 @@ def merge_conflict_marker(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 
 @per_subject  # several MD rules read it (titles, markers, duplicate headings): decided once per document
 def conflict_marker_lines(auth: AuthDoc) -> list[int]:
-    """Lines of leftover conflict markers, decided on the raw lines (IN-THE-WILD P8).
+    """Lines of leftover conflict markers, decided on the raw lines (docs/protocol.md P8).
 
     A bare `=======` counts inside a `<<<<<<<` … `>>>>>>>` conflict, between blank lines, or
     when it stands between two copies of one section (the heading above it comes back right
@@ -680,13 +680,13 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-@rule("MD011", "duplicate-heading", Severity.ERROR, scope="auth.md", spec="SPEC §14 D18; IN-THE-WILD P8",
+@rule("MD011", "duplicate-heading", Severity.ERROR, scope="auth.md", spec="docs/protocol.md D18, P8",
       no_registration=True)
 def duplicate_heading(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The same heading appears twice at the same level under the same parent.
 
     Why: duplicated sections (often a merge leftover) give agents two versions of one step
-    (SPEC §14 D18). Repeated H3s under different H2s (e.g. `### Response`) are fine; a second
+    (docs/protocol.md D18). Repeated H3s under different H2s (e.g. `### Response`) are fine; a second
     H1 is reported by h1-not-auth-md.
     Bad: two `## Step 3 — Register` headings.
     Good: one of each.
@@ -726,13 +726,13 @@ def _bare_host(netloc: str) -> str | None:
     return netloc.split(":", 1)[0].lower().rstrip(".") or None
 
 
-@rule("MD012", "placeholder-host", Severity.WARNING, scope="auth.md", spec="SPEC §3.2; RFC 2606",
+@rule("MD012", "placeholder-host", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §3.2; RFC 2606",
       no_registration=True)
 def placeholder_host(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A documentation host (example.com, *.example, *.test, *.invalid) is left in the file.
 
     Why: the canonical example uses `api.service.example.com` / `auth.service.example.com`
-    (SPEC §3.2); a published auth.md must name the real hosts or agents call nowhere. Each host
+    (docs/protocol.md §3.2); a published auth.md must name the real hosts or agents call nowhere. Each host
     is reported once, at its first occurrence.
     Bad: `POST https://auth.service.example.com/agent/identity` in a live file.
     Good: the service's real hosts.
@@ -797,7 +797,7 @@ def _cell_codes(cell: str) -> list[str]:
 
 
 def _renamed_to(code: str, known: frozenset[str]) -> str | None:
-    """The code of this profile that `code` was renamed to, following chains (SPEC §1.2)."""
+    """The code of this profile that `code` was renamed to, following chains (docs/protocol.md §1.2)."""
     seen = {code}
     rename = RENAMES.get(code)
     while rename is not None and rename.new is not None and rename.new not in seen:
@@ -836,14 +836,14 @@ def _foreign_codes(doc: Document, ctx: RuleContext, foreign: list[tuple[str, int
                   related=tuple(at(doc, line, 1) for _, line, _ in foreign[1:]))
 
 
-@rule("MD013", "errors-table", Severity.WARNING, scope="auth.md", spec="SPEC §3.2 item 9, §11, §14 D9")
+@rule("MD013", "errors-table", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §3.2, §11, D9")
 def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The Errors table is missing, has the wrong columns, or its codes do not match the profile.
 
-    Why: the Errors table is the agent's dispatch table, code → action (SPEC §3.3). Codes of
+    Why: the Errors table is the agent's dispatch table, code → action (docs/protocol.md §3.3). Codes of
     another profile are renamed codes an agent will never see (warning, with the rename);
-    unknown codes are reported as info (SPEC §14 D9); codes the profile's endpoints return for
-    the offered methods should all be listed (SPEC §11). A table written for another profile is
+    unknown codes are reported as info (docs/protocol.md D9); codes the profile's endpoints return for
+    the offered methods should all be listed (docs/protocol.md §11). A table written for another profile is
     one finding naming each code with its fix.
     Bad: no table; columns `Error | Meaning`; `rate_limited` in a v0.7-B file.
     Good: `| Code | Where | What to do |` listing e.g. `rate_limit_exceeded`.
@@ -865,7 +865,8 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     if header[:3] != _EXPECTED_COLUMNS or len(header) != 3:
         shown = " | ".join(table.header)
         yield Finding(f"the Errors table has columns `{shown}`, expected `Code | Where | What to do`",
-                      at(doc, table.line, 1), hint="use the columns `Code | Where | What to do` (SPEC §3.2)")
+                      at(doc, table.line, 1),
+                      hint="use the columns `Code | Where | What to do` (docs/protocol.md §3.2)")
     known = ctx.profile.all_error_codes | IDJAG_CODES  # SPEC §8.4: valid in every profile
     listed: set[str] = set()
     foreign: list[tuple[str, int, str]] = []  # (code, line, what to do): codes of other profiles
@@ -911,12 +912,12 @@ def errors_table(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ------------------------------------------------------------------ MD014-MD017: more
 
 
-@rule("MD014", "front-matter", Severity.WARNING, scope="auth.md", spec="SPEC §3.6, §14 D11",
+@rule("MD014", "front-matter", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §3.6, D11",
       no_registration=True)
 def front_matter(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The YAML front matter is invalid or not closed.
 
-    Why: static-site generators read the `---` … `---` block at the top (SPEC §3.6); broken
+    Why: static-site generators read the `---` … `---` block at the top (docs/protocol.md §3.6); broken
     YAML there usually means the whole page fails to build or shows the raw block to agents.
     Bad: `---` / `title: auth.md: agents` / `---` (an unquoted colon).
     Good: `---` / `title: "auth.md: agents"` / `---`.
@@ -948,13 +949,13 @@ def _yaml_error_position(auth: AuthDoc) -> tuple[int, int]:
     return 1, 1
 
 
-@rule("MD015", "no-registration-declaration", Severity.WARNING, scope="auth.md", spec="SPEC §13.6, §14 D13",
+@rule("MD015", "no-registration-declaration", Severity.WARNING, scope="auth.md", spec="docs/protocol.md §13.6, D13",
       no_registration=True)
 def no_registration_declaration(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Under profile no-registration, the file does not say plainly that no registration is offered.
 
     Why: a site that publishes auth.md without offering agent registration must say so, so
-    agents stop instead of guessing endpoints (SPEC §14 D13, IN-THE-WILD P10). Only checked
+    agents stop instead of guessing endpoints (docs/protocol.md D13, P10). Only checked
     under the `no-registration` profile.
     Bad: an auth.md with a title and a link list, nothing about registration.
     Good: "This origin offers no agent registration."
@@ -980,13 +981,13 @@ _STALE: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
 )
 
 
-@rule("MD016", "stale-prose", Severity.INFO, scope="auth.md", spec="SPEC §12-A item 10, §14 D25")
+@rule("MD016", "stale-prose", Severity.INFO, scope="auth.md", spec="docs/protocol.md D25")
 def stale_prose(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Prose left over from an older protocol version (polling "at `/view`", `"status": "pending"`).
 
     Why: the canonical v0.4–v0.7-A text kept sentences from v0.2–v0.3 that no longer match the
-    wire (SPEC §12-A item 10); agents following them poll endpoints that do not exist
-    (SPEC §14 D25). Reported in v0.4+ documents.
+    wire (docs/protocol.md D25); agents following them poll endpoints that do not exist
+    (docs/protocol.md D25). Reported in v0.4+ documents.
     Bad: "poll for ceremony completion at `/view`"; "the `email` you supply" in v0.7.
     Good: describe the ceremony of the profile (poll the token endpoint / complete the claim).
     """
@@ -1026,15 +1027,15 @@ def _documents_no_challenge(text: str) -> re.Match[str] | None:
 
 
 @rule("MD017", "missing-401-challenge-documented", Severity.INFO, scope="auth.md",
-      spec="RFC 9728 §5.1; RFC 6750 §3; IN-THE-WILD P14")
+      spec="RFC 9728 §5.1; RFC 6750 §3; docs/protocol.md P14")
 def missing_401_challenge_documented(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The auth.md documents a 401 without a usable `WWW-Authenticate` challenge.
 
     Why: every 401 from the API should carry `WWW-Authenticate: Bearer resource_metadata="…"`
-    so agents can discover the PRM (RFC 9728 §5.1, SPEC §4.1); the registration 401s carry an
-    `AgentAuth` challenge (SPEC §6.1). A documented 401 without the header, a Bearer challenge
+    so agents can discover the PRM (RFC 9728 §5.1, docs/protocol.md §4.1); the registration 401s carry an
+    `AgentAuth` challenge (docs/protocol.md §6.1). A documented 401 without the header, a Bearer challenge
     without `resource_metadata`, or prose saying the header is not sent shows the service
-    omits it (IN-THE-WILD P14), in its common wordings ("come without a `WWW-Authenticate`
+    omits it (docs/protocol.md P14), in its common wordings ("come without a `WWW-Authenticate`
     header", "no WWW-Authenticate header"); a conditional fallback instruction ("if a 401 comes
     without it, fall back …") is not reported.
     Bad: `HTTP/1.1 401 Unauthorized` with only `Content-Type`; "we don't send WWW-Authenticate".
@@ -1069,18 +1070,18 @@ _AUD_RESOURCE_RE = re.compile(
 )
 
 
-@rule("MD019", "idjag-audience", Severity.INFO, scope="auth.md", spec="SPEC §14 D5, §12-A item 3, §8.2")
+@rule("MD019", "idjag-audience", Severity.INFO, scope="auth.md", spec="docs/protocol.md D5, §8.2")
 def idjag_audience(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The prose tells agents to use the PRM `resource` as the ID-JAG `aud`.
 
     Why: the sources disagree on the ID-JAG audience: AUTH.md says the PRM `resource`, the ID-JAG
-    draft and the reference verifier say the authorization server's `issuer` (SPEC §8.2,
-    §12-A item 3). A service that verifies `aud` = its issuer rejects an assertion minted for the
-    resource. Either reading is accepted (SPEC §14 D5: info, not a failure); say which one the
+    draft and the reference verifier say the authorization server's `issuer` (docs/protocol.md §8.2,
+    D5). A service that verifies `aud` = its issuer rejects an assertion minted for the
+    resource. Either reading is accepted (docs/protocol.md D5: info, not a failure); say which one the
     service verifies.
     Bad: "set the ID-JAG `aud` to the `resource` from the protected-resource metadata"
     Good: "the ID-JAG `aud` is the authorization server's `issuer` (`https://auth.quillnote.io`)"
-    Spec: SPEC §8.2, §12-A item 3, §14 D5.
+    Spec: docs/protocol.md §8.2, D5.
     """
     auth = doc.auth
     if auth is None:
@@ -1095,19 +1096,19 @@ def idjag_audience(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
             return  # one statement of the reading is enough
 
 
-@rule("MD018", "html-document", Severity.ERROR, scope="auth.md", spec="SPEC §14 D19; SPEC §3.1; IN-THE-WILD P5",
+@rule("MD018", "html-document", Severity.ERROR, scope="auth.md", spec="docs/protocol.md D19, §3.1, P5",
       no_registration=True)
 def html_document(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The auth.md is an HTML page (`<!doctype html>` / `<html>`), not Markdown.
 
-    Why: agents read auth.md as Markdown (`text/markdown`, SPEC §3.1); a body that starts with
+    Why: agents read auth.md as Markdown (`text/markdown`, docs/protocol.md §3.1); a body that starts with
     `<!doctype` or `<html` is an HTML page, typically a single-page app shell or a CMS page
     served at `/auth.md`, and carries none of the sections or fenced examples agents act on
-    (SPEC §14 D19: error). The Markdown structure rules (missing H1, sections, intro) stay
+    (docs/protocol.md D19: error). The Markdown structure rules (missing H1, sections, intro) stay
     silent for such a file: this one finding says what is wrong.
     Bad: `<!doctype html><html><head><title>auth.md</title>…`
     Good: the Markdown source, starting with `# auth.md`.
-    Spec: SPEC §3.1, §14 D19.
+    Spec: docs/protocol.md §3.1, D19.
     """
     auth = doc.auth
     if auth is None:

@@ -13,11 +13,11 @@ from authmd_cli.lint.rules.base import RuleContext, at, rule
 from authmd_cli.protocol.model import DocKind, Document
 
 
-@rule("TL001", "unreadable-file", Severity.ERROR, scope="any", spec="RFC 8259 §8.1; SPEC §3.1")
+@rule("TL001", "unreadable-file", Severity.ERROR, scope="any", spec="RFC 8259 §8.1; docs/protocol.md §3.1")
 def unreadable_file(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The input could not be decoded as UTF-8 text.
 
-    Why: auth.md is served as `text/markdown; charset=utf-8` (SPEC §3.1) and JSON must be UTF-8
+    Why: auth.md is served as `text/markdown; charset=utf-8` (docs/protocol.md §3.1) and JSON must be UTF-8
     (RFC 8259 §8.1); an agent that cannot decode the file cannot follow it.
     Bad: a file saved as UTF-16 or Latin-1 with non-ASCII characters.
     Good: the same text saved as UTF-8 (no BOM).
@@ -29,12 +29,12 @@ def unreadable_file(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(doc.read_error, at(doc, line, column), hint=hint)
 
 
-@rule("TL002", "invalid-json", Severity.ERROR, scope="any", spec="RFC 8259; SPEC §14 D12")
+@rule("TL002", "invalid-json", Severity.ERROR, scope="any", spec="RFC 8259; docs/protocol.md D12")
 def invalid_json(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """A discovery document is not strict JSON.
 
     Why: agents parse the PRM and AS metadata with a strict JSON parser (RFC 8259); comments,
-    trailing commas or single quotes make the whole document unusable (SPEC §14 D12).
+    trailing commas or single quotes make the whole document unusable (docs/protocol.md D12).
     Bad: `{"resource": "https://api.example.com",}`
     Good: `{"resource": "https://api.example.com"}`
     """
@@ -44,7 +44,7 @@ def invalid_json(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                       hint="fix the syntax; comments and trailing commas are not allowed in JSON")
 
 
-@rule("TL003", "unknown-document", Severity.WARNING, scope="any", spec="SPEC §3, §4, §5")
+@rule("TL003", "unknown-document", Severity.WARNING, scope="any", spec="docs/protocol.md §3, §4, §5")
 def unknown_document(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The input is neither an auth.md file nor a PRM or AS metadata document.
 
@@ -95,7 +95,7 @@ def internal_error(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         yield Finding(doc.internal_error, at(doc, 1, 1), hint="this is a bug in authmd; please report it")
 
 
-@rule("TL007", "not-protocol", Severity.INFO, scope="auth.md", spec="IN-THE-WILD §3")
+@rule("TL007", "not-protocol", Severity.INFO, scope="auth.md", spec="docs/protocol.md §16")
 def not_protocol(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """The file is an `auth.md` of another format (a CLI login manifest, a governance policy).
 

@@ -12,7 +12,8 @@ from authmd_cli.lint.rules import REGISTRY, lookup
 TESTS = Path(__file__).resolve().parents[2]
 # Codes are never reused or renumbered: this list only ever grows (retired rules stay in it).
 FAMILIES = {"TL": "tool", "MD": "structure", "EX": "examples", "DS": "discovery", "XD": "consistency",
-            "GN": "generations", "SC": "security"}
+            "GN": "generations", "SC": "security",
+            "PR": "transport"}
 
 
 def test_codes_and_names_are_unique_and_well_formed() -> None:
@@ -43,7 +44,8 @@ def test_lookup_by_code_name_and_case() -> None:
 
 def _test_functions() -> list[tuple[str, str]]:
     out = []
-    for path in TESTS.rglob("test_*.py"):
+    # PR rules are checked by probe, so their tests live in tests/probe.
+    for path in [*TESTS.rglob("test_*.py"), *(TESTS.parent / "probe").rglob("test_*.py")]:
         text = path.read_text(encoding="utf-8")
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):

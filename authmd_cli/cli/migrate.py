@@ -1,0 +1,194 @@
+"""`authmd migrate`: the migration itself is lint/migrate.py (documents) and site/writer.py (an
+authmd.yaml's profile, then regeneration); this module finds the files, shows the diff, asks, writes."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from authmd_cli.cli.runner import run
+from authmd_cli.core.errors import InputError, OutputError, UsageError
+from authmd_cli.core.exit_codes import ExitCode
+
+_PROFILE_LINE = re.compile(r"^profile:[ \t]*[^#\n]*?(?P<tail>[ \t]*(?:#.*)?)$", re.M)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read: {getattr(err, 'strerror', None) or err}", source=path) from None
+
+
+def _documents(paths: list[str], target: str) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """source → (old text, new text) for each document that changes, and the notes."""
+    from authmd_cli.lint import migrate
+    from authmd_cli.lint.loader import read_inputs
+    from authmd_cli.protocol.model import DocKind
+
+    inputs = read_inputs(paths)
+    changed: dict[str, tuple[str, str]] = {}
+    notes: list[str] = []
+    for doc in inputs.documents:
+        if doc.source == "-" or doc.kind not in (DocKind.AS_METADATA, DocKind.AUTH_MD):
+            continue
+        text = _read(doc.source)
+        if doc.kind is DocKind.AS_METADATA:
+            if doc.json is None:
+                continue  # not valid JSON: lint says why; nothing to migrate reliably
+            result = migrate.migrate_as_metadata(text, target)
+        else:
+            result = migrate.migrate_auth_md(text, target)
+        notes += [f"{doc.source}: {n}" for n in result.notes]
+        if result.changed(text):
+            changed[doc.source] = (text, result.text)
+    return changed, notes
+
+
+def _config(path: str, target: str) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """An authmd.yaml: its `profile` becomes `target` (a line edit; comments and layout kept)."""
+    from authmd_cli.site.config import load_config
+
+    text = _read(path)
+    load_config(text, path)  # refuse a broken config before touching it
+    if _PROFILE_LINE.search(text):
+        new = _PROFILE_LINE.sub(lambda m: f"profile: {target}{m.group('tail')}", text, count=1)
+    else:
+        new = f"profile: {target}\n" + text
+    return ({path: (text, new)} if new != text else {}), []
+
+
+def _write_draft(paths: list[str], target: str, path: str) -> list[str]:
+    """`--draft-config FILE`: an authmd.yaml from the site's PRM and AS metadata (migrated first)."""
+    import json
+
+    from authmd_cli.core.files import atomic_write
+    from authmd_cli.lint import migrate
+    from authmd_cli.lint.loader import read_inputs
+    from authmd_cli.protocol.model import DocKind
+
+    if Path(path).exists():
+        raise OutputError("exists; not overwriting it (pick another name, or remove it)", source=path)
+    inputs = read_inputs(paths)
+    prm = next((d for d in inputs.documents if d.kind is DocKind.PRM and d.json is not None), None)
+    asm = next((d for d in inputs.documents if d.kind is DocKind.AS_METADATA and d.json is not None), None)
+    if prm is None and asm is None:
+        raise InputError("no protected-resource or authorization-server metadata to derive a config from",
+                         source=" ".join(paths))
+    as_value = json.loads(migrate.migrate_as_metadata(_read(asm.source), target).text.lstrip("\ufeff")) if asm else None
+    sources = ", ".join(d.source for d in (prm, asm) if d is not None)
+    text, todo = migrate.draft_config(prm.json.value if prm and prm.json else None, as_value, target,
+                                      sources=sources)
+    try:
+        atomic_write(Path(path), text)
+    except OSError as err:
+        raise OutputError(f"cannot write: {err.strerror or err}", source=path) from None
+    typer.echo(f"wrote {path} (a draft: review it, then `authmd init --config {path} --out DIR`)")
+    return [f"{path}: fill in {item}" for item in todo]
+
+
+def _diff(changed: dict[str, tuple[str, str]]) -> str:
+    return "".join("".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                                f"a/{src}", f"b/{src}"))
+                   for src, (old, new) in changed.items())
+
+
+def migrate_command(  # noqa: PLR0917 - typer maps parameters to options
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Site directories or files (auth.md, AS metadata), or an authmd.yaml. Default: the current "
+             "directory.", show_default=False, metavar="PATH...")] = None,
+    to: Annotated[str, typer.Option("--to", metavar="PROFILE", help="The target profile.")] = "v0.7-B",
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="Only print the changes (exit 1 when there is something to migrate).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Write without asking.")] = False,
+    out: Annotated[str | None, typer.Option(
+        "--out", metavar="DIR",
+        help="With an authmd.yaml: regenerate the site into DIR after changing the profile.",
+        show_default=False)] = None,
+    draft_config: Annotated[str | None, typer.Option(
+        "--draft-config", metavar="FILE",
+        help="Also write a draft authmd.yaml describing the service the documents describe (never overwrites).",
+        show_default=False)] = None,
+) -> None:
+    """Migrate legacy documents (or an authmd.yaml) to a newer profile, as a reviewable diff.
+
+    Example:
+
+    \b
+      authmd migrate public/ --to v0.7-B --diff
+      authmd migrate authmd.yaml --to v0.7-B --out public --yes
+      authmd migrate public/ --draft-config authmd.yaml   # then: authmd init
+
+    Exit codes: 0 migrated (or nothing to do), 1 --diff found changes (or not confirmed), 2 usage or
+    input error.
+    """
+
+    def body() -> int:
+        from authmd_cli.site.writer import init_command
+
+        if diff and yes:
+            raise UsageError("--diff and --yes cannot be combined (--diff writes nothing)")
+        targets = list(paths or ["."])
+        configs = [p for p in targets if Path(p).suffix in (".yaml", ".yml") and Path(p).is_file()]
+        if configs and len(targets) > 1:
+            raise UsageError("give an authmd.yaml alone, or documents and directories without it")
+        if out is not None and not configs:
+            raise UsageError("--out regenerates from an authmd.yaml; give its path")
+        if configs:
+            from authmd_cli.protocol.profiles import resolve
+            from authmd_cli.site.config import INIT_PROFILES
+
+            label = resolve(to).label if to.lower() in ("latest", *(p.lower() for p in INIT_PROFILES)) else None
+            if label is None:
+                raise UsageError(f"--to: init writes {', '.join(INIT_PROFILES)} (or latest), not {to!r}")
+            changed, notes = _config(configs[0], label)
+        else:
+            from authmd_cli.lint.migrate import check_target
+
+            try:
+                target = check_target(to)
+            except ValueError as err:
+                raise UsageError(f"--to: {err}") from None
+            changed, notes = _documents(targets, target)
+            if draft_config is not None:
+                notes += _write_draft(targets, target, draft_config)
+        patch = _diff(changed)
+        if patch:
+            typer.echo(patch, nl=False)
+        for note in notes:
+            typer.echo(f"authmd: note: {note}", err=True)
+        if not changed:
+            typer.echo("authmd: nothing to migrate", err=True)
+        elif diff:
+            return ExitCode.FINDINGS
+        elif not yes:
+            if not sys.stdin.isatty():
+                typer.echo(f"authmd: {len(changed)} file(s) not written: review the diff, then run again with --yes",
+                           err=True)
+                return ExitCode.FINDINGS
+            if not typer.confirm(f"Write the changes to {len(changed)} file(s)?", default=False):
+                return ExitCode.FINDINGS
+        if changed and not diff:
+            from authmd_cli.core.files import atomic_write
+
+            for src, (_, new) in changed.items():
+                try:
+                    atomic_write(Path(src), new)
+                except OSError as err:
+                    raise OutputError(f"cannot write: {err.strerror or err}", source=src) from None
+                typer.echo(f"migrated {src}")
+        if configs and out is not None and not diff:
+            return init_command(config=Path(configs[0]), out=Path(out), stdout=sys.stdout)
+        return ExitCode.OK
+
+    run(body)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("migrate")(migrate_command)

@@ -1,0 +1,152 @@
+"""A walk -> a report: the lint engine over the fetched documents, plus the transport findings.
+
+Fetched documents keep their URL as `source` (so every renderer locates findings at the URL, with
+line and column inside the body); the auth.md, PRM and AS metadata form one `Site`, so lint's
+cross-document rules run exactly as on files. Transport findings get their code, name and
+configured severity here the way the engine stamps lint's, and obey the same select/ignore/
+severity options. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from authmd_cli.core.diagnostics import Diagnostic, Finding, Report
+from authmd_cli.lint.engine import LintOptions
+from authmd_cli.probe.discovery import Discovery
+from authmd_cli.probe.transport import looks_html, transport_findings
+
+PROBE_REPORT_VERSION = "1"
+
+
+@dataclass
+class ProbeReport:
+    """One target's result: lint's `Report` (documents, diagnostics, summary) plus what only a
+    probe has. `to_dict()` keeps lint's JSON contract and adds `target`, `trace`,
+    `requests_with_side_effects`, `generation`, `capabilities`, `verdict` and `ruleset`."""
+
+    discovery: Discovery
+    report: Report
+    capabilities: list[dict[str, Any]] = field(default_factory=list)
+    verdict: str = ""
+
+    def slim(self) -> ProbeReport:
+        """This report without response bodies and parsed documents, for runs over many targets:
+        memory stays bounded by what the output needs (the trace keeps every size)."""
+        from dataclasses import replace
+
+        d = replace(self.discovery, exchanges=tuple(e.slim() for e in self.discovery.exchanges), documents={},
+                    auth_md=None, challenge=None, prm=None, prm_attempts=(), servers=(), openid=None, skill=None,
+                    jwks=None, served=())
+        return ProbeReport(d, self.report, self.capabilities, self.verdict)
+
+    @property
+    def side_effects(self) -> int:
+        return sum(1 for e in self.discovery.exchanges if e.side_effect)
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        from authmd_cli.core.exit_codes import ExitCode
+
+        if not self.discovery.reachable:
+            return int(ExitCode.UNREACHABLE)
+        return self.report.exit_code(strict=strict)
+
+    def to_dict(self, tool_version: str) -> dict[str, Any]:
+        from authmd_cli.render.json import report_document
+
+        d = self.discovery
+        out = report_document(self.report, tool_version)
+        out.update({
+            "target": {"given": d.target.given, "origin": d.target.origin, "api": d.target.api},
+            "generation": {"profile": d.profile, "dialect": d.dialect, "no_registration": d.no_registration},
+            "endpoints": d.endpoints.to_dict(),
+            "not_checkable": list(d.not_checkable),
+            "trace": [e.trace_dict() for e in d.exchanges],
+            "requests_with_side_effects": self.side_effects,
+            "capabilities": self.capabilities,
+            "verdict": self.verdict,
+            "reachable": d.reachable,
+            "ruleset": ruleset(),
+        })
+        return out
+
+
+def ruleset() -> dict[str, Any]:
+    """The rule set a run used, as `authmd --version` prints it (`N rules, <8 hex digits>`: a
+    fingerprint of every rule's code, name, default severity and retirement), plus the tool
+    version, so a pinned CI run notices when its results may change (issue 8). Computed from the
+    registry the same way as `cli.version` (a test keeps the two equal; probe sits below cli)."""
+    from authmd_cli import __version__
+    from authmd_cli.lint.rules import REGISTRY
+
+    rows = sorted((r.code, r.name, r.severity.value, r.retired) for r in REGISTRY.values())
+    digest = hashlib.sha256()
+    for code, name, severity, retired in rows:
+        digest.update(f"{code}|{name}|{severity}|{retired}\n".encode())
+    live = sum(1 for *_, retired in rows if not retired)
+    return {"version": f"{live} rules, {digest.hexdigest()[:8]}", "tool": __version__}
+
+
+def _stamp(found: list[tuple[str, Finding]], options: LintOptions) -> list[Diagnostic]:
+    from authmd_cli.lint.engine import selected_rules
+
+    active = {r.code: r for r in selected_rules(options)}
+    out: list[Diagnostic] = []
+    for code, f in found:
+        r = active.get(code)
+        if r is None:
+            continue
+        severity = next((options.severity[k] for k in (r.code, r.code.lower(), r.name) if k in options.severity),
+                        f.severity or r.severity)
+        out.append(Diagnostic(r.code, r.name, severity, f.message, f.location, f.hint))
+    return out
+
+
+def lint_fetched(d: Discovery, options: LintOptions) -> Report:
+    """The lint engine over what the walk fetched: the auth.md (or the `skill` document when the root
+    has none), the PRM and the AS metadata of every server, the first three as one site."""
+    from authmd_cli.lint.engine import lint_documents
+    from authmd_cli.protocol.model import Document, Site
+
+    docs = d.documents
+    by_url = {e.url: e for e in d.exchanges}
+
+    def usable(doc: Document | None, json_role: bool) -> Document | None:
+        if doc is None:
+            return None
+        ex = by_url.get(doc.source)
+        if json_role and ex is not None and looks_html(ex):
+            return None  # an HTML page where JSON belongs is PR003's, not an "invalid JSON" as well
+        return doc
+
+    auth = usable(docs.get("auth.md"), False) or usable(docs.get("skill"), False)
+    prm = usable(docs.get("prm"), True)
+    servers = [usable(s.document, True) for s in d.servers]
+    first = servers[0] if servers else None
+    documents = [x for x in (auth, prm, first) if x is not None]
+    documents += [x for x in servers[1:] if x is not None and x not in documents]
+    present = sum(x is not None for x in (auth, prm, first))
+    sites = [Site(d.target.origin, auth, prm, first)] if present >= 2 else []
+    return lint_documents(documents, sites, options)
+
+
+def analyse(d: Discovery, options: LintOptions | None = None, *, extra: list[tuple[str, Finding]] | None = None,
+            verified: dict[str, bool] | None = None) -> ProbeReport:
+    """Judge a walk: lint findings + transport findings (+ `extra`, from --check-endpoints and
+    --active, whose live results are `verified`)."""
+    from authmd_cli.probe.capability import capability_table, verdict
+
+    opts = options or LintOptions()
+    if opts.profile is None and d.profile == "no-registration":
+        from dataclasses import replace
+
+        opts = replace(opts, profile="no-registration")
+    report = lint_fetched(d, opts)
+    report.extend(_stamp([*transport_findings(d), *(extra or [])], opts))
+    report = report.sorted()
+    table = capability_table(d, report, verified)
+    return ProbeReport(d, report, table, verdict(d, report, table))
+
+

@@ -1,0 +1,114 @@
+"""`--save DIR` / `--replay DIR`: every fetched response (status, headers, body) on disk, so the
+same analysis runs offline (`authmd probe --replay DIR`, `authmd lint --snapshot DIR`).
+
+Layout of one target's snapshot:
+
+    DIR/snapshot.json        {"format": "authmd-probe-snapshot", "version": 1, "target": {...},
+                              "exchanges": [{step, method, url, side_effect, after, note,
+                                             hops: [{method, url, status, headers, body, ms,
+                                                     failure, retried_after}]}]}
+    DIR/bodies/NNN-H.body    the body of hop H of exchange NNN, byte for byte
+
+Several targets are saved as one such directory per target (`DIR/<host_port>/`). Files are
+written 0600: with `--active`, bodies hold live tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from authmd_cli.core.errors import InputError, OutputError
+from authmd_cli.probe.model import Exchange, Failure, Hop
+from authmd_cli.probe.target import Target
+
+FORMAT = "authmd-probe-snapshot"
+VERSION = 1
+INDEX = "snapshot.json"
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def save(directory: Path, target: Target, exchanges: list[Exchange] | tuple[Exchange, ...]) -> None:
+    """Write one target's snapshot into `directory` (created; an earlier snapshot is replaced)."""
+    try:
+        bodies = directory / "bodies"
+        bodies.mkdir(parents=True, exist_ok=True)
+        for old in bodies.glob("*.body"):
+            old.unlink()
+        records = []
+        for ex in exchanges:
+            hops = []
+            for h, hop in enumerate(ex.hops):
+                name = f"{ex.index:03d}-{h}.body"
+                _write(bodies / name, hop.body)
+                hops.append({"method": hop.method, "url": hop.url, "status": hop.status,
+                             "headers": [list(kv) for kv in hop.headers], "body": f"bodies/{name}",
+                             "ms": round(hop.ms, 1),
+                             "failure": None if hop.failure is None else {"kind": hop.failure.kind,
+                                                                          "message": hop.failure.message},
+                             "retried_after": hop.retried_after})
+            records.append({"index": ex.index, "step": ex.step, "method": ex.method, "url": ex.url,
+                            "side_effect": ex.side_effect, "after": ex.after, "note": ex.note, "hops": hops})
+        doc = {"format": FORMAT, "version": VERSION,
+               "target": {"given": target.given, "origin": target.origin, "api": target.api},
+               "exchanges": records}
+        _write(directory / INDEX, (json.dumps(doc, indent=2) + "\n").encode())
+    except OSError as err:
+        raise OutputError(f"cannot save the snapshot: {err.strerror or err}", source=str(directory)) from None
+
+
+def snapshot_dirs(directory: Path) -> list[Path]:
+    """`directory` itself when it holds a snapshot, else every subdirectory that does (sorted)."""
+    if (directory / INDEX).is_file():
+        return [directory]
+    if not directory.is_dir():
+        raise InputError("no such snapshot directory", source=str(directory))
+    found = sorted(p for p in directory.iterdir() if (p / INDEX).is_file())
+    if not found:
+        raise InputError(f"no {INDEX} here or in its subdirectories (made by `authmd probe --save DIR`)",
+                         source=str(directory))
+    return found
+
+
+def load(directory: Path) -> tuple[Target, list[Exchange]]:
+    """One target's snapshot; `InputError` naming the file when it is not one."""
+    index = directory / INDEX
+    try:
+        doc: Any = json.loads(index.read_text(encoding="utf-8"))
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise ValueError("not an authmd probe snapshot")
+        if doc.get("version") != VERSION:
+            raise ValueError(f"snapshot version {doc.get('version')!r} (this authmd reads {VERSION})")
+        t = doc["target"]
+        target = Target(given=str(t["given"]), origin=str(t["origin"]), api=t.get("api"))
+        exchanges = []
+        for rec in doc["exchanges"]:
+            hops = tuple(
+                Hop(str(h["method"]), str(h["url"]), h.get("status"),
+                    tuple((str(k), str(v)) for k, v in h.get("headers", [])),
+                    _body(directory, str(h["body"])), float(h.get("ms") or 0.0),
+                    None if not h.get("failure") else Failure(str(h["failure"]["kind"]),
+                                                              str(h["failure"]["message"])),
+                    h.get("retried_after"))
+                for h in rec["hops"])
+            exchanges.append(Exchange(int(rec["index"]), str(rec["step"]), str(rec["method"]), str(rec["url"]),
+                                      hops, bool(rec.get("side_effect")), rec.get("after"), str(rec.get("note", ""))))
+        return target, exchanges
+    except OSError as err:
+        raise InputError(f"cannot read the snapshot: {err.strerror or err}", source=str(index)) from None
+    except (ValueError, KeyError, TypeError) as err:
+        raise InputError(f"not a usable snapshot: {err}", source=str(index)) from None
+
+
+def _body(directory: Path, rel: str) -> bytes:
+    path = (directory / rel).resolve()
+    if directory.resolve() not in path.parents:
+        raise ValueError(f"body path {rel!r} leaves the snapshot directory")
+    return path.read_bytes()

@@ -1,0 +1,175 @@
+"""`authmd probe` in-process (typer's CliRunner) against real servers on 127.0.0.1: formats, the JSON
+contract, exit codes, --save/--replay, several targets, --active confirmation, rule docs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from probe_sites import Answer, Routes, Site, clean_routes
+from typer.testing import CliRunner
+
+from authmd_cli.cli.app import app
+
+SiteFactory = Callable[[Callable[[str], Routes]], Site]
+LOCAL = ["--allow-private", "--timeout", "5", "--no-color"]
+
+
+@pytest.fixture(autouse=True)
+def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GITHUB_ACTIONS", "NO_COLOR", "FORCE_COLOR", "AUTHMD_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def invoke(*args: str) -> Any:
+    return CliRunner().invoke(app, ["probe", *args])
+
+
+def test_json_keeps_lints_contract_and_adds_the_probe_keys(sandbox: Callable[[str], str]) -> None:
+    origin = sandbox("v0.7-B")
+    result = invoke(*LOCAL, "-f", "json", f"{origin}/api")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert list(doc)[:5] == ["version", "tool", "documents", "diagnostics", "summary"]
+    assert {"target", "trace", "requests_with_side_effects", "capabilities", "verdict", "ruleset",
+            "generation"} <= set(doc)
+    assert doc["requests_with_side_effects"] == 0 and doc["diagnostics"] == []
+    assert [d["source"] for d in doc["documents"]] == [
+        f"{origin}/auth.md", f"{origin}/.well-known/oauth-protected-resource/api",
+        f"{origin}/.well-known/oauth-authorization-server"]
+    hop = doc["trace"][0]
+    assert set(hop) >= {"step", "method", "url", "status", "headers", "bytes", "ms", "redirects"}
+    assert hop["step"] == "challenge" and hop["status"] == 401 and "www-authenticate" in hop["headers"]
+    from authmd_cli.cli.version import ruleset_version
+
+    assert doc["ruleset"]["version"] == ruleset_version()  # what `authmd --version` prints
+
+
+def test_text_output_shows_trace_findings_table_and_verdict_and_exits_1_on_errors(site: SiteFactory) -> None:
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "nope", {"Content-Type": "text/plain"})})
+    result = invoke(*LOCAL, f"{s.origin}/api")
+    assert result.exit_code == 1
+    out = result.output
+    assert "trace (* = request with possible side effects)" in out
+    assert f"{s.origin}/agent/identity: PR013 endpoint-not-served [error]" in out
+    assert "  method              discover  register" in out
+    assert out.rstrip().endswith(
+        "verdict: v0.7-B: identity_assertion, service_auth, anonymous advertised; broken at register (PR013)")
+
+
+def test_sarif_locates_findings_at_the_url_with_the_rule_described(site: SiteFactory) -> None:
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "nope", {"Content-Type": "text/plain"})})
+    result = invoke(*LOCAL, "-f", "sarif", f"{s.origin}/api")
+    sarif = json.loads(result.output)
+    run = sarif["runs"][0]
+    res = run["results"][0]
+    assert res["ruleId"] == "PR013"
+    assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == f"{s.origin}/agent/identity"
+    assert "PR013" in {r["id"] for r in run["tool"]["driver"]["rules"]}
+
+
+def test_unreachable_exits_3_and_private_without_allow_exits_2(sandbox: Callable[[str], str]) -> None:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    assert invoke(*LOCAL, f"http://127.0.0.1:{port}").exit_code == 3
+    origin = sandbox("v0.7-B")
+    refused = invoke("--timeout", "5", origin)
+    assert refused.exit_code == 2
+    assert "loopback address; refused (use --allow-private" in refused.output
+
+
+@pytest.mark.parametrize(("target", "why"), [("ftp://x.io", "only http and https"),
+                                             ("https://u:p@x.io", "carries credentials")])
+def test_bad_targets_are_usage_errors(target: str, why: str) -> None:
+    result = invoke(target)
+    assert result.exit_code == 2 and why in result.output
+
+
+def test_save_then_replay_gives_the_same_report(site: SiteFactory, tmp_path: Path) -> None:
+    s = site(lambda o: {**clean_routes(o), "/oauth2/revoke": Answer(500, "x", {"Content-Type": "text/plain"})})
+    live = invoke(*LOCAL, "-f", "json", "--check-endpoints", "--save", str(tmp_path / "snap"), f"{s.origin}/api")
+    s.server.shutdown()  # the replay must not need the server
+    again = invoke("-f", "json", "--replay", str(tmp_path / "snap"))
+    a, b = json.loads(live.output), json.loads(again.output)
+    assert live.exit_code == again.exit_code == 1
+    assert a["diagnostics"] == b["diagnostics"] and a["diagnostics"]
+    assert [(h["step"], h["url"], h["status"]) for h in a["trace"]] == [
+        (h["step"], h["url"], h["status"]) for h in b["trace"]]
+    assert b["requests_with_side_effects"] == 3
+    assert (tmp_path / "snap" / "snapshot.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_replay_of_something_else_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "snapshot.json").write_text('{"format": "other"}', encoding="utf-8")
+    result = invoke("--replay", str(tmp_path))
+    assert result.exit_code == 2 and "not a usable snapshot" in result.output
+
+
+def test_several_targets_as_jsonl_one_line_each_in_order(sandbox: Callable[[str], str], site: SiteFactory,
+                                                         tmp_path: Path) -> None:
+    good = sandbox("v0.7-B")
+    bad = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "", {"Content-Type": "text/plain"})})
+    listing = tmp_path / "targets.txt"
+    listing.write_text(f"# two services\n{bad.origin}/api\n\n", encoding="utf-8")
+    result = invoke(*LOCAL, "-f", "jsonl", "--concurrency", "2", f"{good}/api", "--from-file", str(listing))
+    lines = result.output.strip().splitlines()
+    assert [json.loads(line)["target"]["origin"] for line in lines] == [good, bad.origin]
+    assert [json.loads(line)["summary"]["errors"] for line in lines] == [0, 1]
+    assert result.exit_code == 1
+
+
+def test_active_needs_yes_when_not_on_a_terminal(sandbox: Callable[[str], str]) -> None:
+    origin = sandbox("v0.7-B")
+    result = invoke(*LOCAL, "--active", f"{origin}/api")
+    assert result.exit_code == 2 and "needs --yes" in result.output
+    ok = invoke(*LOCAL, "--active", "--yes", "-f", "json", f"{origin}/api")
+    assert ok.exit_code == 0 and json.loads(ok.output)["requests_with_side_effects"] == 4
+
+
+def test_lint_explains_and_lists_probe_rules() -> None:
+    runner = CliRunner()
+    explained = runner.invoke(app, ["lint", "--explain", "PR009"])
+    assert explained.exit_code == 0
+    assert explained.output.startswith("PR009 resource-identity\nseverity: error\nscope: probe\n")
+    listed = runner.invoke(app, ["lint", "--list-rules"])
+    assert "PR013  endpoint-not-served" in listed.output.replace("   ", "  ")
+
+
+def test_lint_snapshot_lints_what_the_probe_saved(site: SiteFactory, tmp_path: Path) -> None:
+    s = site(lambda o: {**clean_routes(o), "/oauth2/revoke": Answer(404, "x", {"Content-Type": "text/plain"})})
+    invoke(*LOCAL, "--save", str(tmp_path / "snap"), f"{s.origin}/api")
+    result = CliRunner().invoke(app, ["lint", "--no-config", "-f", "json", "--snapshot", str(tmp_path / "snap")])
+    doc = json.loads(result.output)
+    assert result.exit_code == 1
+    assert [(d["code"], d["location"]["source"]) for d in doc["diagnostics"]] == [
+        ("PR013", f"{s.origin}/oauth2/revoke")]
+    assert len(doc["documents"]) == 3
+
+
+def test_github_actions_gets_annotations_by_default(site: SiteFactory) -> None:
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "nope", {"Content-Type": "text/plain"})})
+    result = CliRunner().invoke(app, ["probe", *LOCAL, f"{s.origin}/api"], env={"GITHUB_ACTIONS": "true"})
+    assert result.exit_code == 1
+    assert result.output.startswith("::error title=PR013 endpoint-not-served::" + s.origin + "/agent/identity: ")
+
+
+def test_several_targets_keep_no_bodies_once_analysed(sandbox: Callable[[str], str]) -> None:
+    from authmd_cli.core.net import FetchLimits
+    from authmd_cli.probe.run import ProbeOptions, probe_targets
+    from authmd_cli.probe.target import parse_target
+
+    origin = sandbox("v0.7-B")
+    reports = probe_targets([parse_target(f"{origin}/api"), parse_target(origin)],
+                            ProbeOptions(limits=FetchLimits(allow_private=True, timeout=5), concurrency=2))
+    for report in reports:
+        assert all(h.body == b"" for e in report.discovery.exchanges for h in e.hops)
+        trace = report.to_dict("x")["trace"]
+        assert next(t for t in trace if t["step"] == "auth.md")["bytes"] > 1000
+    assert [r.report.summary["errors"] for r in reports] == [0, 0]
