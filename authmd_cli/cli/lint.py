@@ -151,11 +151,12 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
                ignore: tuple[str, ...], strict: bool | None, fmt: str | None, config: str | None,
                no_config: bool, output: str | None, color: bool | None, verbose: bool = False,
                baseline: str | None = None, update_baseline: bool = False, fix: bool = False,
-               diff: bool = False, snapshot: str | None = None) -> int:
+               diff: bool = False, snapshot: str | None = None, jobs: int | None = None) -> int:
     from dataclasses import replace
 
     from authmd_cli.lint.config import Overrides, resolve_settings
     from authmd_cli.lint.engine import lint_paths
+    from authmd_cli.lint.pool import default_jobs
     from authmd_cli.render import default_format
 
     settings = resolve_settings(
@@ -183,7 +184,7 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
 
         report = replay_report(Path(snapshot), options)
     else:
-        report = lint_paths(list(paths) or ["."], options, read_stdin=read_stdin)
+        report = lint_paths(list(paths) or ["."], options, read_stdin=read_stdin, jobs=jobs or default_jobs())
     if baseline is not None:
         report = _apply_baseline(report, baseline, update=update_baseline)
     emit(report, settings.format or default_format(os.environ), output=output, color=color)
@@ -233,6 +234,10 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v",
         help="One finding per legacy construct or old-shaped example instead of one per document.")] = False,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, metavar="N",
+        help="Lint directories in N processes (default: the number of CPUs); the report is the same.",
+        show_default=False)] = None,
     list_rules: Annotated[bool, typer.Option(
         "--list-rules", help="List every rule (with --format json: as JSON) and exit.")] = False,
     explain: Annotated[str | None, typer.Option(
@@ -281,7 +286,7 @@ def lint_command(  # noqa: PLR0917 - typer maps parameters to options
                           ignore=split_list(ignore), strict=strict, fmt=chosen, config=config,
                           no_config=no_config, output=output, color=color, verbose=verbose,
                           baseline=baseline, update_baseline=update_baseline, fix=fix, diff=diff,
-                          snapshot=snapshot)
+                          snapshot=snapshot, jobs=jobs)
 
     run(body)
 

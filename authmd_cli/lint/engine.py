@@ -19,6 +19,7 @@ from authmd_cli.protocol.model import DocKind, Document, Site
 from authmd_cli.protocol.profiles import LATEST, NO_REGISTRATION, PROFILES, Profile, resolve
 
 if TYPE_CHECKING:
+    from authmd_cli.lint.loader import Unit
     from authmd_cli.lint.rules.base import Rule, RuleContext
 
 
@@ -261,11 +262,33 @@ def _apply_suppressions(documents: Sequence[Document], diags: list[Diagnostic], 
 
 
 def lint_paths(paths: Sequence[str], options: LintOptions, *,
-               read_stdin: Callable[[], bytes | None] | None = None) -> Report:
-    """Read files, directories (site layouts) and `-`, then `lint_documents`."""
-    from authmd_cli.lint.loader import read_inputs
+               read_stdin: Callable[[], bytes | None] | None = None, jobs: int = 1) -> Report:
+    """Read files, directories (site layouts) and `-`, then `lint_documents`.
 
-    inputs = read_inputs(paths, read_stdin=read_stdin)
+    Streams: each unit (a site, a loose file, the files given together) is loaded, linted and
+    dropped before the next, so memory holds the report, not every document. Units are
+    independent (a site's rules see only that site), so the merged report is the one
+    `lint_documents` gives for all documents at once. `jobs` > 1 lints units in that many
+    worker processes; the report is the same, in the same order.
+    """
+    from functools import partial
+
+    from authmd_cli.lint.loader import plan_inputs
+    from authmd_cli.lint.pool import ordered_map
+
+    units = plan_inputs(paths, read_stdin=read_stdin)
+    merged = Report()
+    for part in ordered_map(partial(_lint_unit, options=options), units, jobs=jobs):
+        merged.documents.extend(part.documents)
+        merged.diagnostics.extend(part.diagnostics)
+    return merged.sorted()
+
+
+def _lint_unit(unit: Unit, options: LintOptions) -> Report:
+    """Load and lint one unit (module level: a worker process receives it by reference)."""
+    from authmd_cli.lint.loader import load_unit
+
+    inputs = load_unit(unit)
     return lint_documents(inputs.documents, inputs.sites, options)
 
 

@@ -181,35 +181,90 @@ def _walk(root: Path) -> Iterable[Path]:
             yield Path(dirpath) / f
 
 
-def read_inputs(paths: Sequence[str], *, read_stdin: Callable[[], bytes | None] | None = None) -> Inputs:
-    """Read every path. Directories: a site layout is linted as one site; otherwise every
-    auth.md and metadata JSON below it. Files given together (at most one of each kind) form a
-    site too, so cross-document rules run on `authmd lint auth.md prm.json as.json`."""
-    out = Inputs()
-    loose: list[Document] = []
+@dataclass(frozen=True)
+class Unit:
+    """One independent piece of a run, loaded and linted on its own (`lint_paths` streams them,
+    in order, so documents are not all held at once; `--jobs` spreads them over processes).
+
+    `site` is a site root below a directory argument: its auth.md, PRM and AS metadata (paths,
+    None when absent). `file` is a loose metadata JSON file found in a directory. `given` are the
+    files named on the command line, in order (a `bytes` item is stdin's data, `None` stdin over
+    the size cap); they may form one site together, so they are one unit.
+    """
+
+    site: tuple[Path, Path | None, Path | None, Path | None] | None = None
+    file: Path | None = None
+    given: tuple[Path | bytes | None, ...] = ()
+
+
+def plan_inputs(paths: Sequence[str], *, read_stdin: Callable[[], bytes | None] | None = None) -> list[Unit]:
+    """The units of `read_inputs(paths)`, in its document order, without reading any file but
+    stdin. Raises the InputErrors about paths (missing, a directory without documents)."""
+    units: list[Unit] = []
+    given: list[Path | bytes | None] = []
     for raw in paths:
         if raw == "-":
-            data = read_stdin() if read_stdin else b""
-            loose.append(load_document("<stdin>", data) if data is not None else too_large("<stdin>"))
+            given.append(read_stdin() if read_stdin else b"")
             continue
         path = Path(raw)
         if path.is_dir():
-            _read_dir(path, out)
+            units.extend(_plan_dir(path))
         elif path.exists():
-            loose.append(_load_path(path))
+            given.append(path)
         else:
             raise InputError("no such file or directory", source=raw)
-    out.documents.extend(loose)
-    kinds = [d.kind for d in loose]
-    site_kinds = (DocKind.AUTH_MD, DocKind.PRM, DocKind.AS_METADATA)
-    if len(loose) >= 2 and all(kinds.count(k) <= 1 for k in site_kinds) and sum(k in site_kinds for k in kinds) >= 2:
-        by = {d.kind: d for d in loose}
-        out.sites.append(Site("(files given together)", by.get(DocKind.AUTH_MD), by.get(DocKind.PRM),
-                              by.get(DocKind.AS_METADATA)))
+    if given:
+        units.append(Unit(given=tuple(given)))
+    return units
+
+
+def load_unit(unit: Unit) -> Inputs:
+    """Read and parse one unit's files: its documents and the site they form, if any."""
+    out = Inputs()
+    if unit.site is not None:
+        site_root, auth, prm, asm = unit.site
+        docs: list[Document | None] = [
+            _load_path(p, k) if p else None
+            for p, k in ((auth, None), (prm, DocKind.PRM), (asm, DocKind.AS_METADATA))
+        ]
+        out.documents.extend(d for d in docs if d is not None)
+        if sum(d is not None for d in docs) >= 2:
+            out.sites.append(Site(_display(site_root), docs[0], docs[1], docs[2]))
+    if unit.file is not None:
+        out.documents.append(_load_path(unit.file))
+    if unit.given:
+        loose = [_load_given(item) for item in unit.given]
+        out.documents.extend(loose)
+        kinds = [d.kind for d in loose]
+        site_kinds = (DocKind.AUTH_MD, DocKind.PRM, DocKind.AS_METADATA)
+        if (len(loose) >= 2 and all(kinds.count(k) <= 1 for k in site_kinds)
+                and sum(k in site_kinds for k in kinds) >= 2):
+            by = {d.kind: d for d in loose}
+            out.sites.append(Site("(files given together)", by.get(DocKind.AUTH_MD), by.get(DocKind.PRM),
+                                  by.get(DocKind.AS_METADATA)))
     return out
 
 
-def _read_dir(root: Path, out: Inputs) -> None:
+def _load_given(item: Path | bytes | None) -> Document:
+    if isinstance(item, Path):
+        return _load_path(item)
+    return load_document("<stdin>", item) if item is not None else too_large("<stdin>")
+
+
+def read_inputs(paths: Sequence[str], *, read_stdin: Callable[[], bytes | None] | None = None) -> Inputs:
+    """Read every path. Directories: a site layout is linted as one site; otherwise every
+    auth.md and metadata JSON below it. Files given together (at most one of each kind) form a
+    site too, so cross-document rules run on `authmd lint auth.md prm.json as.json`.
+    Holds every document at once; `lint_paths` loads one `Unit` at a time instead."""
+    out = Inputs()
+    for unit in plan_inputs(paths, read_stdin=read_stdin):
+        part = load_unit(unit)
+        out.documents.extend(part.documents)
+        out.sites.extend(part.sites)
+    return out
+
+
+def _plan_dir(root: Path) -> list[Unit]:
     """Every site root below `root` (a directory holding auth.md or `.well-known/oauth-*`),
     plus loose metadata JSON files named after their well-known path."""
     roots: set[Path] = set()
@@ -226,14 +281,6 @@ def _read_dir(root: Path, out: Inputs) -> None:
             loose.append(f)
     if not roots and not loose:
         raise InputError("no auth.md or discovery documents found in this directory", source=_display(root))
-    for site_root in sorted(roots):
-        auth, prm, asm = _site_files(site_root)
-        docs: list[Document | None] = [
-            _load_path(p, k) if p else None
-            for p, k in ((auth, None), (prm, DocKind.PRM), (asm, DocKind.AS_METADATA))
-        ]
-        out.documents.extend(d for d in docs if d is not None)
-        if sum(d is not None for d in docs) >= 2:
-            out.sites.append(Site(_display(site_root), docs[0], docs[1], docs[2]))
-    for f in loose:
-        out.documents.append(_load_path(f))
+    units = [Unit(site=(site_root, *_site_files(site_root))) for site_root in sorted(roots)]
+    units.extend(Unit(file=f) for f in loose)
+    return units

@@ -108,13 +108,61 @@ class _RawSection:
     children: list[Heading]
 
 
-def _markdown_parser() -> Any:
+def _markdown_parser(*, inline: bool = True) -> Any:
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark").enable("table")
+    md = MarkdownIt("commonmark").enable("table")
+    if not inline:
+        # Block structure only: the core "inline" rule tokenises every paragraph's text, which is
+        # most of the parse and which no rule reads. `_Inlines` runs it for the few tokens that
+        # are read (headings, table cells, text that may hold an HTML comment).
+        md.disable("inline")
+    return md
 
 
-_PARSER: Any = None
+_PARSERS: dict[bool, Any] = {}
+
+
+def _parser(inline: bool) -> Any:
+    md = _PARSERS.get(inline)
+    if md is None:
+        md = _PARSERS[inline] = _markdown_parser(inline=inline)
+    return md
+
+
+class _Inlines:
+    """Children of `inline` tokens, parsed on first request when the block pass skipped them.
+
+    Lazy mode gives each token exactly the children the full parse would (same parser, same
+    `env`, so reference links defined anywhere in the file resolve; then the core `text_join`
+    rule, the one core rule after "inline" in the commonmark preset). The property test in
+    tests/protocol/test_markdown_lazy.py holds the two modes equal.
+    """
+
+    def __init__(self, md: Any, env: dict[str, Any], lazy: bool) -> None:
+        self.md, self.env, self.lazy = md, env, lazy
+
+    def children(self, tok: Any) -> list[Any]:
+        if not self.lazy:
+            return list(tok.children or [])
+        if tok.children:  # parsed already (a token read twice)
+            return list(tok.children)
+        from markdown_it.rules_core.state_core import StateCore
+        from markdown_it.rules_core.text_join import text_join
+
+        tok.children = []
+        self.md.inline.parse(tok.content, self.md, self.env, tok.children)
+        text_join(StateCore(tok.content, self.md, self.env, [tok]))
+        return list(tok.children)
+
+    def plain(self, tok: Any) -> bool:
+        """Lazy mode, and text without any character an inline rule starts at (markdown-it's own
+        `terminator_re`): the inline parse would give one text token equal to the content."""
+        return self.lazy and not self.md.inline.terminator_re.search(tok.content)
+
+    def comments_possible(self, tok: Any) -> bool:
+        """Whether an inline token can hold an `html_inline` comment (only then is it parsed)."""
+        return "<!--" in tok.content if self.lazy else bool(tok.children)
 
 
 def _front_matter(lines: list[str]) -> tuple[dict[str, Any] | None, str | None, int]:
@@ -138,15 +186,18 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, Any] | None, str | None, 
     return None, None, 0
 
 
-def parse_auth_md(text: str) -> AuthDoc:
-    global _PARSER
-    if _PARSER is None:
-        _PARSER = _markdown_parser()
+def parse_auth_md(text: str, *, lazy_inline: bool = True) -> AuthDoc:
+    """The document model of `text`. Inline content is parsed only where the model reads it
+    (headings, table cells, HTML comments); `lazy_inline=False` parses every paragraph first,
+    as markdown-it does by default, and gives the same model (kept for the equivalence test)."""
+    md = _parser(inline=not lazy_inline)
     lines = split_lines(text)
     fm, fm_error, fm_len = _front_matter(lines)
     # Blank out the front matter instead of cutting it, so token line numbers stay true.
     body = "\n".join(([""] * fm_len) + lines[fm_len:])
-    tokens = _PARSER.parse(body)
+    env: dict[str, Any] = {}
+    tokens = md.parse(body, env)
+    inlines = _Inlines(md, env, lazy_inline)
 
     headings: list[Heading] = []
     fences: list[tuple[Any, str | None, str | None]] = []  # token, section, subsection
@@ -163,7 +214,7 @@ def parse_auth_md(text: str) -> AuthDoc:
             inline = tokens[i + 1]
             level = int(tok.tag[1])
             line = tok.map[0] + 1
-            htext = _inline_text(inline)
+            htext = _inline_text(inline, inlines)
             raw = lines[line - 1] if line - 1 < len(lines) else htext
             headings.append(Heading(level, htext, line, raw))
             if level <= 2:
@@ -182,15 +233,15 @@ def parse_auth_md(text: str) -> AuthDoc:
             base = tok.map[0] + 1
             for m in _COMMENT_RE.finditer(tok.content):
                 comments.append((base + tok.content.count("\n", 0, m.start()), m.group(1).strip()))
-        elif tok.type == "inline" and tok.children:
+        elif tok.type == "inline" and inlines.comments_possible(tok):
             base = tok.map[0] + 1 if tok.map else 1
-            for child in tok.children:
+            for child in inlines.children(tok):
                 if child.type == "html_inline":
                     cm = _COMMENT_RE.match(child.content)
                     if cm:
                         comments.append((base, cm.group(1).strip()))
         elif tok.type == "table_open":
-            table, i = _read_table(tokens, i, current_h2)
+            table, i = _read_table(tokens, i, current_h2, inlines)
             tables.append(table)
             continue
         i += 1
@@ -229,17 +280,20 @@ def parse_auth_md(text: str) -> AuthDoc:
     )
 
 
-def _inline_text(inline: Any) -> str:
-    if not inline.children:
+def _inline_text(inline: Any, inlines: _Inlines) -> str:
+    if inlines.plain(inline):  # most table cells and headings: nothing to parse
+        return str(inline.content).strip()
+    children = inlines.children(inline)
+    if not children:
         return str(inline.content).strip()
     # Soft/hard breaks (a multi-line setext heading) become spaces, not nothing.
     parts = [" " if c.type in ("softbreak", "hardbreak") else c.content
-             for c in inline.children if c.type in ("text", "code_inline", "html_inline", "softbreak", "hardbreak")]
+             for c in children if c.type in ("text", "code_inline", "html_inline", "softbreak", "hardbreak")]
     parts = [p for p in parts if not p.startswith("<!--")]
     return "".join(parts).strip()
 
 
-def _read_table(tokens: list[Any], i: int, section: str | None) -> tuple[Table, int]:
+def _read_table(tokens: list[Any], i: int, section: str | None, inlines: _Inlines) -> tuple[Table, int]:
     line = tokens[i].map[0] + 1 if tokens[i].map else 0
     rows: list[tuple[str, ...]] = []
     row_lines: list[int] = []
@@ -257,7 +311,7 @@ def _read_table(tokens: list[Any], i: int, section: str | None) -> tuple[Table, 
             cells = []
             row_line = tok.map[0] + 1 if tok.map else row_line
         elif tok.type == "inline":
-            cells.append(_inline_text(tok))
+            cells.append(_inline_text(tok, inlines))
         elif tok.type == "tr_close":
             if in_head:
                 header = tuple(cells)

@@ -792,8 +792,9 @@ def _discovery_urls(doc: Document, ids: dict[str, str]) -> Iterator[tuple[str, s
         url, _ = _request_url(m, scheme)
         if url:
             yield url, found.group(1), m.fence.content_line
+    in_http = {n for m in auth.http_messages for n in range(m.fence.content_line, m.fence.end_line + 1)}
     for n, text in enumerate(auth.lines, start=1):
-        if n < auth.body_start_line or any(m.fence.content_line <= n <= m.fence.end_line for m in auth.http_messages):
+        if n < auth.body_start_line or n in in_http:
             continue
         for u in _WELL_KNOWN_URL_RE.finditer(text):
             yield u.group(0).rstrip("."), u.group(1), n

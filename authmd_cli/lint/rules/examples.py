@@ -20,6 +20,7 @@ from authmd_cli.core import urls
 from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, value_at, violation_message
 from authmd_cli.lint.rules.base import RuleContext, at, rule
+from authmd_cli.lint.rules.memo import per_subject
 from authmd_cli.protocol.foreign import other_protocol
 from authmd_cli.protocol.markdown import split_lines
 from authmd_cli.protocol.model import AuthDoc, DocKind, Document, HttpMessage, JsonDoc
@@ -213,6 +214,7 @@ def _direction(value: Any, label: str | None, request: HttpMessage | None) -> st
     return "response"
 
 
+@per_subject  # EX001-EX003, GN001 and SC rules read the same list: classified once per document
 def examples(auth: AuthDoc, profile: Profile) -> list[Example]:
     """Every parseable JSON example of the document, classified, in document order."""
     known = _known_paths(auth)

@@ -7,6 +7,7 @@ at most its last four characters (`display.redact`); the secret detectors live i
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from authmd_cli.core.display import (
 )
 from authmd_cli.core.urls import is_loopback_host, is_placeholder_host
 from authmd_cli.lint.rules.base import RuleContext, at, escape_pointer_token, rule
+from authmd_cli.lint.rules.memo import per_subject
 from authmd_cli.protocol.markdown import split_lines
 from authmd_cli.protocol.model import DocKind, Document, JsonDoc
 
@@ -60,7 +62,13 @@ def _json_strings(jdoc: JsonDoc, *, keep_pointer: bool) -> Iterator[_Str]:
                        ptr if keep_pointer else None, parent)
 
 
-def _strings(doc: Document) -> Iterator[_Str]:
+@per_subject
+def _strings(doc: Document) -> tuple[_Str, ...]:
+    """`_iter_strings`, walked once per document: SC001-SC004 all read it."""
+    return tuple(_iter_strings(doc))
+
+
+def _iter_strings(doc: Document) -> Iterator[_Str]:
     """Every string an agent would read: JSON values, http request lines, headers and forms, and
     the lines of other fenced blocks (curl commands and the like)."""
     if doc.json is not None:
@@ -294,6 +302,12 @@ _PRESSURE = (
 )
 
 
+@functools.cache
+def _pressure_any() -> re.Pattern[str]:
+    """Matches wherever any `_PRESSURE` phrase does (case-insensitive: a superset, so a prefilter)."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in _PRESSURE), re.IGNORECASE)
+
+
 @rule("SC005", "agent-pressure", Severity.INFO, scope="auth.md", spec="docs/protocol.md §3.5, P15")
 def agent_pressure(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Prose that pressures agents to register or to bypass their user.
@@ -309,6 +323,8 @@ def agent_pressure(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     if doc.auth is None or doc.detection.not_protocol:
         return
     for line, text in doc.auth.prose_lines():
+        if not _pressure_any().search(text):
+            continue  # one pass over the line instead of one per phrase
         for pattern in _PRESSURE:
             m = pattern.search(text)
             if m:

@@ -17,6 +17,7 @@ from authmd_cli.core import urls
 from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, scrub
 from authmd_cli.lint.rules.base import RuleContext, at, rule
+from authmd_cli.lint.rules.memo import per_subject
 from authmd_cli.protocol.detect import no_registration_line
 from authmd_cli.protocol.model import SECTION_ORDER, SECTION_TITLES, AuthDoc, Document, Fence, Heading, Section
 from authmd_cli.protocol.profiles import (
@@ -632,6 +633,7 @@ def merge_conflict_marker(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                       hint="resolve the conflict and delete the marker lines")
 
 
+@per_subject  # several MD rules read it (titles, markers, duplicate headings): decided once per document
 def conflict_marker_lines(auth: AuthDoc) -> list[int]:
     """Lines of leftover conflict markers, decided on the raw lines (docs/protocol.md P8).
 
