@@ -7,13 +7,16 @@ import difflib
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from authmd_cli.cli.runner import run
 from authmd_cli.core.errors import InputError, OutputError, UsageError
 from authmd_cli.core.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from authmd_cli.protocol.model import Document
 
 _PROFILE_LINE = re.compile(r"^profile:[ \t]*[^#\n]*?(?P<tail>[ \t]*(?:#.*)?)$", re.M)
 
@@ -64,6 +67,23 @@ def _config(path: str, target: str) -> tuple[dict[str, tuple[str, str]], list[st
     return ({path: (text, new)} if new != text else {}), []
 
 
+def _is_snapshot(path: Path) -> bool:
+    """A directory `authmd probe --save` wrote (its index, or subdirectories holding one)."""
+    from authmd_cli.probe.snapshot import INDEX
+
+    return path.is_dir() and ((path / INDEX).is_file() or any((sub / INDEX).is_file() for sub in path.iterdir()))
+
+
+def _snapshot_documents(directory: Path) -> list[Document]:
+    """The PRM and AS metadata of the first service saved in a probe snapshot (replayed offline)."""
+    from authmd_cli.core.net import FetchLimits
+    from authmd_cli.probe.run import ProbeOptions, replay
+
+    reports = replay(directory, ProbeOptions(limits=FetchLimits()))
+    docs = reports[0].discovery.documents if reports else {}
+    return [d for role in ("prm", "as") if (d := docs.get(role)) is not None]
+
+
 def _write_draft(paths: list[str], target: str, path: str) -> list[str]:
     """`--draft-config FILE`: an authmd.yaml from the site's PRM and AS metadata (migrated first)."""
     import json
@@ -75,13 +95,17 @@ def _write_draft(paths: list[str], target: str, path: str) -> list[str]:
 
     if Path(path).exists():
         raise OutputError("exists; not overwriting it (pick another name, or remove it)", source=path)
-    inputs = read_inputs(paths)
-    prm = next((d for d in inputs.documents if d.kind is DocKind.PRM and d.json is not None), None)
-    asm = next((d for d in inputs.documents if d.kind is DocKind.AS_METADATA and d.json is not None), None)
+    snapshots = [p for p in paths if _is_snapshot(Path(p))]
+    if snapshots:  # what `authmd probe --save DIR` fetched from a live service
+        documents = [d for p in snapshots for d in _snapshot_documents(Path(p))]
+    else:
+        documents = list(read_inputs(paths).documents)
+    prm = next((d for d in documents if d.kind is DocKind.PRM and d.json is not None), None)
+    asm = next((d for d in documents if d.kind is DocKind.AS_METADATA and d.json is not None), None)
     if prm is None and asm is None:
         raise InputError("no protected-resource or authorization-server metadata to derive a config from",
                          source=" ".join(paths))
-    as_value = json.loads(migrate.migrate_as_metadata(_read(asm.source), target).text.lstrip("\ufeff")) if asm else None
+    as_value = json.loads(migrate.migrate_as_metadata(asm.text, target).text.lstrip("\ufeff")) if asm else None
     sources = ", ".join(d.source for d in (prm, asm) if d is not None)
     text, todo = migrate.draft_config(prm.json.value if prm and prm.json else None, as_value, target,
                                       sources=sources)
@@ -101,8 +125,9 @@ def _diff(changed: dict[str, tuple[str, str]]) -> str:
 
 def migrate_command(  # noqa: PLR0917 - typer maps parameters to options
     paths: Annotated[list[str] | None, typer.Argument(
-        help="Site directories or files (auth.md, AS metadata), or an authmd.yaml. Default: the current "
-             "directory.", show_default=False, metavar="PATH...")] = None,
+        help="Site directories or files (auth.md, AS metadata), an authmd.yaml, or a probe snapshot "
+             "(`authmd probe --save DIR`, with --draft-config). Default: the current directory.",
+        show_default=False, metavar="PATH...")] = None,
     to: Annotated[str, typer.Option("--to", metavar="PROFILE", help="The target profile.")] = "v0.7-B",
     diff: Annotated[bool, typer.Option(
         "--diff", help="Only print the changes (exit 1 when there is something to migrate).")] = False,
@@ -124,6 +149,7 @@ def migrate_command(  # noqa: PLR0917 - typer maps parameters to options
       authmd migrate public/ --to v0.7-B --diff
       authmd migrate authmd.yaml --to v0.7-B --out public --yes
       authmd migrate public/ --draft-config authmd.yaml   # then: authmd init
+      authmd migrate probe-snapshot/ --draft-config authmd.yaml   # from `authmd probe --save`
 
     Exit codes: 0 migrated (or nothing to do), 1 --diff found changes (or not confirmed), 2 usage or
     input error.
@@ -155,9 +181,18 @@ def migrate_command(  # noqa: PLR0917 - typer maps parameters to options
                 target = check_target(to)
             except ValueError as err:
                 raise UsageError(f"--to: {err}") from None
-            changed, notes = _documents(targets, target)
-            if draft_config is not None:
-                notes += _write_draft(targets, target, draft_config)
+            snapshots = [p for p in targets if _is_snapshot(Path(p))]
+            if snapshots:
+                # A probe snapshot records a live service: nothing in it is rewritten, but the
+                # service it describes becomes a draft authmd.yaml, the way onto `authmd init`.
+                if len(snapshots) != len(targets) or draft_config is None:
+                    raise UsageError("a probe snapshot (`authmd probe --save DIR`) is migrated by deriving a draft "
+                                     "config from it: give the snapshot alone, with --draft-config FILE")
+                changed, notes = {}, _write_draft(targets, target, draft_config)
+            else:
+                changed, notes = _documents(targets, target)
+                if draft_config is not None:
+                    notes += _write_draft(targets, target, draft_config)
         patch = _diff(changed)
         if patch:
             typer.echo(patch, nl=False)
