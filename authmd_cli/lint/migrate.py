@@ -241,6 +241,15 @@ _STRUCTURAL = {"registration_id": "the flat response envelope (v0.7-B nests it: 
                "verified_email": "the verified_email assertion (v0.6+: the service_auth type with login_hint)"}
 
 
+def _row_code(line: str) -> str | None:
+    """The error code in a Markdown table row's first cell (`| `code` | … |`), if it is one."""
+    cells = line.strip().split("|")
+    if len(cells) < 3 or cells[0].strip():
+        return None
+    first = cells[1].strip().strip("`").strip()
+    return first if re.fullmatch(r"[a-z][a-z0-9_]*", first) else None
+
+
 def migrate_auth_md(text: str, target: str = "v0.7-B") -> Migration:
     """Rename legacy names in auth.md's code blocks and Errors table (see the module docstring)."""
     check_target(target)
@@ -248,6 +257,10 @@ def migrate_auth_md(text: str, target: str = "v0.7-B") -> Migration:
     lines = text.splitlines(keepends=True)
     fence: str | None = None
     seen_structural: dict[str, None] = {}
+    # Codes the Errors table already lists under their current name: a legacy row renamed onto one
+    # of them would list the code twice, so that row is dropped instead (and said so).
+    listed = {code for raw in lines if (code := _row_code(raw)) is not None and code not in _ERROR_RENAMES}
+    dropped: list[int] = []
     for i, raw in enumerate(lines):
         m = _FENCE.match(raw)
         if m and fence is None:
@@ -272,9 +285,20 @@ def migrate_auth_md(text: str, target: str = "v0.7-B") -> Migration:
             if marker in new:
                 seen_structural[what] = None
         if new != raw:
+            code = _row_code(new) if in_table else None
+            if code is not None and code in listed:
+                lines[i] = ""
+                dropped.append(i + 1)
+                out.changes.append(f"line {i + 1}: legacy row removed; the table already lists `{code}`")
+                continue
+            if code is not None:
+                listed.add(code)
             lines[i] = new
             out.changes.append(f"line {i + 1}: legacy names renamed")
     out.text = "".join(lines)
+    if dropped:
+        out.notes.append(f"Errors table: removed the legacy row(s) at line(s) {', '.join(map(str, dropped))}, whose "
+                         "code the table already lists under its current name; keep any advice they added")
     if seen_structural:
         out.notes.append(f"auth.md still describes {'; '.join(seen_structural)}: the prose and examples need a "
                          "rewrite for v0.7-B; describe the service in an authmd.yaml and let `authmd init` write it")

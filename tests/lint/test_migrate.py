@@ -218,3 +218,18 @@ def test_error_codes_follow_the_rename_map_to_their_newest_name() -> None:
     assert "| `issuer_not_enabled` |" in result.text  # unchanged in every profile
     prose = "The `rate_limited` code is old.\n"
     assert migrate_auth_md(prose).text == prose  # prose outside code and tables is the author's
+
+
+def test_a_legacy_row_whose_new_code_the_table_lists_is_removed_not_duplicated() -> None:
+    table = ("## Errors\n\n| Code | Where | What to do |\n| --- | --- | --- |\n"
+             "| `rate_limited` | any | Wait and retry. |\n"
+             "| `rate_limit_exceeded` | any | Wait for Retry-After. |\n"
+             "| `verified_email_not_enabled` | register | Use another method. |\n"
+             "| `service_auth_not_enabled` | register | Use another method too. |\n")
+    result = migrate_auth_md(table)
+    rows = [line for line in result.text.splitlines() if line.startswith("| `")]
+    assert rows == ["| `rate_limit_exceeded` | any | Wait for Retry-After. |",
+                    "| `service_auth_registration_disabled` | register | Use another method. |"]
+    assert any("line 5: legacy row removed" in c for c in result.changes)
+    assert any("removed the legacy row(s) at line(s) 5, 8" in n for n in result.notes)
+    assert migrate_auth_md(result.text).text == result.text  # a second run changes nothing
