@@ -40,7 +40,7 @@ def _load_config(config: Path | None, profile: str | None) -> tuple[ServiceConfi
 
     from authmd_cli.protocol.profiles import resolve
     from authmd_cli.sandbox.defaults import default_config
-    from authmd_cli.site.config import load_config_file
+    from authmd_cli.site.config import load_config_file, misnamed_service_config
 
     label = None
     if profile is not None:
@@ -52,6 +52,7 @@ def _load_config(config: Path | None, profile: str | None) -> tuple[ServiceConfi
             raise UsageError(f"serve plays {', '.join(SUPPORTED_PROFILES)}, not {label}")
     path = config if config is not None else (DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.is_file() else None)
     if path is None:
+        misnamed_service_config(Path.cwd(), "serve")
         return default_config(label or "v0.7-B"), "built-in sandbox config"
     cfg = load_config_file(path)
     if label is not None:

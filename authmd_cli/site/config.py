@@ -466,3 +466,23 @@ def load_config_file(path: str | Path, *, profile: str | None = None) -> Service
     except OSError as exc:
         raise InputError(exc.strerror or str(exc), source=str(p)) from None
     return load_config_bytes(data, str(p), profile=profile)
+
+
+def misnamed_service_config(directory: Path, command: str) -> None:
+    """Raise InputError when `directory` has no authmd.yaml but its `.authmd.yaml` (the lint config's
+    name) holds a service description: `init` and `serve` would otherwise start the wizard or the
+    built-in sandbox and silently ignore what the user wrote."""
+    import re
+
+    from authmd_cli.core.errors import InputError
+
+    if (directory / "authmd.yaml").is_file():
+        return
+    path = directory / ".authmd.yaml"
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")[:65536] if path.is_file() else ""
+    except OSError:
+        return
+    if re.search(r"^service\s*:", text, re.M) and re.search(r"^resource_server\s*:", text, re.M):
+        raise InputError(f".authmd.yaml holds a service config (service:, resource_server:); {command} reads "
+                         "authmd.yaml (without the dot): rename it, or pass --config .authmd.yaml")

@@ -22,6 +22,7 @@ from typing import TextIO
 from authmd_cli.core.errors import InputError, OutputError, UsageError
 from authmd_cli.core.exit_codes import ExitCode
 from authmd_cli.core.files import atomic_write
+from authmd_cli.site.config import misnamed_service_config
 
 MANIFEST = ".authmd-init.json"
 DEFAULT_CONFIG = "authmd.yaml"
@@ -34,16 +35,6 @@ class Change:
     old: str | None  # text on disk (None: absent)
     new: str | None  # text init produces (None: no longer produced)
     refused: str | None = None  # why it may not be written without --force
-
-
-def _is_service_config(path: Path) -> bool:
-    import re
-
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")[:65536] if path.is_file() else ""
-    except OSError:
-        return False
-    return bool(re.search(r"^service\s*:", text, re.M) and re.search(r"^resource_server\s*:", text, re.M))
 
 
 def update_command(config: Path, out: Path, profile: str | None, pending: list[Change]) -> str:
@@ -213,10 +204,9 @@ def init_command(
     if config is None and (base / DEFAULT_CONFIG).is_file():
         # relative when it is the working directory's: messages and advice name `authmd.yaml`
         config = Path(DEFAULT_CONFIG) if cwd is None else base / DEFAULT_CONFIG
-    if config is None and _is_service_config(base / ".authmd.yaml"):
+    if config is None:
         # The service config under the lint config's name: say so rather than start the wizard.
-        raise InputError(f".authmd.yaml holds a service config (service:, resource_server:); init reads "
-                         f"{DEFAULT_CONFIG} (without the dot): rename it, or pass --config .authmd.yaml")
+        misnamed_service_config(base, "init")
     if config is None:
         if check:
             raise InputError(f"no {DEFAULT_CONFIG} here; --check needs a config (--config FILE)")

@@ -182,6 +182,14 @@ def test_a_service_config_under_the_lint_config_name_stops_init(run_cli: RunCli,
     assert run_cli("init", "--config", ".authmd.yaml", "--out", "site", cwd=tmp_path).returncode == 0
 
 
+def test_a_service_config_under_the_lint_config_name_stops_serve(run_cli: RunCli, tmp_path: Path) -> None:
+    """serve would otherwise start its built-in sandbox and silently ignore the service the user described."""
+    (tmp_path / ".authmd.yaml").write_bytes((REPO / "examples" / "authmd.yaml").read_bytes())
+    proc = run_cli("serve", "--port", "0", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("authmd: error: ") and "serve reads authmd.yaml (without the dot)" in proc.stderr
+
+
 def test_the_rule_set_version_read_from_source_equals_the_registry() -> None:
     from authmd_cli.cli.version import declared_rules, registry_rules
 
