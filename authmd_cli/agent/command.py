@@ -26,7 +26,7 @@ from authmd_cli.agent.human import CommandHuman, FixedCode, HookHuman, Human, No
 from authmd_cli.agent.record import Recorder, Step
 from authmd_cli.agent.target import Discovered
 from authmd_cli.agent.wire import Consent, HandOff, HumanAnswer, Wait
-from authmd_cli.core.errors import InputError, OutputError, UsageError
+from authmd_cli.core.errors import OutputError, UsageError
 from authmd_cli.core.exit_codes import ExitCode
 
 DEFAULT_TIMEOUT = 900.0  # the whole run, ceremony included (an attempt lives 600 s, SPEC §7.2)
@@ -229,29 +229,19 @@ def consent_gate(a: Args, console: Console) -> Callable[[Consent], bool]:
 # ------------------------------------------------------------------ ID-JAGs
 
 
-def _load_key(path: Path) -> Any:
-    from authmd_cli.core.tokens import read_private_key
-
-    try:
-        return read_private_key(path)
-    except FileNotFoundError:
-        raise InputError("no such key file (create one with `authmd provider keygen`)", source=str(path)) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"not a usable ES256 private key ({exc})", source=str(path)) from None
-
-
 def assertion_source(a: Args) -> AssertionSource:
     from authmd_cli.agent.idjag import Issuer
+    from authmd_cli.provider.issuer import load_key_file
 
     sub = a.sub or "simulate-" + secrets.token_hex(6)
     src = AssertionSource(aud="", resource=None, sub=sub, email=a.email or f"{sub}@example.com",
                           fixed=a.assertion, command=a.assertion_command)
     if a.provider_key is not None:
-        src.primary = Issuer(_load_key(a.provider_key), a.provider_issuer or "")
+        src.primary = Issuer(load_key_file(a.provider_key), a.provider_issuer or "")
     if a.second_provider_key is not None:
         if not a.second_provider_issuer:
             raise UsageError("--second-provider-key needs --second-provider-issuer")
-        src.second = Issuer(_load_key(a.second_provider_key), a.second_provider_issuer.rstrip("/"))
+        src.second = Issuer(load_key_file(a.second_provider_key), a.second_provider_issuer.rstrip("/"))
     return src
 
 

@@ -109,13 +109,13 @@ class _NotJson:
 NOT_JSON: Any = _NotJson()
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_json(data: bytes) -> Any:
+    """Strict RFC 8259 JSON (core.strict_json: no NaN/Infinity, no number beyond a double, no lone
+    surrogate), or `NOT_JSON`: what a service answers is held to what it must accept."""
+    from authmd_cli.core.strict_json import loads
+
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=_no_constants)
+        return loads(data)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return NOT_JSON
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from authmd_cli.core.errors import InputError, OutputError, UnreachableError, UsageError
+from authmd_cli.core.errors import OutputError, UnreachableError, UsageError
 from authmd_cli.core.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -31,14 +31,9 @@ def _check_url(value: str, option: str) -> None:
 
 
 def _key(path: Path) -> SigningKey:
-    from authmd_cli.core.tokens import read_private_key
+    from authmd_cli.provider.issuer import load_key_file
 
-    try:
-        return read_private_key(path)
-    except FileNotFoundError:
-        raise InputError("no such key file (create one with `authmd provider keygen`)", source=str(path)) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"not a usable ES256 private key: {exc}", source=str(path)) from None
+    return load_key_file(path)
 
 
 def keygen_command(*, key: Path, force: bool, echo: Echo) -> int:

@@ -206,3 +206,17 @@ def provider_app(key: SigningKey, issuer: str) -> Starlette:
 
     return Starlette(routes=[Route("/.well-known/jwks.json", jwks_endpoint, methods=["GET"]),
                              Route("/", root, methods=["GET"])])
+
+
+def load_key_file(path: Path) -> SigningKey:
+    """The provider's ES256 private key from a PEM file; a missing or unusable file is the user's
+    input error (one line, exit 2), for `authmd provider …` and `authmd simulate --provider-key`."""
+    from authmd_cli.core.errors import InputError
+    from authmd_cli.core.tokens import read_private_key
+
+    try:
+        return read_private_key(path)
+    except FileNotFoundError:
+        raise InputError("no such key file (create one with `authmd provider keygen`)", source=str(path)) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"not a usable ES256 private key: {exc}", source=str(path)) from None

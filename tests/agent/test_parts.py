@@ -331,3 +331,12 @@ def test_spinner_sleeps_in_one_second_steps_and_says_the_time_left(capsys: pytes
     assert "1:30 left in the run" in spinner._text(2.5)
     spinner.sleep(2.5)
     assert slept == [1.0, 1.0, 0.5]
+
+
+@pytest.mark.parametrize("body", [b'{"a": NaN}', b'{"a": 1e999}', b'{"a": "\\ud800"}', b"\xff", b"{"])
+def test_a_response_body_that_is_not_strict_json_is_not_json(body: bytes) -> None:
+    """Responses are held to the strict JSON the service must accept (RFC 8259 §6, §8.2)."""
+    from authmd_cli.agent.wire import NOT_JSON, parse_json
+
+    assert parse_json(body) is NOT_JSON
+    assert parse_json(b'{"a": [1, "\\u00e9"]}') == {"a": [1, "\u00e9"]}

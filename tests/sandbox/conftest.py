@@ -13,6 +13,9 @@ import httpx
 import pytest
 from sandbox_harness import Harness, fixed_clock
 
+from authmd_cli.core.server import bind, in_thread, origin_of
+from authmd_cli.core.tokens import SigningKey, generate_signing_key
+from authmd_cli.provider.issuer import provider_app
 from authmd_cli.sandbox.defaults import default_config
 from authmd_cli.sandbox.server import start
 
@@ -47,3 +50,16 @@ def b(serve: Callable[..., Harness]) -> Harness:
 @pytest.fixture
 def a(serve: Callable[..., Harness]) -> Harness:
     return serve("v0.7-A")
+
+
+@pytest.fixture
+def second_provider() -> Iterator[tuple[SigningKey, str]]:
+    """Another trusted provider, served for real on 127.0.0.1 (the sandbox fetches its JWKS)."""
+    key = generate_signing_key()
+    sock = bind("127.0.0.1", 0)
+    issuer = origin_of(sock, "127.0.0.1")
+    try:
+        with in_thread(provider_app(key, issuer), sock):
+            yield key, issuer
+    finally:
+        sock.close()

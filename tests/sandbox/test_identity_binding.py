@@ -4,14 +4,13 @@ account ignored the issuer, and a re-minted provider-link attempt forgot the pro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sandbox_harness import Harness
 
-from authmd_cli.core.server import bind, in_thread, origin_of
-from authmd_cli.core.tokens import SigningKey, generate_signing_key, peek
-from authmd_cli.provider.issuer import IdJagRequest, mint_id_jag, provider_app
+from authmd_cli.core.tokens import SigningKey, peek
+from authmd_cli.provider.issuer import IdJagRequest, mint_id_jag
 from authmd_cli.sandbox.settings import TrustedProvider
 
 pytestmark = pytest.mark.e2e
@@ -19,19 +18,6 @@ pytestmark = pytest.mark.e2e
 PHONE_ONLY = {"phone_number": "+15550100", "phone_number_verified": True}  # SPEC §8.2: phone instead of email
 FIRST_TIME = "This is the first time authmd test provider asks to link an agent"
 NAMES_PROVIDER = "authmd test provider is asking to link this account to an agent."
-
-
-@pytest.fixture
-def second_provider() -> Iterator[tuple[SigningKey, str]]:
-    """Another trusted provider, served for real on 127.0.0.1 (the sandbox fetches its JWKS)."""
-    key = generate_signing_key()
-    sock = bind("127.0.0.1", 0)
-    issuer = origin_of(sock, "127.0.0.1")
-    try:
-        with in_thread(provider_app(key, issuer), sock):
-            yield key, issuer
-    finally:
-        sock.close()
 
 
 def test_email_less_identities_of_two_issuers_never_share_an_account(

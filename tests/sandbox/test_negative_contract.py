@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from sandbox_harness import Harness
 
-from authmd_cli.core.server import bind, in_thread, origin_of
-from authmd_cli.core.tokens import SigningKey, generate_signing_key
-from authmd_cli.provider.issuer import IdJagRequest, build_set, mint_id_jag, post_set, provider_app
+from authmd_cli.core.tokens import SigningKey
+from authmd_cli.provider.issuer import IdJagRequest, build_set, mint_id_jag, post_set
 from authmd_cli.sandbox.settings import TrustedProvider
 
 pytestmark = pytest.mark.e2e
@@ -102,18 +101,6 @@ CASES: dict[str, tuple[Callable[[Harness], Outcome], Outcome]] = {
 def test_negative_request_gets_its_documented_answer(serve: Callable[..., Harness], profile: str, case: str) -> None:
     send, expected = CASES[case]
     assert send(serve(profile)) == expected
-
-
-@pytest.fixture
-def second_provider() -> Iterator[tuple[SigningKey, str]]:
-    key = generate_signing_key()
-    sock = bind("127.0.0.1", 0)
-    issuer = origin_of(sock, "127.0.0.1")
-    try:
-        with in_thread(provider_app(key, issuer), sock):
-            yield key, issuer
-    finally:
-        sock.close()
 
 
 @pytest.mark.parametrize("profile", ["v0.7-B", "v0.7-A"])
