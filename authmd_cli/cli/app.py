@@ -6,27 +6,41 @@ module (jsonschema, httpx, jwt, jinja2, starlette, rich, yaml) is imported insid
 `authmd --version` and `--help` import none of them (`python -X importtime -m authmd_cli --version`).
 
 Adding a command is additive: a module `cli/<name>.py` with the command and a `register(app)`, and
-one line in `_register` below.
+one entry in `GROUPS` below.
+
+Only the command that runs is built: typer turns every registered function into a click command
+(signature inspection, evaluation of every annotation) each time the app is called, ~20 ms for all
+of them, so `main` registers just the group argv names (`app_for`). The full `app` answers the
+root `--help`, completion, and anything that is not a known command name (click's own error).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 
 from authmd_cli.cli import init, lint, migrate, probe, provider, schema, serve, simulate
 from authmd_cli.cli.runner import SETTINGS
 
-app = typer.Typer(
-    name="authmd",
-    rich_markup_mode=None,  # plain click help: no rich import for --help
-    pretty_exceptions_enable=False,
-    add_completion=True,  # --install-completion / --show-completion (typer; shells detected lazily)
-    no_args_is_help=True,
-    context_settings=SETTINGS,
-)
+
+class Registrar(Protocol):
+    """A command module: `register(app)` adds its command or group."""
+
+    def register(self, app: typer.Typer) -> None: ...
+
+
+
+def _new_app() -> typer.Typer:
+    return typer.Typer(
+        name="authmd",
+        rich_markup_mode=None,  # plain click help: no rich import for --help
+        pretty_exceptions_enable=False,
+        add_completion=True,  # --install-completion / --show-completion (typer; shells detected lazily)
+        no_args_is_help=True,
+        context_settings=SETTINGS,
+    )
 
 
 def _version_callback(value: bool) -> None:
@@ -37,7 +51,6 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", "-V", callback=_version_callback, is_eager=True,
                                           help="Print the version and exit.")] = False,
@@ -56,15 +69,38 @@ def _root(
     """
 
 
-def _register() -> None:
-    # Commands list in this order in `--help` (typer lists commands first, then groups).
-    for module in (schema, lint, init, migrate, serve, probe, provider, simulate):
-        module.register(app)
+# Command name -> its module; commands list in this order in `--help` (typer lists commands
+# first, then groups).
+GROUPS: dict[str, Registrar] = {
+    "schema": schema, "lint": lint, "init": init, "migrate": migrate, "serve": serve, "probe": probe,
+    "provider": provider, "simulate": simulate,
+}
 
 
-_register()
+def _build(modules: Sequence[Registrar]) -> typer.Typer:
+    built = _new_app()
+    # The callback keeps the app a group even with one command registered (typer runs a lone
+    # command as the root otherwise, and `authmd lint x` would lose its `lint`).
+    built.callback()(_root)
+    for module in modules:
+        module.register(built)
+    return built
+
+
+app = _build(list(GROUPS.values()))
+
+
+def app_for(argv: Sequence[str]) -> typer.Typer:
+    """The app to run for `argv`: one with only the named command group when argv starts with a
+    command name (the same click tree for that command, so the same help, errors and exit codes),
+    else the full `app`."""
+    module = GROUPS.get(argv[0]) if argv else None
+    return app if module is None else _build([module])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point (`authmd`) and `python -m authmd_cli`."""
-    app(args=list(argv) if argv is not None else None, prog_name="authmd")
+    import sys
+
+    args = list(argv) if argv is not None else sys.argv[1:]
+    app_for(args)(args=args, prog_name="authmd")

@@ -26,8 +26,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import ipaddress
+import os
 import socket
 import ssl
+import sys
+import threading
 import time
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -119,6 +122,8 @@ class _BoundedTransport(httpx.BaseTransport):
         self._inner, self._max = inner, max_bytes
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            _require_trust()
         response = self._inner.handle_request(request)
         if _declared_too_long(response, self._max):
             response.close()
@@ -137,6 +142,8 @@ class _AsyncBoundedTransport(httpx.AsyncBaseTransport):
         self._inner, self._max = inner, max_bytes
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            _require_trust()
         response = await self._inner.handle_async_request(request)
         if _declared_too_long(response, self._max):
             await response.aclose()
@@ -152,9 +159,43 @@ class _AsyncBoundedTransport(httpx.AsyncBaseTransport):
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """httpx's default verification context, built once: building it loads the CA bundle (~60 ms
-    of CPU), which a probe of 200 targets with a client each would otherwise pay 200 times."""
-    return httpx.create_ssl_context()
+    """The verification context every client shares, built once and trusted lazily.
+
+    It is what httpx builds by default (`ssl.create_default_context`: TLS client, hostname check,
+    certificates required) except that the CA bundle is loaded by `_require_trust`, on the first
+    https request: loading it costs ~20 ms of CPU, which a simulate run against `http://127.0.0.1`
+    never needs, and a probe of 200 targets pays once. Until then the context trusts nothing, so
+    a handshake can never succeed without the bundle (fail closed)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # check_hostname=True, CERT_REQUIRED
+    keylog = os.environ.get("SSLKEYLOGFILE")  # as ssl.create_default_context does
+    if keylog and not sys.flags.ignore_environment:
+        ctx.keylog_filename = keylog
+    return ctx
+
+
+_trust_lock = threading.Lock()
+_trusted = False
+
+
+def _require_trust() -> None:
+    """Load the CA bundle into `tls_context()` once, where httpx would take it from: SSL_CERT_FILE,
+    SSL_CERT_DIR, else certifi's bundle."""
+    global _trusted
+    if _trusted:
+        return
+    with _trust_lock:
+        if _trusted:
+            return
+        ctx = tls_context()
+        if os.environ.get("SSL_CERT_FILE"):
+            ctx.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
+        elif os.environ.get("SSL_CERT_DIR"):
+            ctx.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
+        else:
+            import certifi
+
+            ctx.load_verify_locations(cafile=certifi.where())
+        _trusted = True
 
 
 def _headers(extra: Mapping[str, str] | None) -> dict[str, str]:
