@@ -38,6 +38,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 EAGER = "import typer, rich.console, httpx, yaml, jsonschema, markdown_it, jwt"
 BASELINE = "eager import of the 7 dependencies"
+# What any one-file lint must import whatever else it does: the command line (typer), the
+# Markdown parser and the JSON Schema validator. Measured beside the baseline, it is the floor
+# the one-file ratio cannot go below (issue 13's 0.6x target is read against it).
+FLOOR_IMPORTS = "import typer, jsonschema, markdown_it"
+FLOOR = "import typer, jsonschema, markdown-it"
 
 
 def _env(root: Path) -> dict[str, str]:
@@ -100,6 +105,7 @@ def speed(args: argparse.Namespace, root: Path, base: Path) -> None:
     cmds = {
         "python -c pass": [py, "-c", "pass"],
         BASELINE: [py, "-c", EAGER],
+        FLOOR: [py, "-c", FLOOR_IMPORTS],
         f"authmd lint auth.md ({one_md.stat().st_size // 1024} KB, 1 file)": [*lint, str(one_md)],
         "authmd lint site/ (3 files)": [*lint, str(one_site)],
     }
@@ -107,7 +113,7 @@ def speed(args: argparse.Namespace, root: Path, base: Path) -> None:
     if args.compare:
         other = args.compare.resolve()
         subprocess.run([py, "-m", "compileall", "-q", str(other / "authmd_cli")], check=True)
-        for name in list(cmds)[2:]:
+        for name in list(cmds)[3:]:
             envs[f"{name} [{other.name}]"] = _env(other)
             cmds[f"{name} [{other.name}]"] = cmds[name]
     files = _count_files(corpus)

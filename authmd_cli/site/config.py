@@ -415,6 +415,15 @@ def _profile_problem(written: str) -> str | None:
     return f"init does not generate {written!r}; expected one of: {', '.join(options)}"
 
 
+def check_profile_option(profile: str) -> None:
+    """Refuse a `--profile` init cannot write (UsageError), before anything is read or written."""
+    why = _profile_problem(profile)
+    if why is not None:
+        from authmd_cli.core.errors import UsageError
+
+        raise UsageError(f"--profile: {why}")
+
+
 def load_config(text: str, source: str, *, profile: str | None = None) -> ServiceConfig:
     """Parse and validate `authmd.yaml` text. Raises ConfigError (`file:line:col: message`).
     `profile` (a label or alias) replaces the file's `profile` before validation."""
@@ -432,11 +441,7 @@ def load_config(text: str, source: str, *, profile: str | None = None) -> Servic
                       "with `service:` and `resource_server:` (see `authmd schema show config`)",
                       True).error(source, doc)
     if profile is not None:
-        why = _profile_problem(profile)
-        if why is not None:
-            from authmd_cli.core.errors import UsageError
-
-            raise UsageError(f"--profile: {why}")
+        check_profile_option(profile)
         doc = YamlDoc({**doc.value, "profile": profiles.resolve(profile).label}, doc.positions, doc.key_positions)
     written = doc.value.get("profile")
     why = _profile_problem(written) if isinstance(written, str) else None  # other types: the schema says

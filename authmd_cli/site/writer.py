@@ -198,6 +198,10 @@ def init_command(
     stream = stdout or sys.stdout
     if check and dry_run:
         raise UsageError("--check and --dry-run cannot be combined (--check already prints the diff)")
+    if profile is not None:  # a bad option fails before the wizard writes a starter config
+        from authmd_cli.site.config import check_profile_option
+
+        check_profile_option(profile)
     if out.exists() and not out.is_dir():
         raise OutputError("exists and is not a directory", source=str(out))
     base = cwd or Path.cwd()

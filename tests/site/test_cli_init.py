@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from init_inputs import EXAMPLE
 from typer.testing import CliRunner
 
@@ -35,3 +36,12 @@ def test_lint_of_written_site_is_clean(tmp_path: Path) -> None:
     res = runner.invoke(app, ["lint", "--no-config", "--format", "json", str(out)])
     assert res.exit_code == 0, res.output
     assert '"errors": 0' in res.stdout and '"warnings": 0' in res.stdout and '"infos": 0' in res.stdout
+
+
+def test_a_bad_profile_fails_before_the_wizard_writes_anything(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no authmd.yaml here: init would start the wizard
+    res = CliRunner().invoke(app, ["init", "--profile", "v9", "--yes"])
+    assert res.exit_code == 2
+    assert '--profile: expected one of: v0.7-B, v0.7-A, v0.6, no-registration, latest; got "v9"' in res.stderr
+    assert list(tmp_path.iterdir()) == []
