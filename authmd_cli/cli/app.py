@@ -16,12 +16,12 @@ root `--help`, completion, and anything that is not a known command name (click'
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import Annotated, Protocol
+from typing import Annotated, Protocol, cast
 
 import typer
 
-from authmd_cli.cli import init, lint, migrate, probe, provider, schema, serve, simulate
 from authmd_cli.cli.runner import SETTINGS
 
 
@@ -69,33 +69,46 @@ def _root(
     """
 
 
-# Command name -> its module; commands list in this order in `--help` (typer lists commands
-# first, then groups).
-GROUPS: dict[str, Registrar] = {
-    "schema": schema, "lint": lint, "init": init, "migrate": migrate, "serve": serve, "probe": probe,
-    "provider": provider, "simulate": simulate,
-}
+# Command names; each is the module `authmd_cli.cli.<name>`, imported only when its command is
+# built. Commands list in this order in `--help` (typer lists commands first, then groups).
+GROUPS = ("schema", "lint", "init", "migrate", "serve", "probe", "provider", "simulate")
 
 
-def _build(modules: Sequence[Registrar]) -> typer.Typer:
+def _build(names: Sequence[str]) -> typer.Typer:
+    import sys
+
     built = _new_app()
     # The callback keeps the app a group even with one command registered (typer runs a lone
     # command as the root otherwise, and `authmd lint x` would lose its `lint`).
     built.callback()(_root)
-    for module in modules:
+    for name in names:
+        # __import__, not importlib.import_module: it goes through the interpreter's import, which
+        # `python -X importtime` reports (bench/lintspeed.py --importtime reads it).
+        __import__(f"authmd_cli.cli.{name}")
+        module = cast(Registrar, sys.modules[f"authmd_cli.cli.{name}"])
         module.register(built)
     return built
 
 
-app = _build(list(GROUPS.values()))
+@functools.cache
+def full_app() -> typer.Typer:
+    """The app with every command (also `authmd_cli.cli.app.app`, built on first use)."""
+    return _build(GROUPS)
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # `app` (tests, docs, library users) is the full app, built when first asked for: a run of
+    # one command imports only that command's module.
+    if name == "app":
+        return full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def app_for(argv: Sequence[str]) -> typer.Typer:
     """The app to run for `argv`: one with only the named command group when argv starts with a
     command name (the same click tree for that command, so the same help, errors and exit codes),
-    else the full `app`."""
-    module = GROUPS.get(argv[0]) if argv else None
-    return app if module is None else _build([module])
+    else the full app."""
+    return _build(argv[:1]) if argv and argv[0] in GROUPS else full_app()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -7,7 +7,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from authmd_cli.cli.app import GROUPS, app, app_for
+from authmd_cli.cli.app import GROUPS, app, app_for, full_app
 
 SUBCOMMANDS = {"schema": ["list", "show"], "provider": ["keygen", "jwks", "mint", "serve", "revoke"],
                "simulate": ["user-claimed", "agent-verified"]}
@@ -24,7 +24,8 @@ def test_a_command_name_builds_that_command_only() -> None:
 
 @pytest.mark.parametrize("argv", [[], ["--help"], ["-V"], ["lnt"], ["--install-completion"]])
 def test_anything_else_runs_the_full_app(argv: list[str]) -> None:
-    assert app_for(argv) is app
+    assert app_for(argv) is app is full_app()
+    assert sorted(_names(app)) == sorted(GROUPS)
 
 
 CASES = [[name, "--help"] for name in GROUPS] + [
