@@ -273,5 +273,8 @@ def banner(sandbox: Sandbox, *, test_hooks: bool, provider_key_path: Path | None
     for iss, prov in s.trusted.items():
         if not prov.builtin:
             lines.append(f"  trusted provider {prov.name}: {iss}")
+    for name in s.named_only:
+        lines.append(f"  trusted provider {name}: named only (no issuer in the config, so its ID-JAGs "
+                     "cannot be verified here)")
     lines.append("  test hooks       " + ("ON under /_test (never expose this)" if test_hooks else "off"))
     return lines

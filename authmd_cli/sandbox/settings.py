@@ -91,6 +91,9 @@ class SandboxSettings:
     max_attempts: int = 20
     poll_grace: float = 0.5  # jitter allowance before `slow_down` (seconds)
     max_body: int = 64 * 1024
+    # Providers the config names without an issuer: auth.md lists them, but no ID-JAG of theirs
+    # can be verified here (no issuer, no JWKS); the banner says so rather than drop them.
+    named_only: tuple[str, ...] = ()
 
     @property
     def nested(self) -> bool:
@@ -156,5 +159,7 @@ def settings_from_config(cfg: ServiceConfig, *, trusted: Mapping[str, TrustedPro
         user_code_ttl=cfg.ceremony.user_code_ttl, interval=cfg.ceremony.interval,
         refresh_ttl=cfg.ceremony.refresh_token_ttl, max_auth_age=cfg.id_jag.max_auth_age,
         step_up=cfg.methods.step_up, events=cfg.events,
+        named_only=tuple(p.name for p in cfg.methods.trusted_providers
+                         if not p.issuer and cfg.methods.identity_assertion),
     )
     return replace(settings, **overrides) if overrides else settings

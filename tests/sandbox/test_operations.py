@@ -213,6 +213,23 @@ def test_the_banner_says_where_the_origin_comes_from() -> None:
         derived.close()
 
 
+def test_the_banner_lists_providers_named_without_an_issuer() -> None:
+    from authmd_cli.site.config import load_config_file
+
+    example = load_config_file(Path(__file__).resolve().parents[2] / "examples" / "authmd.yaml")
+    sandbox = start(example, port=0, clock=fixed_clock())
+    try:
+        lines = banner(sandbox, test_hooks=False, provider_key_path=None)
+    finally:
+        sandbox.close()
+    providers = [line for line in lines if line.startswith("  trusted provider")]
+    assert providers == [
+        "  trusted provider Northwind Agent Cloud: https://id.northwind-agents.net",
+        "  trusted provider Arbor Assist: named only (no issuer in the config, so its ID-JAGs cannot be "
+        "verified here)",
+    ]
+
+
 def test_test_hooks_beyond_loopback_are_warned_about_loudly() -> None:
     from authmd_cli.sandbox.commands import exposure_warnings
 
