@@ -223,7 +223,7 @@ class _Collector:
         keys = obj.keys()
         if "agent_auth" in keys:
             self.scan.has_agent_auth = True
-        for k in keys & V01_KEYS.keys():
+        for k in [k for k in keys if k in V01_KEYS]:  # document order: set order varies by run
             if k == "credential_types_supported" and _vendor_types_only(obj[k]):
                 continue  # `x-<vendor>-` credential types are the templated dialect's, not v0.1's (IN-THE-WILD §3)
             self.add(k, V01_KEYS[k], span("v0.1", "v0.1"), "v0.1", **kw(k))
@@ -268,10 +268,10 @@ class _Collector:
             self.add("max_age", "`login_required` body with `max_age`", span("v0.5"), "v0.5", **kw("max_age"))
         self._envelope(obj, kw)
         self._claim_body(obj, kw)
-        for k in keys & _NOFORM_KEYS:
+        for k in [k for k in keys if k in _NOFORM_KEYS]:
             line, p = where(f"{ptr}/{_esc(k)}", True)
             self.dialect("noform", f"member `{k}`", line, p)
-        for k in keys & _TEMPLATED_KEYS:
+        for k in [k for k in keys if k in _TEMPLATED_KEYS]:
             line, p = where(f"{ptr}/{_esc(k)}", True)
             self.dialect("templated", f"member `{k}`", line, p)
 
@@ -655,6 +655,12 @@ def document_scan(kind: DocKind, auth: AuthDoc | None, json: JsonDoc | None) -> 
     result = scan(kind, auth, json)
     _SCANS[key] = (weakref.ref(anchor, lambda _ref: _SCANS.pop(key, None)), result)
     return result
+
+
+def said_no_registration(auth: AuthDoc) -> int | None:
+    """`no_registration_line(auth)` from the document's cached scan (detection computed it at
+    load time; rules that need it again do not re-run the paragraph search)."""
+    return document_scan(DocKind.AUTH_MD, auth, None).no_registration_line
 
 
 def scan(kind: DocKind, auth: AuthDoc | None, json: JsonDoc | None) -> Scan:

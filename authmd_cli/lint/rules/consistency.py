@@ -735,14 +735,14 @@ def registration_contradiction(site: Site, ctx: RuleContext) -> Iterator[Finding
     Good: either the declaration without `agent_auth`, or working registration without the declaration.
     Spec: docs/protocol.md D13, P9, P10.
     """
-    from authmd_cli.protocol.detect import no_registration_line
+    from authmd_cli.protocol.detect import said_no_registration
 
     doc, asm = site.auth_md, _obj(site.as_metadata)
     if doc is None or doc.auth is None or asm is None or site.as_metadata is None:
         return
     block = _agent_auth(asm)
     endpoint = next((k for k in ("identity_endpoint", "register_uri") if _str(block.get(k))), None)
-    line = no_registration_line(doc.auth)
+    line = said_no_registration(doc.auth)
     if endpoint is None or line is None:
         return
     yield Finding(f"the auth.md says no agent registration is offered, but the metadata advertises "

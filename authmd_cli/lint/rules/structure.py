@@ -18,7 +18,7 @@ from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, scrub
 from authmd_cli.lint.rules.base import RuleContext, at, rule
 from authmd_cli.lint.rules.memo import per_subject
-from authmd_cli.protocol.detect import no_registration_line
+from authmd_cli.protocol.detect import said_no_registration
 from authmd_cli.protocol.model import SECTION_ORDER, SECTION_TITLES, AuthDoc, Document, Fence, Heading, Section
 from authmd_cli.protocol.profiles import (
     IDJAG_CODES,
@@ -963,7 +963,7 @@ def no_registration_declaration(doc: Document, ctx: RuleContext) -> Iterator[Fin
     auth = doc.auth
     if auth is None or ctx.profile.label != NO_REGISTRATION:
         return
-    if no_registration_line(auth) is None:
+    if said_no_registration(auth) is None:
         yield Finding("the file does not say that no agent registration is offered",
                       at(doc, _intro_first_line(auth) if _intro_text(auth) else _first_line(doc), 1),
                       hint="say it plainly in the intro, e.g. 'This service offers no agent registration.'")
