@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import SplitResult, urlsplit, urlunsplit
@@ -30,6 +31,10 @@ _PLACEHOLDER_ANYWHERE_RE = re.compile(r"<[^<>]*>|\.\.\.|…")
 _ELLIPSES = ("...", "…")
 
 
+# The rules ask the same few URLs of a site the same questions many times (~150 normalisations
+# a site); the answers are pure functions of the string, so they are kept (bounded: memory stays
+# flat over a directory of thousands of sites).
+@functools.lru_cache(maxsize=4096)
 def split(url: str) -> SplitResult | None:
     try:
         parts = urlsplit(url)
@@ -74,6 +79,7 @@ def has_template(url: str) -> bool:
     return bool(_TEMPLATE_RE.search(url))
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise(url: str) -> str:
     """Scheme and host lower-cased, default port dropped, empty path -> "" (SPEC §14 D4)."""
     parts = split(url)
@@ -97,6 +103,7 @@ def compare(a: str, b: str) -> str:
     return "normalised" if normalise(a) == normalise(b) else "different"
 
 
+@functools.lru_cache(maxsize=4096)
 def host(url: str) -> str | None:
     parts = split(url)
     return parts.hostname.lower() if parts and parts.hostname else None

@@ -7,6 +7,7 @@ three artefacts of one service so cross-document rules can compare them.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -249,11 +250,17 @@ class AuthDoc:
 
     def prose_lines(self) -> list[tuple[int, str]]:
         """(line, text) of every line outside code and front matter."""
-        return [
+        return list(self._prose)
+
+    @functools.cached_property
+    def _prose(self) -> tuple[tuple[int, str], ...]:
+        # A dozen rules walk the prose of each document: selected once (the document is immutable;
+        # cached_property writes the instance __dict__, which a frozen dataclass without slots has).
+        return tuple(
             (i, text)
             for i, text in enumerate(self.lines, start=1)
             if i >= self.body_start_line and i not in self.code_lines
-        ]
+        )
 
 
 # ---------------------------------------------------------------- Detection
