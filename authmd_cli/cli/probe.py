@@ -92,7 +92,10 @@ def probe_command(  # noqa: PLR0917 - typer maps parameters to options
                 resolve(profile)
             except KeyError as err:
                 raise UsageError(str(err.args[0])) from None
-        lint = LintOptions(profile=profile, select=split_list(select), ignore=split_list(ignore))
+        from authmd_cli.lint.config import resolve_flag_rules
+
+        lint = LintOptions(profile=profile, select=resolve_flag_rules(split_list(select), "--select"),
+                           ignore=resolve_flag_rules(split_list(ignore), "--ignore"))
         opts = CommandOptions(
             targets=tuple(targets or ()), from_file=from_file, api=api, fmt=fmt or default_format(os.environ),
             output=output, color=color, strict=strict, lint=lint, allow_private=allow_private, timeout=timeout,

@@ -340,7 +340,9 @@ def _resolve_profile(label: str, source: str | None = None) -> str:
         raise (ConfigError(msg, source=source) if source else UsageError(msg)) from None
 
 
-def _resolve_flag_rules(refs: Sequence[str], flag: str) -> tuple[str, ...]:
+def resolve_flag_rules(refs: Sequence[str], flag: str) -> tuple[str, ...]:
+    """Rule codes (or family prefixes, `ALL`) for `--select`/`--ignore` values; an unknown one is a
+    UsageError naming the flag, with a did-you-mean (lint and probe read their flags alike)."""
     out: list[str] = []
     for ref in refs:
         try:
@@ -370,8 +372,8 @@ def merge(loaded: LoadedConfig, overrides: Overrides) -> Settings:
         else:
             severity[code] = Severity.parse(level)
 
-    flag_select = _resolve_flag_rules(overrides.select, "--select")
-    flag_ignore = _resolve_flag_rules(overrides.ignore, "--ignore")
+    flag_select = resolve_flag_rules(overrides.select, "--select")
+    flag_ignore = resolve_flag_rules(overrides.ignore, "--ignore")
     select = flag_select or file_select
     # An explicit --select of a rule beats the file's ignore of it; --ignore always adds.
     ignore = [c for c in file_ignore if c not in flag_select] + list(flag_ignore)

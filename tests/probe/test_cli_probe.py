@@ -173,3 +173,14 @@ def test_several_targets_keep_no_bodies_once_analysed(sandbox: Callable[[str], s
         trace = report.to_dict("x")["trace"]
         assert next(t for t in trace if t["step"] == "auth.md")["bytes"] > 1000
     assert [r.report.summary["errors"] for r in reports] == [0, 0]
+
+
+@pytest.mark.parametrize(("flag", "value", "suggestion"), [("--select", "DS0O6", "DS006"), ("--ignore", "NOPE", None)])
+def test_an_unknown_rule_in_select_or_ignore_is_a_usage_error(flag: str, value: str, suggestion: str | None) -> None:
+    # Before any request: nothing listens on port 1, so a walk would end as unreachable (exit 3).
+    result = invoke(flag, value, "--allow-private", "http://127.0.0.1:1/api")
+    assert result.exit_code == 2
+    assert f"{flag}: unknown rule {value!r}" in result.stderr
+    if suggestion:
+        assert f"did you mean {suggestion!r}" in result.stderr
+
