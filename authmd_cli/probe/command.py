@@ -114,6 +114,10 @@ def run_probe(opts: CommandOptions, *, read_stdin: Callable[[], bytes | None],
     options = ProbeOptions(limits=limits, lint=opts.lint, deadline_s=opts.deadline, concurrency=opts.concurrency,
                            check_endpoints=opts.check_endpoints, active=opts.active,
                            save=Path(opts.save) if opts.save else None)
+    if options.save is not None:
+        from authmd_cli.probe.snapshot import check_save_dir
+
+        check_save_dir(options.save)
     if opts.replay is not None:
         if opts.targets or opts.from_file:
             raise UsageError("--replay DIR replays saved targets; give no targets with it")

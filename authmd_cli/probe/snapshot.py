@@ -35,8 +35,38 @@ def _write(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
+def _is_snapshot(directory: Path) -> bool:
+    try:
+        doc = json.loads((directory / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and doc.get("format") == FORMAT
+
+
+def check_save_dir(directory: Path) -> None:
+    """Refuse (OutputError) a `--save` directory that holds anything but earlier snapshots: saving
+    replaces `snapshot.json` and the bodies, and must never clear files the user keeps there.
+    A new or empty directory, an earlier snapshot, or a directory of earlier per-target snapshots
+    are fine. Run before any request, so a refusal costs nothing."""
+    if not directory.exists():
+        return
+    if not directory.is_dir():
+        raise OutputError("exists and is not a directory", source=str(directory))
+    try:
+        entries = list(directory.iterdir())
+    except OSError as err:
+        raise OutputError(f"cannot read the directory: {err.strerror or err}", source=str(directory)) from None
+    if not entries or _is_snapshot(directory):
+        return
+    if all(e.is_dir() and _is_snapshot(e) for e in entries):
+        return
+    raise OutputError("holds files that are not an authmd probe snapshot; give --save a new or empty "
+                      "directory (nothing was written)", source=str(directory))
+
+
 def save(directory: Path, target: Target, exchanges: list[Exchange] | tuple[Exchange, ...]) -> None:
     """Write one target's snapshot into `directory` (created; an earlier snapshot is replaced)."""
+    check_save_dir(directory)
     try:
         bodies = directory / "bodies"
         bodies.mkdir(parents=True, exist_ok=True)

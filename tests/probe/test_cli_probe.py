@@ -106,6 +106,27 @@ def test_save_then_replay_gives_the_same_report(site: SiteFactory, tmp_path: Pat
     assert (tmp_path / "snap" / "snapshot.json").stat().st_mode & 0o777 == 0o600
 
 
+def test_save_never_clears_a_directory_that_is_not_a_snapshot(site: SiteFactory, tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    (mine / "bodies").mkdir(parents=True)
+    (mine / "snapshot.json").write_text('{"my": "own data"}', encoding="utf-8")
+    (mine / "bodies" / "important.body").write_text("keep", encoding="utf-8")
+    s = site(clean_routes)
+    refused = invoke(*LOCAL, "--save", str(mine), f"{s.origin}/api")
+    assert refused.exit_code == 2
+    assert "not an authmd probe snapshot" in refused.stderr and "nothing was written" in refused.stderr
+    assert (mine / "bodies" / "important.body").read_text(encoding="utf-8") == "keep"
+    assert (mine / "snapshot.json").read_text(encoding="utf-8") == '{"my": "own data"}'
+    assert not s.requests  # refused before the walk
+
+
+def test_save_replaces_an_earlier_snapshot(site: SiteFactory, tmp_path: Path) -> None:
+    s = site(clean_routes)
+    for _ in range(2):
+        assert invoke(*LOCAL, "--save", str(tmp_path / "snap"), f"{s.origin}/api").exit_code == 0
+    assert invoke("--replay", str(tmp_path / "snap")).exit_code == 0
+
+
 def test_replay_of_something_else_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "snapshot.json").write_text('{"format": "other"}', encoding="utf-8")
     result = invoke("--replay", str(tmp_path))
