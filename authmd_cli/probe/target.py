@@ -48,8 +48,32 @@ def parse_target(text: str, *, api: str | None = None) -> Target:
     return Target(given=raw, origin=origin, api=api_url)
 
 
-def _split(url: str, shown: str) -> tuple[str, str | None]:
+# The userinfo of a typed URL (`user:password@`), masked in every message: a refused target must
+# not print the password it was refused for.
+_USERINFO_RE = re.compile(r"^(?P<pre>(?:[A-Za-z][A-Za-z0-9+.-]*://)?)[^/?#@\s]*@")
+
+
+def _masked(text: str) -> str:
+    return _USERINFO_RE.sub(r"\g<pre>***@", text.strip())
+
+
+def _bad_idn(host: str) -> bool:
+    """A non-ASCII host that is no internationalised domain name (RFC 5891), e.g. bytes that are
+    not UTF-8 in argv: the HTTP client would refuse it on every request."""
+    if host.isascii():
+        return False
+    import idna  # httpx's own IDNA encoder (a dependency of httpx)
+
+    try:
+        idna.encode(host)
+    except (idna.IDNAError, UnicodeError):
+        return True
+    return False
+
+
+def _split(url: str, raw: str) -> tuple[str, str | None]:
     """(origin, the URL itself when it has a path or query, else None)."""
+    shown = _masked(raw)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -62,6 +86,8 @@ def _split(url: str, shown: str) -> tuple[str, str | None]:
     host = parts.hostname
     if not host or any(ch.isspace() for ch in url):
         raise UsageError(f"{shown!r} has no valid host name")
+    if _bad_idn(host):
+        raise UsageError(f"{shown!r} has no valid host name (not an internationalised domain name, RFC 5891)")
     scheme = parts.scheme.lower()
     shown_host = f"[{host}]" if ":" in host else host.lower()
     default = {"http": 80, "https": 443}[scheme]

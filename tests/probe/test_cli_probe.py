@@ -86,10 +86,21 @@ def test_unreachable_exits_3_and_private_without_allow_exits_2(sandbox: Callable
 
 
 @pytest.mark.parametrize(("target", "why"), [("ftp://x.io", "only http and https"),
-                                             ("https://u:p@x.io", "carries credentials")])
+                                             ("https://u:p@x.io", "carries credentials"),
+                                             ("http://\udcff.test/", "not an internationalised domain name"),
+                                             ("http://ex\u200bample.com/", "not an internationalised domain name")])
 def test_bad_targets_are_usage_errors(target: str, why: str) -> None:
     result = invoke(target)
     assert result.exit_code == 2 and why in result.output
+
+
+@pytest.mark.parametrize("args", [
+    ["http://user:s3cretpw@127.0.0.1:1/api"], ["ftp://user:s3cretpw@x.example/"], ["user:s3cretpw@x.example"],
+    ["--api", "http://u:s3cretpw@x.example/v1", "x.example"]])
+def test_a_refused_target_never_prints_its_password(args: list[str]) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert "s3cretpw" not in result.output and "***@" in result.output
 
 
 def test_save_then_replay_gives_the_same_report(site: SiteFactory, tmp_path: Path) -> None:
