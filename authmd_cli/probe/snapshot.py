@@ -16,6 +16,7 @@ written 0600: with `--active`, bodies hold live tokens.
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -116,25 +117,85 @@ def load(directory: Path) -> tuple[Target, list[Exchange]]:
             raise ValueError("not an authmd probe snapshot")
         if doc.get("version") != VERSION:
             raise ValueError(f"snapshot version {doc.get('version')!r} (this authmd reads {VERSION})")
-        t = doc["target"]
-        target = Target(given=str(t["given"]), origin=str(t["origin"]), api=t.get("api"))
+        t = _obj(doc["target"], "target")
+        target = Target(given=_text(t["given"], "target.given"), origin=_text(t["origin"], "target.origin"),
+                        api=_opt(t.get("api"), str, "target.api"))
         exchanges = []
-        for rec in doc["exchanges"]:
-            hops = tuple(
-                Hop(str(h["method"]), str(h["url"]), h.get("status"),
-                    tuple((str(k), str(v)) for k, v in h.get("headers", [])),
-                    _body(directory, str(h["body"])), float(h.get("ms") or 0.0),
-                    None if not h.get("failure") else Failure(str(h["failure"]["kind"]),
-                                                              str(h["failure"]["message"])),
-                    h.get("retried_after"))
-                for h in rec["hops"])
-            exchanges.append(Exchange(int(rec["index"]), str(rec["step"]), str(rec["method"]), str(rec["url"]),
-                                      hops, bool(rec.get("side_effect")), rec.get("after"), str(rec.get("note", ""))))
+        for n, raw_rec in enumerate(_list(doc["exchanges"], "exchanges")):
+            at = f"exchanges[{n}]"
+            rec = _obj(raw_rec, at)
+            hops = []
+            for k, raw_hop in enumerate(_list(rec["hops"], f"{at}.hops")):
+                hat = f"{at}.hops[{k}]"
+                h = _obj(raw_hop, hat)
+                failure = h.get("failure")
+                if failure:
+                    failure = _obj(failure, f"{hat}.failure")
+                    failure = Failure(_text(failure["kind"], f"{hat}.failure.kind"),
+                                      _text(failure["message"], f"{hat}.failure.message"))
+                hops.append(Hop(_text(h["method"], f"{hat}.method"), _text(h["url"], f"{hat}.url"),
+                                _opt(h.get("status"), int, f"{hat}.status"),
+                                tuple(_header(kv, f"{hat}.headers") for kv in _list(h.get("headers", []),
+                                                                                   f"{hat}.headers")),
+                                _body(directory, _text(h["body"], f"{hat}.body")),
+                                float(_opt(h.get("ms"), float, f"{hat}.ms") or 0.0), failure or None,
+                                _opt(h.get("retried_after"), float, f"{hat}.retried_after")))
+            exchanges.append(Exchange(_int(rec["index"], f"{at}.index"), _text(rec["step"], f"{at}.step"),
+                                      _text(rec["method"], f"{at}.method"), _text(rec["url"], f"{at}.url"),
+                                      tuple(hops), _opt(rec.get("side_effect"), bool, f"{at}.side_effect") or False,
+                                      _opt(rec.get("after"), int, f"{at}.after"),
+                                      _opt(rec.get("note"), str, f"{at}.note") or ""))
         return target, exchanges
     except OSError as err:
         raise InputError(f"cannot read the snapshot: {err.strerror or err}", source=str(index)) from None
     except (ValueError, KeyError, TypeError) as err:
         raise InputError(f"not a usable snapshot: {err}", source=str(index)) from None
+
+
+# A snapshot is a file users may edit or receive from someone else: every value is checked for
+# the type the analysis expects, so a tampered file is an input error naming the member, never a
+# crash deep in a rule.
+def _obj(value: Any, at: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{at} is not an object")
+    return value
+
+
+def _list(value: Any, at: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"{at} is not an array")
+    return value
+
+
+def _text(value: Any, at: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{at} is not a string")
+    return value
+
+
+def _int(value: Any, at: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{at} is not an integer")
+    return value
+
+
+def _opt(value: Any, kind: type, at: str) -> Any:
+    """`value` when it is None or of `kind` (an int where a float is expected too)."""
+    if value is None:
+        return None
+    ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+    if kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value)
+    if not ok:
+        names = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}
+        raise ValueError(f"{at} is not {names.get(kind, kind.__name__)}")
+    return value
+
+
+def _header(kv: Any, at: str) -> tuple[str, str]:
+    if not (isinstance(kv, list) and len(kv) == 2 and all(isinstance(x, str) for x in kv)):
+        raise ValueError(f"{at}: each header is a [name, value] pair of strings")
+    return kv[0], kv[1]
 
 
 def _body(directory: Path, rel: str) -> bytes:

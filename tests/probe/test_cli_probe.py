@@ -144,6 +144,27 @@ def test_replay_of_something_else_is_an_input_error(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not a usable snapshot" in result.output
 
 
+@pytest.mark.parametrize(("edit", "member"), [
+    (lambda d: d["exchanges"][0]["hops"][0].update(status="401"), "exchanges[0].hops[0].status is not an integer"),
+    (lambda d: d["exchanges"][0]["hops"][0].update(headers=[["a"]]), "exchanges[0].hops[0].headers"),
+    (lambda d: d["exchanges"][0].update(index="0"), "exchanges[0].index is not an integer"),
+    (lambda d: d["exchanges"][0]["hops"][0].update(ms="fast"), "exchanges[0].hops[0].ms is not a number"),
+    (lambda d: d.update(exchanges={}), "exchanges is not an array"),
+])
+def test_a_tampered_snapshot_is_an_input_error_naming_the_member(site: SiteFactory, tmp_path: Path,
+                                                                  edit: Callable[[Any], None], member: str) -> None:
+    s = site(clean_routes)
+    assert invoke(*LOCAL, "--save", str(tmp_path / "snap"), f"{s.origin}/api").exit_code == 0
+    index = tmp_path / "snap" / "snapshot.json"
+    doc = json.loads(index.read_text(encoding="utf-8"))
+    edit(doc)
+    index.write_text(json.dumps(doc), encoding="utf-8")
+    for args in (["probe", "--replay", str(tmp_path / "snap")], ["lint", "--snapshot", str(tmp_path / "snap")]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "not a usable snapshot" in result.stderr and member in result.stderr
+
+
 def test_several_targets_as_jsonl_one_line_each_in_order(sandbox: Callable[[str], str], site: SiteFactory,
                                                          tmp_path: Path) -> None:
     good = sandbox("v0.7-B")
