@@ -268,6 +268,7 @@ def simulate_command(a: Args, console: Console, discover: Discover, *, client: A
     from authmd_cli.agent import report
     from authmd_cli.agent.run import Plan, simulate
     from authmd_cli.core import net
+    from authmd_cli.core.display import encodable, printable
 
     a = check_args(a)
     if not a.dry_run and not a.yes and not console.interactive:
@@ -316,7 +317,7 @@ def simulate_command(a: Args, console: Console, discover: Discover, *, client: A
         if a.dry_run:
             for req, _resp in discovered.trace:
                 console.out(f"# {req.step} (sent: read-only)")
-                console.out(report.curl(req, report.Masker((), (), show=a.show_secrets)))
+                console.out(printable(report.curl(req, report.Masker((), (), show=a.show_secrets))))
         result = simulate(plan, driver, discovered)
     finally:
         if own_client:
@@ -324,14 +325,18 @@ def simulate_command(a: Args, console: Console, discover: Discover, *, client: A
     rec = result.rec
     if a.dry_run:
         return int(ExitCode.OK) if rec.outcome != "unreachable" else int(ExitCode.UNREACHABLE)
+    # A service's strings reach the output: lone surrogates (no stream can encode them) and, in text,
+    # control characters are escaped, so every format stays valid (JSON keeps `\\ud800` escapes).
     if a.fmt == "json":
-        console.out(json.dumps(report.to_dict(rec, result.target_info, show_secrets=a.show_secrets), indent=2,
-                               ensure_ascii=False))
+        console.out(encodable(json.dumps(report.to_dict(rec, result.target_info, show_secrets=a.show_secrets),
+                                         indent=2, ensure_ascii=False)))
     else:
         live = driver.on_step is not None and console.same_screen  # the steps are on the screen already
-        console.out(report.text(rec, result.target_info, show_secrets=a.show_secrets, steps=not live).rstrip("\n"))
+        console.out(printable(report.text(rec, result.target_info, show_secrets=a.show_secrets,
+                                          steps=not live).rstrip("\n")))
     if a.transcript is not None:
-        _write_transcript(a.transcript, report.transcript(rec, result.target_info, show_secrets=a.show_secrets))
+        _write_transcript(a.transcript, printable(report.transcript(rec, result.target_info,
+                                                                    show_secrets=a.show_secrets)))
     if rec.outcome == "interrupted":
         console.err("interrupted: " + ("; ".join(rec.left_behind()) or "nothing was left on the service"))
         return int(ExitCode.INTERRUPTED)
@@ -351,10 +356,11 @@ def _write_transcript(path: Path, text: str) -> None:
 
 def _live(console: Console, rec: Recorder, step: Step, show: bool) -> None:
     from authmd_cli.agent.report import masker, step_line
+    from authmd_cli.core.display import printable
 
     m = masker(rec, show=show)
     for line in step_line(step, m):
-        console.err(line)
+        console.err(printable(line))
 
 
 class Spinner:

@@ -106,6 +106,9 @@ class Driver:
         except net.HTTPError as exc:
             why = type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {exc}"
             return Response(0, error=why[:200], elapsed_ms=(time.perf_counter() - started) * 1000)
+        except UnicodeError:  # httpx cannot encode the URL or a header (a lone surrogate from a document)
+            return Response(0, error="the URL or a header holds a character that cannot be sent (a lone UTF-16 "
+                            "surrogate)", elapsed_ms=(time.perf_counter() - started) * 1000)
         return Response(r.status_code, _headers(r), r.content, (time.perf_counter() - started) * 1000)
 
     def post_json(self, url: str, payload: Mapping[str, Any]) -> tuple[int, Any]:
