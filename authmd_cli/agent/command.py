@@ -145,9 +145,25 @@ def check_args(a: Args) -> Args:
         raise UsageError("give one of --user-code, --human-command, --auto-confirm")
     if a.timeout <= 0:
         raise UsageError("--timeout must be positive")
-    if a.transcript is not None and a.transcript.exists() and not a.force:
-        raise OutputError("the transcript file exists (use --force to replace it)", source=str(a.transcript))
+    if a.transcript is not None:
+        _check_transcript(a.transcript, a.force)
     return replace(a, url=normalise_url(a.url))
+
+
+def _check_transcript(path: Path, force: bool) -> None:
+    """Before the flow runs (it registers at the service): a transcript that cannot be written must
+    not be found out only after the side effects."""
+    import os
+
+    if path.is_dir():
+        raise OutputError("is a directory; --transcript takes a file path", source=str(path))
+    if path.exists() and not force:
+        raise OutputError("the transcript file exists (use --force to replace it)", source=str(path))
+    parent = path.parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot write the transcript: the directory {parent} does not exist", source=str(path))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write the transcript: the directory {parent} is not writable", source=str(path))
 
 
 # ------------------------------------------------------------------ the person

@@ -1,0 +1,52 @@
+"""Options that cannot work are refused before the first request (a run registers at the service,
+so finding out afterwards leaves a registration behind for nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from simulate_harness import Served, simulate
+
+from authmd_cli.core.errors import OutputError
+from authmd_cli.core.exit_codes import ExitCode
+
+pytestmark = pytest.mark.e2e
+
+
+def counting(seen: list[str]) -> Callable[[Any], Any]:
+    """The sandbox, noting the path of every request it gets."""
+    def wrap(app: Any) -> Any:
+        async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                seen.append(scope["path"])
+            await app(scope, receive, send)
+        return wrapped
+    return wrap
+
+
+@pytest.mark.parametrize(("where", "force", "says"), [
+    ("dir", True, "is a directory"),
+    ("dir", False, "is a directory"),
+    ("missing-parent", False, "does not exist"),
+])
+def test_an_unwritable_transcript_is_refused_before_any_request(serve: Callable[..., Served], tmp_path: Path,
+                                                                 where: str, force: bool, says: str) -> None:
+    seen: list[str] = []
+    s = serve(wrap=counting(seen))
+    path = tmp_path if where == "dir" else tmp_path / "no-such-dir" / "t.md"
+    with pytest.raises(OutputError, match=says) as err:
+        simulate("user-claimed", s.origin, transcript=path, force=force)
+    assert err.value.exit_code == ExitCode.USAGE and "--force" not in str(err.value)
+    assert seen == []
+
+
+def test_a_writable_transcript_still_runs(serve: Callable[..., Served], tmp_path: Path) -> None:
+    s = serve()
+    out = tmp_path / "t.md"
+    run = simulate("user-claimed", s.origin, transcript=out)
+    assert run.code == 0 and out.read_text().startswith("#")
+
+
