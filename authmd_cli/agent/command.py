@@ -84,6 +84,16 @@ class Args:
 # ------------------------------------------------------------------ option checks
 
 
+def shown_url(value: str) -> str:
+    """`value` for an error message: quoted, a password (URL userinfo) or other secret never echoed."""
+    from authmd_cli.core.display import inline
+
+    text = value.strip()
+    if "@" in text and "://" not in text:  # `user:pw@host`: let the redactor see the userinfo
+        text = "https://" + text
+    return repr(inline(text, width=120))
+
+
 def normalise_url(value: str) -> str:
     """A domain (`example.com` → https), an origin, or an API URL; nothing else."""
     text = value.strip()
@@ -91,10 +101,24 @@ def normalise_url(value: str) -> str:
         text = "https://" + text
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{value!r}: expected a domain, an origin or an API URL")
-    if parts.username or parts.password:
-        raise UsageError(f"{value!r}: credentials in a URL are refused")
+        raise UsageError(f"{shown_url(value)}: expected a domain, an origin or an API URL")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(f"{shown_url(value)}: credentials in a URL are refused (remove the user:password@ part)")
     return text
+
+
+def _no_credentials(value: str | None, option: str) -> None:
+    """An issuer URL with userinfo would be copied into every token (`iss`): refused, not echoed."""
+    if value is None:
+        return
+    try:
+        parts = urlsplit(value.strip())
+        has = parts.username is not None or parts.password is not None
+    except ValueError:
+        return  # not a URL at all: the token's consumer will say so
+    if has:
+        raise UsageError(f"{option} {shown_url(value)}: credentials in a URL are refused (remove the "
+                         "user:password@ part)")
 
 
 def address_problem(url: str, *, resolve: Callable[[str], list[str]] | None = None) -> str | None:
@@ -147,6 +171,9 @@ def check_args(a: Args) -> Args:
         raise UsageError("--timeout must be positive")
     if a.transcript is not None:
         _check_transcript(a.transcript, a.force)
+    _no_credentials(a.provider_issuer, "--provider-issuer")
+    _no_credentials(a.second_provider_issuer, "--second-provider-issuer")
+    _no_credentials(a.api, "--api")
     return replace(a, url=normalise_url(a.url))
 
 

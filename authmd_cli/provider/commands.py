@@ -22,12 +22,34 @@ if TYPE_CHECKING:
 Echo = Callable[[str], None]
 
 
+def _shown(value: str) -> str:
+    """`value` quoted for an error message, a URL's password (or any secret) never echoed."""
+    from authmd_cli.core.display import inline
+
+    return repr(inline(value, width=120))
+
+
 def _check_url(value: str, option: str) -> None:
     from urllib.parse import urlsplit
 
     u = urlsplit(value)
     if u.scheme not in ("http", "https") or not u.netloc:
-        raise UsageError(f"{option} {value!r}: expected an absolute http(s) URL")
+        raise UsageError(f"{option} {_shown(value)}: expected an absolute http(s) URL")
+    _no_credentials(value, option)
+
+
+def _no_credentials(value: str, option: str) -> None:
+    """A password in a URL would be sent, copied into tokens (`iss`, `aud`) and logged: refused."""
+    from urllib.parse import urlsplit
+
+    try:
+        u = urlsplit(value)
+        has = u.username is not None or u.password is not None
+    except ValueError:
+        return  # not a URL: the URL check (or the token's consumer) says so
+    if has and "://" in value:
+        raise UsageError(f"{option} {_shown(value)}: credentials in a URL are refused (remove the "
+                         "user:password@ part)")
 
 
 def _key(path: Path) -> SigningKey:
@@ -71,6 +93,9 @@ def mint_command(*, key: Path, issuer: str, aud: str, sub: str, email: str | Non
         # leaving it out must be a deliberate negative test, not a forgotten flag.
         raise UsageError("--email is required (an ID-JAG carries the user's verified email, docs/protocol.md §8.2); "
                          "pass --omit email to mint one without it")
+    for value, option in ((issuer, "--iss"), (aud, "--aud"), (resource, "--resource")):
+        if value is not None:
+            _no_credentials(value, option)
     req = IdJagRequest(issuer=issuer, aud=aud, sub=sub, email=email, client_id=client_id, resource=resource,
                        auth_age=auth_age, ttl=ttl, omit=o, spoil=s)
     now = system_clock()
@@ -113,6 +138,8 @@ def revoke_command(*, key: Path, issuer: str, aud: str, sub: str, events_url: st
     from authmd_cli.provider.issuer import build_set, post_set
 
     _check_url(events_url, "--events-url")
+    _no_credentials(issuer, "--iss")
+    _no_credentials(aud, "--aud")
     token = build_set(_key(key), issuer=issuer, aud=aud, sub=sub, now=system_clock())
     try:
         result = post_set(events_url, token)

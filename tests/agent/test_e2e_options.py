@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from simulate_harness import Served, simulate
 
-from authmd_cli.core.errors import OutputError
+from authmd_cli.core.errors import OutputError, UsageError
 from authmd_cli.core.exit_codes import ExitCode
 
 pytestmark = pytest.mark.e2e
@@ -50,3 +50,20 @@ def test_a_writable_transcript_still_runs(serve: Callable[..., Served], tmp_path
     assert run.code == 0 and out.read_text().startswith("#")
 
 
+
+
+@pytest.mark.parametrize(("target", "extra"), [
+    ("http://user:secretpw@{host}/", {}),
+    ("user:secretpw@{host}", {}),
+    ("http://{host}/", {"api": "http://u:secretpw@{host}/api"}),
+    ("http://{host}/", {"provider_issuer": "http://u:secretpw@{host}/test-provider"}),
+])
+def test_a_password_in_a_url_is_refused_before_any_request_and_never_echoed(
+        serve: Callable[..., Served], target: str, extra: dict[str, str]) -> None:
+    seen: list[str] = []
+    s = serve(wrap=counting(seen))
+    host = s.origin.split("://", 1)[1]
+    kw = {k: v.format(host=host) for k, v in extra.items()}
+    with pytest.raises(UsageError, match="credentials in a URL are refused") as err:
+        simulate("user-claimed", target.format(host=host), **kw)
+    assert "secretpw" not in str(err.value) and seen == []

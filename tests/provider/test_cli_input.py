@@ -1,0 +1,87 @@
+"""`authmd provider …` on hostile or mistaken input, through the real command line: URLs with
+credentials, malformed URLs, a receiver that answers with terminal escapes, encrypted keys and
+directories where a key file belongs. Each is one line on stderr and exit 2, never a traceback, and
+nothing secret is echoed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from authmd_cli.cli.app import app
+
+runner = CliRunner()
+
+
+class Receiver(ThreadingHTTPServer):
+    """A SET receiver on 127.0.0.1 that notes every request and answers `body` with a 400."""
+
+    body = b""
+    paths: list[str]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: Receiver
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.server.paths.append(self.path)
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(400)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(self.server.body)))
+        self.end_headers()
+        self.wfile.write(self.server.body)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver(("127.0.0.1", 0), Handler)
+    server.paths = []
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def key(tmp_path: Path) -> Path:
+    path = tmp_path / "p.pem"
+    assert runner.invoke(app, ["provider", "keygen", "--key", str(path)]).exit_code == 0
+    return path
+
+
+def one_error_line(out: object) -> str:
+    stderr = out.stderr  # type: ignore[attr-defined]
+    assert "Traceback" not in stderr and "internal error" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("authmd: error: "), stderr
+    return str(lines[0])
+
+
+def test_revoke_refuses_a_password_in_the_events_url_without_sending_or_echoing_it(
+        key: Path, receiver: Receiver) -> None:
+    url = f"http://u:secretpw@127.0.0.1:{receiver.server_address[1]}/events"
+    out = runner.invoke(app, ["provider", "revoke", "--key", str(key), "--events-url", url, "--aud", "x",
+                              "--sub", "u"])
+    assert out.exit_code == 2
+    line = one_error_line(out)
+    assert "--events-url" in line and "credentials" in line and "secretpw" not in out.output + out.stderr
+    assert receiver.paths == []
+
+
+@pytest.mark.parametrize("option", ["--aud", "--iss"])
+def test_mint_refuses_a_password_in_an_identifier_url(key: Path, option: str) -> None:
+    args = {"--aud": "http://as", "--iss": "http://provider", option: "https://u:secretpw@as.example/"}
+    out = runner.invoke(app, ["provider", "mint", "--key", str(key), "--sub", "u", "--email", "u@example.com",
+                              *[x for kv in args.items() for x in kv]])
+    assert out.exit_code == 2 and option in one_error_line(out) and "secretpw" not in out.stderr
