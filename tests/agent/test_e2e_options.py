@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from simulate_harness import Served, simulate
 
-from authmd_cli.core.errors import OutputError, UsageError
+from authmd_cli.core.errors import InputError, OutputError, UsageError
 from authmd_cli.core.exit_codes import ExitCode
 
 pytestmark = pytest.mark.e2e
@@ -67,3 +67,17 @@ def test_a_password_in_a_url_is_refused_before_any_request_and_never_echoed(
     with pytest.raises(UsageError, match="credentials in a URL are refused") as err:
         simulate("user-claimed", target.format(host=host), **kw)
     assert "secretpw" not in str(err.value) and seen == []
+
+
+def test_an_encrypted_provider_key_is_an_input_error(serve: Callable[..., Served], tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = tmp_path / "enc.pem"
+    key.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw")))
+    seen: list[str] = []
+    s = serve(wrap=counting(seen))
+    with pytest.raises(InputError, match="is an encrypted key"):
+        simulate("agent-verified", s.origin, provider_key=key)
+    assert seen == []

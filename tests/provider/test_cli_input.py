@@ -85,3 +85,32 @@ def test_mint_refuses_a_password_in_an_identifier_url(key: Path, option: str) ->
     out = runner.invoke(app, ["provider", "mint", "--key", str(key), "--sub", "u", "--email", "u@example.com",
                               *[x for kv in args.items() for x in kv]])
     assert out.exit_code == 2 and option in one_error_line(out) and "secretpw" not in out.stderr
+
+
+def encrypted_key(tmp_path: Path, fmt: str) -> Path:
+    """A real P-256 key written encrypted (as `openssl pkcs8 -topk8 -passout …` or a legacy
+    `openssl ec -aes256` would)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    form = serialization.PrivateFormat.PKCS8 if fmt == "pkcs8" else serialization.PrivateFormat.TraditionalOpenSSL
+    path = tmp_path / f"enc-{fmt}.pem"
+    path.write_bytes(private.private_bytes(serialization.Encoding.PEM, form,
+                                           serialization.BestAvailableEncryption(b"passphrase")))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["pkcs8", "traditional"])
+@pytest.mark.parametrize("command", [
+    ["jwks"],
+    ["mint", "--aud", "http://as", "--sub", "u", "--email", "u@example.com"],
+    ["revoke", "--events-url", "http://127.0.0.1:9/events", "--aud", "http://as", "--sub", "u"],
+    ["serve", "--port", "0"],
+])
+def test_an_encrypted_key_is_one_line_saying_so(tmp_path: Path, command: list[str], fmt: str) -> None:
+    path = encrypted_key(tmp_path, fmt)
+    out = runner.invoke(app, ["provider", command[0], "--key", str(path), *command[1:]])
+    assert out.exit_code == 2
+    line = one_error_line(out)
+    assert str(path) in line and "encrypted key" in line and "openssl pkcs8" in line
