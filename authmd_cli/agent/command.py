@@ -94,12 +94,23 @@ def shown_url(value: str) -> str:
     return repr(inline(text, width=120))
 
 
+def malformed(exc: ValueError) -> str:
+    """urlsplit's complaint in words: `Invalid IPv6 URL`, `Port out of range 0-65535`, `Port could not…`."""
+    if "port" in str(exc).lower():
+        return "not a valid URL: the port must be a number from 0 to 65535"
+    return "not a valid URL: a bracketed IPv6 host is malformed"
+
+
 def normalise_url(value: str) -> str:
     """A domain (`example.com` → https), an origin, or an API URL; nothing else."""
     text = value.strip()
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # urlsplit checks the port only when asked
+    except ValueError as exc:
+        raise UsageError(f"{shown_url(value)}: {malformed(exc)}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"{shown_url(value)}: expected a domain, an origin or an API URL")
     if parts.username is not None or parts.password is not None:
@@ -108,14 +119,16 @@ def normalise_url(value: str) -> str:
 
 
 def _no_credentials(value: str | None, option: str) -> None:
-    """An issuer URL with userinfo would be copied into every token (`iss`): refused, not echoed."""
+    """A malformed URL, or one with userinfo (a password would be sent, or copied into every token's
+    `iss`): refused, the password not echoed."""
     if value is None:
         return
     try:
         parts = urlsplit(value.strip())
         has = parts.username is not None or parts.password is not None
-    except ValueError:
-        return  # not a URL at all: the token's consumer will say so
+        _ = parts.port
+    except ValueError as exc:
+        raise UsageError(f"{option} {shown_url(value)}: {malformed(exc)}") from None
     if has:
         raise UsageError(f"{option} {shown_url(value)}: credentials in a URL are refused (remove the "
                          "user:password@ part)")

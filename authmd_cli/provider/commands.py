@@ -32,10 +32,21 @@ def _shown(value: str) -> str:
 def _check_url(value: str, option: str) -> None:
     from urllib.parse import urlsplit
 
-    u = urlsplit(value)
+    try:
+        u = urlsplit(value)
+        _ = u.port  # urlsplit checks the port only when asked
+    except ValueError as exc:
+        raise UsageError(f"{option} {_shown(value)}: {_malformed(exc)}") from None
     if u.scheme not in ("http", "https") or not u.netloc:
         raise UsageError(f"{option} {_shown(value)}: expected an absolute http(s) URL")
     _no_credentials(value, option)
+
+
+def _malformed(exc: ValueError) -> str:
+    """urlsplit's complaint in words: `Invalid IPv6 URL`, `Port out of range 0-65535`, `Port could not…`."""
+    if "port" in str(exc).lower():
+        return "not a valid URL: the port must be a number from 0 to 65535"
+    return "not a valid URL: a bracketed IPv6 host is malformed"
 
 
 def _no_credentials(value: str, option: str) -> None:

@@ -81,3 +81,15 @@ def test_an_encrypted_provider_key_is_an_input_error(serve: Callable[..., Served
     with pytest.raises(InputError, match="is an encrypted key"):
         simulate("agent-verified", s.origin, provider_key=key)
     assert seen == []
+
+
+@pytest.mark.parametrize(("url", "extra", "says"), [
+    ("http://[::1", {}, "IPv6"),
+    ("http://[::1/x", {}, "IPv6"),
+    ("http://127.0.0.1:99999/", {}, "port"),
+    ("http://127.0.0.1:1/", {"api": "http://[::1/api"}, "IPv6"),
+])
+def test_a_malformed_url_is_a_usage_error(url: str, extra: dict[str, str], says: str) -> None:
+    with pytest.raises(UsageError, match="not a valid URL") as err:
+        simulate("user-claimed", url, **extra)
+    assert says in str(err.value)

@@ -114,3 +114,22 @@ def test_an_encrypted_key_is_one_line_saying_so(tmp_path: Path, command: list[st
     assert out.exit_code == 2
     line = one_error_line(out)
     assert str(path) in line and "encrypted key" in line and "openssl pkcs8" in line
+
+
+@pytest.mark.parametrize(("url", "says"), [
+    ("http://[::1/x", "IPv6"),
+    ("http://[::1", "IPv6"),
+    ("http://127.0.0.1:99999/x", "port"),  # was "connection refused", exit 3
+    ("http://127.0.0.1:http/x", "port"),
+])
+def test_a_malformed_events_url_is_a_usage_error(key: Path, url: str, says: str) -> None:
+    out = runner.invoke(app, ["provider", "revoke", "--key", str(key), "--events-url", url, "--aud", "x",
+                              "--sub", "u"])
+    assert out.exit_code == 2
+    line = one_error_line(out)
+    assert "--events-url" in line and "not a valid URL" in line and says in line
+
+
+def test_a_malformed_issuer_is_a_usage_error(key: Path) -> None:
+    out = runner.invoke(app, ["provider", "serve", "--key", str(key), "--port", "0", "--issuer", "http://[::1"])
+    assert out.exit_code == 2 and "--issuer" in one_error_line(out)
