@@ -182,12 +182,26 @@ def check_args(a: Args) -> Args:
         raise UsageError("give one of --user-code, --human-command, --auto-confirm")
     if a.timeout <= 0:
         raise UsageError("--timeout must be positive")
+    if a.profile is not None:
+        _check_profile(a.profile)
     if a.transcript is not None:
         _check_transcript(a.transcript, a.force)
     _no_credentials(a.provider_issuer, "--provider-issuer")
     _no_credentials(a.second_provider_issuer, "--second-provider-issuer")
     _no_credentials(a.api, "--api")
     return replace(a, url=normalise_url(a.url))
+
+
+def _check_profile(label: str) -> None:
+    """Before any request: an unknown generation, or one without a registration, runs nothing."""
+    from authmd_cli.protocol.profiles import resolve
+
+    try:
+        profile = resolve(label)
+    except KeyError as exc:
+        raise UsageError(f"--profile: {exc.args[0]}") from None
+    if profile.registration_path is None:
+        raise UsageError(f"--profile {profile.label}: this generation has no agent registration to simulate")
 
 
 def _check_transcript(path: Path, force: bool) -> None:

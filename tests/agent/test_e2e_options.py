@@ -93,3 +93,19 @@ def test_a_malformed_url_is_a_usage_error(url: str, extra: dict[str, str], says:
     with pytest.raises(UsageError, match="not a valid URL") as err:
         simulate("user-claimed", url, **extra)
     assert says in str(err.value)
+
+
+@pytest.mark.parametrize(("profile", "says"), [("v9", "unknown profile 'v9'"),
+                                               ("no-registration", "no agent registration")])
+def test_a_profile_that_cannot_run_is_refused_before_any_request(serve: Callable[..., Served], profile: str,
+                                                                  says: str) -> None:
+    seen: list[str] = []
+    s = serve(wrap=counting(seen))
+    with pytest.raises(UsageError, match=says):
+        simulate("user-claimed", s.origin, profile=profile)
+    assert seen == []
+
+
+def test_a_known_profile_alias_still_runs(serve: Callable[..., Served]) -> None:
+    s = serve()
+    assert simulate("user-claimed", s.origin, profile="latest").code == 0
