@@ -157,6 +157,8 @@ def revoke_command(*, key: Path, issuer: str, aud: str, sub: str, events_url: st
     except net.HTTPError as exc:
         raise UnreachableError(f"cannot deliver the SET: {net.describe_error(exc)}", source=events_url) from None
     echo(f"{events_url}: HTTP {result.status}" + (" (accepted)" if result.status == 202 else ""))
-    if result.body:
-        echo(result.body)
+    if result.body:  # the receiver's text: its control characters must not drive the terminal
+        from authmd_cli.core.display import printable
+
+        echo(printable(result.body))
     return ExitCode.OK if result.status == 202 else ExitCode.FINDINGS

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from broken import rewrite_json
+from broken import answer, rewrite_json
 from simulate_harness import Served, simulate
 
 from authmd_cli.agent.driver import Driver
@@ -51,3 +51,18 @@ def test_the_driver_reports_an_unsendable_url_as_no_answer(serve: Callable[..., 
     with net.client(timeout=5.0) as client:
         resp = Driver(client).send(Request("token", "POST", s.origin + "/oauth2/token\udc80"))
     assert resp.status == 0 and resp.error is not None and "surrogate" in resp.error
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_a_services_terminal_escapes_never_reach_the_output(serve: Callable[..., Served], fmt: str) -> None:
+    body = json.dumps({"error": "invalid_request\u001b]0;pwned\u0007",
+                       "error_description": "no\u009b2J\u007f"}).encode()
+    s = serve(wrap=lambda app: answer(app, "/agent/identity", 400, body))
+    run = simulate("user-claimed", s.origin, fmt=fmt)
+    assert run.code == 1
+    shown = run.text + "\n".join(run.err)
+    assert not any(c in shown for c in "\x1b\x07\x7f\x9b")
+    if fmt == "text":
+        assert "invalid_request\\x1b]0;pwned\\x07" in run.text
+    else:
+        assert json.loads(run.text)["outcome"] == "failed"

@@ -133,3 +133,13 @@ def test_a_malformed_events_url_is_a_usage_error(key: Path, url: str, says: str)
 def test_a_malformed_issuer_is_a_usage_error(key: Path) -> None:
     out = runner.invoke(app, ["provider", "serve", "--key", str(key), "--port", "0", "--issuer", "http://[::1"])
     assert out.exit_code == 2 and "--issuer" in one_error_line(out)
+
+
+def test_revoke_shows_the_receivers_control_characters_escaped(key: Path, receiver: Receiver) -> None:
+    receiver.body = b'\x1b]0;owned\x07{"err":"invalid_request\x9b2J","description":"bad\x7f"}'
+    url = f"http://127.0.0.1:{receiver.server_address[1]}/events"
+    out = runner.invoke(app, ["provider", "revoke", "--key", str(key), "--events-url", url, "--aud", "x",
+                              "--sub", "u"])
+    assert out.exit_code == 1 and receiver.paths == ["/events"]
+    assert not any(c in out.stdout for c in "\x1b\x07\x7f\x9b")
+    assert "\\x1b]0;owned\\x07" in out.stdout and "HTTP 400" in out.stdout
