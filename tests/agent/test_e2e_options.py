@@ -3,6 +3,7 @@ so finding out afterwards leaves a registration behind for nothing)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -109,3 +110,19 @@ def test_a_profile_that_cannot_run_is_refused_before_any_request(serve: Callable
 def test_a_known_profile_alias_still_runs(serve: Callable[..., Served]) -> None:
     s = serve()
     assert simulate("user-claimed", s.origin, profile="latest").code == 0
+
+
+@pytest.mark.parametrize(("command", "says"), [
+    ("/nonexistent/authmd-test-cmd", "--assertion-command exited 127 ("),
+    ("echo 'issuer down: token sk_live_abcdefghijklmnop1234' >&2; exit 3", "--assertion-command exited 3 (issuer down"),
+    ("echo not-a-jwt", "--assertion-command printed no JWT on stdout"),
+])
+def test_a_failing_assertion_command_is_reported_as_such(serve: Callable[..., Served], command: str,
+                                                         says: str) -> None:
+    s = serve()
+    run = simulate("agent-verified", s.origin, assertion_command=command, fmt="json")
+    report = json.loads(run.text)
+    [d] = [d for st in report["steps"] for d in st["diagnostics"]] or report["diagnostics"]
+    assert run.code == 1 and d["code"] == "SM015"
+    assert says in d["message"] and "give --provider-key" not in (d["hint"] or "")
+    assert "sk_live_abcdefghijklmnop1234" not in run.text  # stderr goes through the redactor
