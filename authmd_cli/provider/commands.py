@@ -72,6 +72,8 @@ def _key(path: Path) -> SigningKey:
 def keygen_command(*, key: Path, force: bool, echo: Echo) -> int:
     from authmd_cli.provider.issuer import keygen
 
+    if key.is_dir():  # --force would not help: say what is wrong, not "exists"
+        raise OutputError("is a directory; --key takes the path of the key file to write", source=str(key))
     if key.exists() and not force:
         raise OutputError("exists; pass --force to replace the key", source=str(key))
     try:

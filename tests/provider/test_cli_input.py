@@ -143,3 +143,12 @@ def test_revoke_shows_the_receivers_control_characters_escaped(key: Path, receiv
     assert out.exit_code == 1 and receiver.paths == ["/events"]
     assert not any(c in out.stdout for c in "\x1b\x07\x7f\x9b")
     assert "\\x1b]0;owned\\x07" in out.stdout and "HTTP 400" in out.stdout
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_keygen_refuses_a_directory_up_front(tmp_path: Path, force: list[str]) -> None:
+    out = runner.invoke(app, ["provider", "keygen", "--key", str(tmp_path), *force])
+    assert out.exit_code == 2
+    line = one_error_line(out)
+    assert "is a directory" in line and "--force" not in line
+    assert list(tmp_path.iterdir()) == []
