@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import secrets
 import socket
 import sys
@@ -180,8 +181,8 @@ def check_args(a: Args) -> Args:
     humans = [x for x in (a.user_code, a.human_command, a.auto_confirm or None) if x]
     if len(humans) > 1:
         raise UsageError("give one of --user-code, --human-command, --auto-confirm")
-    if a.timeout <= 0:
-        raise UsageError("--timeout must be positive")
+    if not math.isfinite(a.timeout) or a.timeout <= 0:  # nan compares false with everything: no deadline at all
+        raise UsageError(f"--timeout {a.timeout!r}: a positive number of seconds")
     if a.profile is not None:
         _check_profile(a.profile)
     if a.transcript is not None:

@@ -126,3 +126,17 @@ def test_a_failing_assertion_command_is_reported_as_such(serve: Callable[..., Se
     assert run.code == 1 and d["code"] == "SM015"
     assert says in d["message"] and "give --provider-key" not in (d["hint"] or "")
     assert "sk_live_abcdefghijklmnop1234" not in run.text  # stderr goes through the redactor
+
+
+@pytest.mark.parametrize("timeout", ["nan", "inf", "-inf", "0", "-5"])
+def test_a_timeout_that_is_no_deadline_is_refused(serve: Callable[..., Served], timeout: str) -> None:
+    from typer.testing import CliRunner
+
+    from authmd_cli.cli.app import app
+
+    seen: list[str] = []
+    s = serve(wrap=counting(seen))
+    out = CliRunner().invoke(app, ["simulate", "user-claimed", s.origin, "--allow-private", "--yes",
+                                   "--timeout", timeout])
+    assert out.exit_code == 2 and "--timeout" in out.stderr and "Traceback" not in out.stderr
+    assert seen == []
