@@ -232,7 +232,9 @@ class TerminalHuman:
         self.clock = clock
 
     def answer(self, handoff: HandOff) -> HumanAnswer:
-        panel = handoff_lines(handoff)
+        from authmd_cli.core.display import printable
+
+        panel = [printable(line) for line in handoff_lines(handoff)]
         left = _time_left(handoff, self.clock())
         if left is not None:
             panel.append(f"The attempt expires in {_mmss(left)}.")
@@ -286,8 +288,10 @@ def consent_gate(a: Args, console: Console) -> Callable[[Consent], bool]:
                  f"{c.identity or 'you'} ({c.method}).",
                  f"Logo: {c.logo_uri}" if c.logo_uri else "Logo: (none published)",
                  f"Scopes: {', '.join(c.scopes) or '(none listed)'}"]
-        for line in lines:
-            console.err(line)
+        from authmd_cli.core.display import printable
+
+        for line in lines:  # the service's own words (resource_name, logo URL): escaped, never raw
+            console.err(printable(line))
         if a.yes:
             console.err("Consent given by --yes.")
             return True

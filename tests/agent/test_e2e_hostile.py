@@ -66,3 +66,15 @@ def test_a_services_terminal_escapes_never_reach_the_output(serve: Callable[...,
         assert "invalid_request\\x1b]0;pwned\\x07" in run.text
     else:
         assert json.loads(run.text)["outcome"] == "failed"
+
+
+def test_the_consent_gate_shows_a_hostile_resource_name_escaped(serve: Callable[..., Served]) -> None:
+    def spoil(doc: dict[str, Any]) -> dict[str, Any]:
+        return {**doc, "resource_name": "Evil\u001b]0;pwned\u0007 \ud800 Corp"}
+
+    s = serve(wrap=lambda app: rewrite_json(app, PRM_PATH, spoil))
+    run = simulate("user-claimed", s.origin, claim="ada@example.com", auto_confirm=True)
+    gate = "\n".join(run.err)
+    assert "Evil\\x1b]0;pwned\\x07 \\ud800 Corp" in gate
+    assert not any(c in gate for c in "\x1b\x07\ud800")
+    gate.encode("utf-8")
