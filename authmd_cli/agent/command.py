@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import secrets
 import socket
 import sys
@@ -84,17 +85,54 @@ class Args:
 # ------------------------------------------------------------------ option checks
 
 
+def shown_url(value: str) -> str:
+    """`value` for an error message: quoted, a password (URL userinfo) or other secret never echoed."""
+    from authmd_cli.core.display import inline
+
+    text = value.strip()
+    if "@" in text and "://" not in text:  # `user:pw@host`: let the redactor see the userinfo
+        text = "https://" + text
+    return repr(inline(text, width=120))
+
+
+def malformed(exc: ValueError) -> str:
+    """urlsplit's complaint in words: `Invalid IPv6 URL`, `Port out of range 0-65535`, `Port could not…`."""
+    if "port" in str(exc).lower():
+        return "not a valid URL: the port must be a number from 0 to 65535"
+    return "not a valid URL: a bracketed IPv6 host is malformed"
+
+
 def normalise_url(value: str) -> str:
     """A domain (`example.com` → https), an origin, or an API URL; nothing else."""
     text = value.strip()
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # urlsplit checks the port only when asked
+    except ValueError as exc:
+        raise UsageError(f"{shown_url(value)}: {malformed(exc)}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{value!r}: expected a domain, an origin or an API URL")
-    if parts.username or parts.password:
-        raise UsageError(f"{value!r}: credentials in a URL are refused")
+        raise UsageError(f"{shown_url(value)}: expected a domain, an origin or an API URL")
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(f"{shown_url(value)}: credentials in a URL are refused (remove the user:password@ part)")
     return text
+
+
+def _no_credentials(value: str | None, option: str) -> None:
+    """A malformed URL, or one with userinfo (a password would be sent, or copied into every token's
+    `iss`): refused, the password not echoed."""
+    if value is None:
+        return
+    try:
+        parts = urlsplit(value.strip())
+        has = parts.username is not None or parts.password is not None
+        _ = parts.port
+    except ValueError as exc:
+        raise UsageError(f"{option} {shown_url(value)}: {malformed(exc)}") from None
+    if has:
+        raise UsageError(f"{option} {shown_url(value)}: credentials in a URL are refused (remove the "
+                         "user:password@ part)")
 
 
 def address_problem(url: str, *, resolve: Callable[[str], list[str]] | None = None) -> str | None:
@@ -143,11 +181,44 @@ def check_args(a: Args) -> Args:
     humans = [x for x in (a.user_code, a.human_command, a.auto_confirm or None) if x]
     if len(humans) > 1:
         raise UsageError("give one of --user-code, --human-command, --auto-confirm")
-    if a.timeout <= 0:
-        raise UsageError("--timeout must be positive")
-    if a.transcript is not None and a.transcript.exists() and not a.force:
-        raise OutputError("the transcript file exists (use --force to replace it)", source=str(a.transcript))
+    if not math.isfinite(a.timeout) or a.timeout <= 0:  # nan compares false with everything: no deadline at all
+        raise UsageError(f"--timeout {a.timeout!r}: a positive number of seconds")
+    if a.profile is not None:
+        _check_profile(a.profile)
+    if a.transcript is not None:
+        _check_transcript(a.transcript, a.force)
+    _no_credentials(a.provider_issuer, "--provider-issuer")
+    _no_credentials(a.second_provider_issuer, "--second-provider-issuer")
+    _no_credentials(a.api, "--api")
     return replace(a, url=normalise_url(a.url))
+
+
+def _check_profile(label: str) -> None:
+    """Before any request: an unknown generation, or one without a registration, runs nothing."""
+    from authmd_cli.protocol.profiles import resolve
+
+    try:
+        profile = resolve(label)
+    except KeyError as exc:
+        raise UsageError(f"--profile: {exc.args[0]}") from None
+    if profile.registration_path is None:
+        raise UsageError(f"--profile {profile.label}: this generation has no agent registration to simulate")
+
+
+def _check_transcript(path: Path, force: bool) -> None:
+    """Before the flow runs (it registers at the service): a transcript that cannot be written must
+    not be found out only after the side effects."""
+    import os
+
+    if path.is_dir():
+        raise OutputError("is a directory; --transcript takes a file path", source=str(path))
+    if path.exists() and not force:
+        raise OutputError("the transcript file exists (use --force to replace it)", source=str(path))
+    parent = path.parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot write the transcript: the directory {parent} does not exist", source=str(path))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write the transcript: the directory {parent} is not writable", source=str(path))
 
 
 # ------------------------------------------------------------------ the person
@@ -161,7 +232,9 @@ class TerminalHuman:
         self.clock = clock
 
     def answer(self, handoff: HandOff) -> HumanAnswer:
-        panel = handoff_lines(handoff)
+        from authmd_cli.core.display import printable
+
+        panel = [printable(line) for line in handoff_lines(handoff)]
         left = _time_left(handoff, self.clock())
         if left is not None:
             panel.append(f"The attempt expires in {_mmss(left)}.")
@@ -215,8 +288,10 @@ def consent_gate(a: Args, console: Console) -> Callable[[Consent], bool]:
                  f"{c.identity or 'you'} ({c.method}).",
                  f"Logo: {c.logo_uri}" if c.logo_uri else "Logo: (none published)",
                  f"Scopes: {', '.join(c.scopes) or '(none listed)'}"]
-        for line in lines:
-            console.err(line)
+        from authmd_cli.core.display import printable
+
+        for line in lines:  # the service's own words (resource_name, logo URL): escaped, never raw
+            console.err(printable(line))
         if a.yes:
             console.err("Consent given by --yes.")
             return True
@@ -268,6 +343,7 @@ def simulate_command(a: Args, console: Console, discover: Discover, *, client: A
     from authmd_cli.agent import report
     from authmd_cli.agent.run import Plan, simulate
     from authmd_cli.core import net
+    from authmd_cli.core.display import encodable, printable
 
     a = check_args(a)
     if not a.dry_run and not a.yes and not console.interactive:
@@ -316,7 +392,7 @@ def simulate_command(a: Args, console: Console, discover: Discover, *, client: A
         if a.dry_run:
             for req, _resp in discovered.trace:
                 console.out(f"# {req.step} (sent: read-only)")
-                console.out(report.curl(req, report.Masker((), (), show=a.show_secrets)))
+                console.out(printable(report.curl(req, report.Masker((), (), show=a.show_secrets))))
         result = simulate(plan, driver, discovered)
     finally:
         if own_client:
@@ -324,14 +400,18 @@ def simulate_command(a: Args, console: Console, discover: Discover, *, client: A
     rec = result.rec
     if a.dry_run:
         return int(ExitCode.OK) if rec.outcome != "unreachable" else int(ExitCode.UNREACHABLE)
+    # A service's strings reach the output: lone surrogates (no stream can encode them) and, in text,
+    # control characters are escaped, so every format stays valid (JSON keeps `\\ud800` escapes).
     if a.fmt == "json":
-        console.out(json.dumps(report.to_dict(rec, result.target_info, show_secrets=a.show_secrets), indent=2,
-                               ensure_ascii=False))
+        console.out(encodable(json.dumps(report.to_dict(rec, result.target_info, show_secrets=a.show_secrets),
+                                         indent=2, ensure_ascii=False)))
     else:
         live = driver.on_step is not None and console.same_screen  # the steps are on the screen already
-        console.out(report.text(rec, result.target_info, show_secrets=a.show_secrets, steps=not live).rstrip("\n"))
+        console.out(printable(report.text(rec, result.target_info, show_secrets=a.show_secrets,
+                                          steps=not live).rstrip("\n")))
     if a.transcript is not None:
-        _write_transcript(a.transcript, report.transcript(rec, result.target_info, show_secrets=a.show_secrets))
+        _write_transcript(a.transcript, printable(report.transcript(rec, result.target_info,
+                                                                    show_secrets=a.show_secrets)))
     if rec.outcome == "interrupted":
         console.err("interrupted: " + ("; ".join(rec.left_behind()) or "nothing was left on the service"))
         return int(ExitCode.INTERRUPTED)
@@ -351,10 +431,11 @@ def _write_transcript(path: Path, text: str) -> None:
 
 def _live(console: Console, rec: Recorder, step: Step, show: bool) -> None:
     from authmd_cli.agent.report import masker, step_line
+    from authmd_cli.core.display import printable
 
     m = masker(rec, show=show)
     for line in step_line(step, m):
-        console.err(line)
+        console.err(printable(line))
 
 
 class Spinner:

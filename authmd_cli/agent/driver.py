@@ -18,7 +18,16 @@ from authmd_cli.agent.codes import diag
 from authmd_cli.agent.flows import Flow, StopFlow
 from authmd_cli.agent.human import Human, NoHuman
 from authmd_cli.agent.record import Recorder, Step
-from authmd_cli.agent.wire import Consent, HandOff, NeedAssertion, Request, Response, Wait, parse_json
+from authmd_cli.agent.wire import (
+    Consent,
+    HandOff,
+    NeedAssertion,
+    NoAssertion,
+    Request,
+    Response,
+    Wait,
+    parse_json,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -47,7 +56,7 @@ class AssertionSource:
     def can_mint(self) -> bool:
         return self.primary is not None
 
-    def get(self, need: NeedAssertion) -> str | None:
+    def get(self, need: NeedAssertion) -> str | NoAssertion | None:
         sub = need.sub or self.sub
         email = self.email if need.email == "default" else need.email
         issuer = self.second if need.issuer == "second" else self.primary
@@ -63,7 +72,7 @@ class AssertionSource:
             return self.fixed
         return None
 
-    def _run_command(self) -> str | None:
+    def _run_command(self) -> str | NoAssertion:
         import os
 
         env = {**(self.env if self.env is not None else os.environ), "AUTHMD_AUD": self.aud}
@@ -72,12 +81,27 @@ class AssertionSource:
         try:
             done = subprocess.run(self.command or "", shell=True, env=env, capture_output=True,
                                   timeout=ASSERTION_COMMAND_TIMEOUT, check=False, stdin=subprocess.DEVNULL)
-        except (subprocess.TimeoutExpired, OSError):
-            return None
+        except subprocess.TimeoutExpired:
+            return NoAssertion(f"--assertion-command ran longer than {ASSERTION_COMMAND_TIMEOUT:g} s")
+        except OSError as exc:
+            return NoAssertion(f"--assertion-command could not run ({exc.strerror or exc})")
+        said = _first_line(done.stderr)
         if done.returncode != 0:
-            return None
+            return NoAssertion(f"--assertion-command exited {done.returncode}" + (f" ({said})" if said else ""))
         words = done.stdout.decode("utf-8", "replace").split()
-        return next((w for w in reversed(words) if w.count(".") == 2), None)
+        jwt = next((w for w in reversed(words) if w.count(".") == 2), None)
+        if jwt is None:
+            return NoAssertion("--assertion-command printed no JWT on stdout" + (f" ({said})" if said else ""))
+        return jwt
+
+
+def _first_line(stderr: bytes) -> str:
+    """The command's first non-empty stderr line, for the report: secrets and control characters
+    hidden (core.display), short."""
+    from authmd_cli.core.display import inline
+
+    line = next((x.strip() for x in stderr.decode("utf-8", "replace").splitlines() if x.strip()), "")
+    return inline(line, width=100) if line else ""
 
 
 def _headers(response: httpx.Response) -> dict[str, str]:
@@ -106,6 +130,9 @@ class Driver:
         except net.HTTPError as exc:
             why = type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {exc}"
             return Response(0, error=why[:200], elapsed_ms=(time.perf_counter() - started) * 1000)
+        except UnicodeError:  # httpx cannot encode the URL or a header (a lone surrogate from a document)
+            return Response(0, error="the URL or a header holds a character that cannot be sent (a lone UTF-16 "
+                            "surrogate)", elapsed_ms=(time.perf_counter() - started) * 1000)
         return Response(r.status_code, _headers(r), r.content, (time.perf_counter() - started) * 1000)
 
     def post_json(self, url: str, payload: Mapping[str, Any]) -> tuple[int, Any]:

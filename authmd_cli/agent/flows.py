@@ -22,7 +22,16 @@ from authmd_cli.agent.checks import Expect, challenge, check, envelope, error_co
 from authmd_cli.agent.codes import diag
 from authmd_cli.agent.record import Recorder
 from authmd_cli.agent.target import Target, supports_id_jag
-from authmd_cli.agent.wire import Consent, HandOff, HumanAnswer, NeedAssertion, Request, Response, Wait
+from authmd_cli.agent.wire import (
+    Consent,
+    HandOff,
+    HumanAnswer,
+    NeedAssertion,
+    NoAssertion,
+    Request,
+    Response,
+    Wait,
+)
 from authmd_cli.core.diagnostics import Severity
 from authmd_cli.core.display import is_hidden_key
 from authmd_cli.protocol.profiles import ID_JAG_URN, JWT_BEARER_URN, PROFILES
@@ -615,6 +624,10 @@ def agent_verified(ctx: Ctx) -> Flow:
                     hint="a conforming agent stops here: provider trust cannot be discovered by trial")
     yield from _consent(ctx, "identity_assertion", o.email)
     jwt = yield NeedAssertion("good")
+    if isinstance(jwt, NoAssertion):  # a source was given and failed: say how, not "give one"
+        raise _fail(ctx, "SM015", f"no ID-JAG to present: {jwt.why}", t.issuer,
+                    hint="the command must exit 0 and print a fresh ID-JAG on stdout (it gets AUTHMD_AUD and "
+                         "AUTHMD_RESOURCE)", outcome="incomplete")
     if not jwt:
         raise _fail(ctx, "SM015", "no ID-JAG to present", t.issuer,
                     hint="give --provider-key, --assertion or --assertion-command", outcome="incomplete")

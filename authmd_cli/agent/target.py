@@ -154,6 +154,13 @@ def target_from_documents(prm: Mapping[str, Any] | None, as_meta: Mapping[str, A
                           "in it, so there is no URL to send to")
     prm = prm or {}
     resource = _str(prm.get("resource")) or _str(as_meta.get("resource"))
+    _refuse_surrogates([("the authorization server metadata", "issuer", issuer),
+                        ("agent_auth", "identity_endpoint", identity), ("agent_auth", "claim_endpoint", claim),
+                        ("the authorization server metadata", "token_endpoint", _str(as_meta.get("token_endpoint"))),
+                        ("the authorization server metadata", "revocation_endpoint",
+                         _str(as_meta.get("revocation_endpoint"))),
+                        ("agent_auth", "events_endpoint", _str(agent_auth.get("events_endpoint"))),
+                        ("the protected resource metadata", "resource", resource)])
     return Target(
         issuer=issuer.rstrip("/") if issuer else issuer, identity_endpoint=identity, profile=profile,
         profile_origin=origin, resource=resource,
@@ -165,6 +172,18 @@ def target_from_documents(prm: Mapping[str, Any] | None, as_meta: Mapping[str, A
         identity_types=_strs(agent_auth.get("identity_types_supported")), assertion_types=assertion_types,
         grant_types=grants, claim_grant=claim_grant, notes=tuple(notes),
     )
+
+
+def _refuse_surrogates(members: Sequence[tuple[str, str, str | None]]) -> None:
+    """A URL holding a lone UTF-16 surrogate (a JSON `\\ud800` escape, RFC 8259 §8.2) names nothing a
+    request can be sent to: no flow can run, and the finding names the member and its value."""
+    from authmd_cli.core.display import inline
+    from authmd_cli.core.strict_json import has_lone_surrogate
+
+    for where, member, value in members:
+        if value is not None and has_lone_surrogate(value):
+            raise TargetError(f"{member} {inline(value, width=90)} in {where} holds a lone UTF-16 surrogate "
+                              "(RFC 8259 §8.2): it is not a URL a request can be sent to")
 
 
 def _origin(url: str) -> str:

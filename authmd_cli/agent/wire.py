@@ -5,7 +5,7 @@ A flow is a generator. It yields an *action* and is sent the *answer*:
     Request        -> Response        (the driver sends it over `core.net`)
     Wait           -> None            (the driver sleeps, within the run's deadline)
     HandOff        -> HumanAnswer     (a person, `--human-command`, `--user-code` or the sandbox hook)
-    NeedAssertion  -> str | None      (an ID-JAG from the test issuer, `--assertion` or `--assertion-command`)
+    NeedAssertion  -> str | NoAssertion | None  (an ID-JAG from the test issuer, `--assertion` or `--assertion-command`)
     Consent        -> bool            (the consent gate, SPEC §3.5; `--yes` answers it)
 
 So every branch of a flow is tested by feeding it hand-made answers, and the same code runs
@@ -168,6 +168,17 @@ class NeedAssertion:
     sub: str | None = None
     email: str | None = "default"  # "default": the run's identity email; None: no email claim
     issuer: str = "primary"  # or "second": the second trusted issuer (negative check)
+
+
+@dataclass(frozen=True)
+class NoAssertion:
+    """The answer to `NeedAssertion` when the source was asked and failed (`--assertion-command`
+    exited non-zero, printed no JWT): falsy like None, and it says why, for the report."""
+
+    why: str
+
+    def __bool__(self) -> bool:
+        return False
 
 
 @dataclass(frozen=True)

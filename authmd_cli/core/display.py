@@ -54,6 +54,11 @@ _ANY_URL_RE = re.compile(r"(?:https?://|/)[^\s\"'<>)\]`]*\?[^\s\"'<>)\]`]+|https
 _USERINFO_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s\"'<>`]*@")
 _PARAM_RE = re.compile(r"([?&#])([^=&#\s\"'<>`]+)=([^&#\s\"'<>`]*)")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_\-+=~.]{16,}")
+# What a service's text must not do to a terminal: C0 controls (ESC starts OSC/CSI sequences that
+# retitle the window or rewrite the screen), DEL and C1 controls; and lone UTF-16 surrogates, which
+# no output stream can encode (RFC 8259 §8.2). Shown as `\x1b` / `\ud800` escapes instead.
+_UNPRINTABLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 
 
 def redact(secret: str) -> str:
@@ -181,10 +186,28 @@ def show_value(value: Any, *, key: str | None = None, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` safe to write to a terminal or file: control characters (tab and newline kept) and
+    lone surrogates shown as escapes."""
+    return _UNPRINTABLE_RE.sub(lambda m: m.group() if m.group() in "\t\n" else _escape(m), text)
+
+
+def encodable(text: str) -> str:
+    """`text` with only its lone surrogates escaped (`\\ud800`): any stream can encode it, and JSON
+    text stays valid JSON (a surrogate can only sit inside a string, where `\\ud800` is its escape)."""
+    return _SURROGATE_RE.sub(_escape, text)
+
+
 def inline(text: str, *, width: int = 70) -> str:
     """A string for a sentence or backticks (a URL, a host, a scope): as written, without JSON
-    quotes, secrets hidden, at most `width` characters."""
-    text = scrub(text)
+    quotes, secrets hidden, control characters and lone surrogates escaped (`\\x1b`, `\\ud800`), at
+    most `width` characters."""
+    text = _UNPRINTABLE_RE.sub(_escape, scrub(text))
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

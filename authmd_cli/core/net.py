@@ -419,6 +419,9 @@ def _classify(exc: BaseException, url: str) -> FetchError:
         return FetchError("invalid-url", f"cannot request it: {exc}")
     if isinstance(exc, httpx.HTTPError):
         return FetchError("protocol", f"HTTP failure: {exc}")
+    if isinstance(exc, UnicodeError):  # httpx cannot encode the URL (a lone surrogate, RFC 8259 §8.2)
+        return FetchError("invalid-url", "cannot request it: the URL holds a character that cannot be sent "
+                          "(a lone UTF-16 surrogate)")
     raise exc
 
 

@@ -22,12 +22,45 @@ if TYPE_CHECKING:
 Echo = Callable[[str], None]
 
 
+def _shown(value: str) -> str:
+    """`value` quoted for an error message, a URL's password (or any secret) never echoed."""
+    from authmd_cli.core.display import inline
+
+    return repr(inline(value, width=120))
+
+
 def _check_url(value: str, option: str) -> None:
     from urllib.parse import urlsplit
 
-    u = urlsplit(value)
+    try:
+        u = urlsplit(value)
+        _ = u.port  # urlsplit checks the port only when asked
+    except ValueError as exc:
+        raise UsageError(f"{option} {_shown(value)}: {_malformed(exc)}") from None
     if u.scheme not in ("http", "https") or not u.netloc:
-        raise UsageError(f"{option} {value!r}: expected an absolute http(s) URL")
+        raise UsageError(f"{option} {_shown(value)}: expected an absolute http(s) URL")
+    _no_credentials(value, option)
+
+
+def _malformed(exc: ValueError) -> str:
+    """urlsplit's complaint in words: `Invalid IPv6 URL`, `Port out of range 0-65535`, `Port could not…`."""
+    if "port" in str(exc).lower():
+        return "not a valid URL: the port must be a number from 0 to 65535"
+    return "not a valid URL: a bracketed IPv6 host is malformed"
+
+
+def _no_credentials(value: str, option: str) -> None:
+    """A password in a URL would be sent, copied into tokens (`iss`, `aud`) and logged: refused."""
+    from urllib.parse import urlsplit
+
+    try:
+        u = urlsplit(value)
+        has = u.username is not None or u.password is not None
+    except ValueError:
+        return  # not a URL: the URL check (or the token's consumer) says so
+    if has and "://" in value:
+        raise UsageError(f"{option} {_shown(value)}: credentials in a URL are refused (remove the "
+                         "user:password@ part)")
 
 
 def _key(path: Path) -> SigningKey:
@@ -39,6 +72,8 @@ def _key(path: Path) -> SigningKey:
 def keygen_command(*, key: Path, force: bool, echo: Echo) -> int:
     from authmd_cli.provider.issuer import keygen
 
+    if key.is_dir():  # --force would not help: say what is wrong, not "exists"
+        raise OutputError("is a directory; --key takes the path of the key file to write", source=str(key))
     if key.exists() and not force:
         raise OutputError("exists; pass --force to replace the key", source=str(key))
     try:
@@ -71,6 +106,9 @@ def mint_command(*, key: Path, issuer: str, aud: str, sub: str, email: str | Non
         # leaving it out must be a deliberate negative test, not a forgotten flag.
         raise UsageError("--email is required (an ID-JAG carries the user's verified email, docs/protocol.md §8.2); "
                          "pass --omit email to mint one without it")
+    for value, option in ((issuer, "--iss"), (aud, "--aud"), (resource, "--resource")):
+        if value is not None:
+            _no_credentials(value, option)
     req = IdJagRequest(issuer=issuer, aud=aud, sub=sub, email=email, client_id=client_id, resource=resource,
                        auth_age=auth_age, ttl=ttl, omit=o, spoil=s)
     now = system_clock()
@@ -113,12 +151,16 @@ def revoke_command(*, key: Path, issuer: str, aud: str, sub: str, events_url: st
     from authmd_cli.provider.issuer import build_set, post_set
 
     _check_url(events_url, "--events-url")
+    _no_credentials(issuer, "--iss")
+    _no_credentials(aud, "--aud")
     token = build_set(_key(key), issuer=issuer, aud=aud, sub=sub, now=system_clock())
     try:
         result = post_set(events_url, token)
     except net.HTTPError as exc:
         raise UnreachableError(f"cannot deliver the SET: {net.describe_error(exc)}", source=events_url) from None
     echo(f"{events_url}: HTTP {result.status}" + (" (accepted)" if result.status == 202 else ""))
-    if result.body:
-        echo(result.body)
+    if result.body:  # the receiver's text: its control characters must not drive the terminal
+        from authmd_cli.core.display import printable
+
+        echo(printable(result.body))
     return ExitCode.OK if result.status == 202 else ExitCode.FINDINGS

@@ -218,5 +218,8 @@ def load_key_file(path: Path) -> SigningKey:
         return read_private_key(path)
     except FileNotFoundError:
         raise InputError("no such key file (create one with `authmd provider keygen`)", source=str(path)) from None
+    except TypeError:  # cryptography: "Password was not given but private key is encrypted"
+        raise InputError(f"is an encrypted key; authmd reads unencrypted PKCS#8 PEM (decrypt it with "
+                         f"`openssl pkcs8 -topk8 -nocrypt -in {path} -out plain.pem`)", source=str(path)) from None
     except (OSError, ValueError) as exc:
         raise InputError(f"not a usable ES256 private key: {exc}", source=str(path)) from None

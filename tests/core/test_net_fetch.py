@@ -163,3 +163,11 @@ def test_decoder_never_returns_more_than_the_cap(data: bytes, cap: int, coding: 
         assert err.kind == "too-large" and len(data) > cap
     else:
         assert out == data and len(out) <= cap
+
+
+@pytest.mark.parametrize("url_tail", ["/ok\ud800", "/ok?x=\udc80"])
+def test_a_lone_surrogate_in_the_url_is_a_classified_error_not_a_crash(origin: str, url_tail: str) -> None:
+    # A document's `\ud800` escape becomes a URL httpx cannot encode: the fetch names it instead of raising.
+    hops = fetch(origin + url_tail)
+    assert len(hops) == 1 and hops[0].error is not None
+    assert hops[0].error.kind == "invalid-url" and "surrogate" in str(hops[0].error)
