@@ -153,6 +153,9 @@ def provider_key_from(path: Path | None, store: Store, db: Path | None = None) -
             return key
     try:
         return read_private_key(path)
+    except TypeError:  # cryptography: "Password was not given but private key is encrypted"
+        raise UsageError(f"--provider-key: is an encrypted key; authmd reads unencrypted PKCS#8 PEM (decrypt it "
+                         f"with `openssl pkcs8 -topk8 -nocrypt -in {path} -out plain.pem`)", source=str(path)) from None
     except (OSError, ValueError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise UsageError(f"--provider-key: not a usable ES256 private key: {why}", source=str(path)) from None

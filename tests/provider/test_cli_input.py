@@ -116,6 +116,14 @@ def test_an_encrypted_key_is_one_line_saying_so(tmp_path: Path, command: list[st
     assert str(path) in line and "encrypted key" in line and "openssl pkcs8" in line
 
 
+def test_serve_with_an_encrypted_provider_key_is_one_line_saying_so(tmp_path: Path) -> None:
+    path = encrypted_key(tmp_path, "pkcs8")
+    out = runner.invoke(app, ["serve", "--port", "0", "--provider-key", str(path)])
+    assert out.exit_code == 2
+    line = one_error_line(out)
+    assert str(path) in line and "encrypted key" in line and "openssl pkcs8" in line
+
+
 @pytest.mark.parametrize(("url", "says"), [
     ("http://[::1/x", "IPv6"),
     ("http://[::1", "IPv6"),
