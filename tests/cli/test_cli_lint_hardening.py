@@ -99,3 +99,78 @@ def test_non_utf8_file_name_renders(runner: CliRunner, tmp_path: Path, monkeypat
     result = _lint(runner, name, "--select", "TL004", "-f", fmt, "-o", "out.txt")
     assert result.exit_code == 1, result.output
     assert "TL004" in Path("out.txt").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------- every document of a site is linted
+
+AUTH_MD = "# auth.md\n\n<!-- authmd-disable TL999 -->\n\nHello.\n"  # TL004 at 3:1
+
+
+def test_upper_case_auth_md_in_a_directory_is_linted(runner: CliRunner, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("d4").mkdir()
+    Path("d4/AUTH.MD").write_text(AUTH_MD, encoding="utf-8")
+    result = _lint(runner, "d4", "--strict", "--select", "TL", "-f", "json")
+    report = _report(result.stdout)
+    assert result.exit_code == 1, result.output
+    assert [d["source"] for d in report["documents"]] == ["d4/AUTH.MD"]
+    assert [(d["code"], d["location"]["line"]) for d in report["diagnostics"]] == [("TL004", 3)]
+
+
+def test_auth_md_in_two_letter_cases_both_linted(runner: CliRunner, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("d").mkdir()
+    Path("d/auth.md").write_text("# auth.md\n\nHello.\n", encoding="utf-8")
+    try:
+        Path("d/Auth.md").write_text(AUTH_MD, encoding="utf-8")
+    except OSError:
+        pytest.skip("case-insensitive file system")
+    if len(os.listdir("d")) != 2:
+        pytest.skip("case-insensitive file system")
+    report = _report(_lint(runner, "d", "--select", "TL", "-f", "json").stdout)
+    assert sorted(d["source"] for d in report["documents"]) == ["d/Auth.md", "d/auth.md"]
+    assert [d["location"]["source"] for d in report["diagnostics"]] == ["d/Auth.md"]
+
+
+@pytest.mark.parametrize("kind", ["dangling-link", "fifo"])
+def test_unreadable_auth_md_in_a_directory_is_an_error(runner: CliRunner, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("s").mkdir()
+    if kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs here")
+        os.mkfifo("s/auth.md")
+    else:
+        Path("s/auth.md").symlink_to("nowhere.md")
+    result = _lint(runner, "s", "-f", "json")
+    assert result.exit_code == 1, result.output
+    diags = _report(result.stdout)["diagnostics"]
+    assert [(d["code"], d["location"]["source"]) for d in diags] == [("TL001", "s/auth.md")]
+    assert ("nowhere.md" if kind == "dangling-link" else "not a regular file") in diags[0]["message"]
+
+
+def test_every_path_suffixed_prm_is_linted(runner: CliRunner, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    wk = Path("site/.well-known/oauth-protected-resource")
+    wk.mkdir(parents=True)
+    Path("site/auth.md").write_text("# auth.md\n\nHello.\n", encoding="utf-8")
+    (wk / "api").write_text(GOOD_PRM, encoding="utf-8")
+    (wk / "zzz").write_text(BROKEN_PRM, encoding="utf-8")
+    result = _lint(runner, "site", "-f", "json")
+    report = _report(result.stdout)
+    assert result.exit_code == 1, result.output
+    sources = [d["source"] for d in report["documents"]]
+    assert "site/.well-known/oauth-protected-resource/api" in sources
+    assert "site/.well-known/oauth-protected-resource/zzz" in sources
+    errors = {d["location"]["source"] for d in report["diagnostics"] if d["severity"] == "error"}
+    assert "site/.well-known/oauth-protected-resource/zzz" in errors
+    # Linted alone, zzz gets the same errors: being in a site does not hide any.
+    alone = _report(_lint(runner, str(wk / "zzz"), "-f", "json").stdout)
+    codes_alone = sorted(d["code"] for d in alone["diagnostics"] if d["severity"] == "error")
+    codes_site = sorted(d["code"] for d in report["diagnostics"] if d["severity"] == "error"
+                        and d["location"]["source"].endswith("/zzz"))
+    assert codes_site == codes_alone

@@ -23,8 +23,12 @@ def unreadable_file(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Good: the same text saved as UTF-8 (no BOM).
     """
     if doc.read_error:
-        hint = ("save the file as UTF-8" if doc.read_error.startswith("not UTF-8")
-                else "auth.md and discovery documents are small; is this the right file?")
+        if doc.read_error.startswith("not UTF-8"):
+            hint = "save the file as UTF-8"
+        elif doc.read_error.startswith("cannot be read"):
+            hint = "make it a regular, readable file (or remove it)"
+        else:
+            hint = "auth.md and discovery documents are small; is this the right file?"
         line, column = doc.read_error_at or (1, 1)
         yield Finding(doc.read_error, at(doc, line, column), hint=hint)
 
