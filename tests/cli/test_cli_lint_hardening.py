@@ -174,3 +174,130 @@ def test_every_path_suffixed_prm_is_linted(runner: CliRunner, tmp_path: Path,
     codes_site = sorted(d["code"] for d in report["diagnostics"] if d["severity"] == "error"
                         and d["location"]["source"].endswith("/zzz"))
     assert codes_site == codes_alone
+
+
+# ---------------------------------------------------------------- nothing written before a failure
+
+
+@pytest.fixture
+def fixable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    Path("auth.md").write_text(FIXABLE, encoding="utf-8")
+    return tmp_path / "auth.md"
+
+
+def _fixable_changes(runner: CliRunner) -> bool:
+    """Sanity: --fix does change the fixture (so 'unchanged' below means something)."""
+    Path("probe.md").write_text(FIXABLE, encoding="utf-8")
+    runner.invoke(app, ["lint", "--no-config", "--fix", "probe.md"])
+    return Path("probe.md").read_text(encoding="utf-8") != FIXABLE
+
+
+@pytest.mark.parametrize("extra", [
+    ["--baseline", "notjson.json"],
+    ["-o", "nodir/out.txt"],
+])
+def test_fix_writes_nothing_when_a_later_step_would_fail(runner: CliRunner, fixable: Path,
+                                                         extra: list[str]) -> None:
+    assert _fixable_changes(runner)
+    Path("notjson.json").write_text("nope\n", encoding="utf-8")
+    result = _lint(runner, "--fix", "auth.md", *extra)
+    assert result.exit_code == 2, result.output
+    assert fixable.read_text(encoding="utf-8") == FIXABLE
+    assert "fixed" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_baseline_is_not_recorded_when_the_output_cannot_be_written(runner: CliRunner, fixable: Path) -> None:
+    result = _lint(runner, "auth.md", "--baseline", "new.json", "-o", "nodir/out.txt")
+    assert result.exit_code == 2, result.output
+    assert "nodir" in result.output
+    assert not Path("new.json").exists()
+
+
+@pytest.mark.parametrize("output", ["auth.md", "./auth.md", "sub/../auth.md"])
+def test_output_is_never_an_input_file(runner: CliRunner, fixable: Path, output: str) -> None:
+    Path("sub").mkdir()
+    for args in (["auth.md"], ["."]):
+        result = _lint(runner, *args, "-o", output)
+        assert result.exit_code == 2, result.output
+        assert "one of the linted files" in result.output
+        assert fixable.read_text(encoding="utf-8") == FIXABLE
+
+
+def test_update_baseline_never_replaces_a_file_that_is_not_a_baseline(runner: CliRunner, fixable: Path) -> None:
+    Path("other.md").write_text(FIXABLE, encoding="utf-8")
+    for args in (["auth.md", "--baseline", "auth.md"], ["other.md", "--baseline", "auth.md"]):
+        result = _lint(runner, *args, "--update-baseline")
+        assert result.exit_code == 2, result.output
+        assert fixable.read_text(encoding="utf-8") == FIXABLE
+    assert "replaces only a baseline" in result.output
+
+
+def test_update_baseline_replaces_a_baseline(runner: CliRunner, fixable: Path) -> None:
+    assert _lint(runner, "auth.md", "--baseline", "bl.json").exit_code == 0
+    first = _report(Path("bl.json").read_text(encoding="utf-8"))
+    Path("auth.md").write_text("# auth.md\n\nHello.\n", encoding="utf-8")
+    result = _lint(runner, "auth.md", "--baseline", "bl.json", "--update-baseline")
+    assert result.exit_code == 0, result.output
+    assert _report(Path("bl.json").read_text(encoding="utf-8")) != first
+
+
+# ---------------------------------------------------------------- bounded reads
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize(("option", "what"), [("--baseline", "baseline"), ("--config", "config")])
+def test_endless_baseline_or_config_is_refused_in_one_line(runner: CliRunner, fixable: Path, option: str,
+                                                          what: str) -> None:
+    result = runner.invoke(app, ["lint", option, "/dev/zero", "auth.md"])
+    assert result.exit_code == 2, result.output
+    assert result.output.count("\n") == 1
+    assert f"cannot read the {what}" in result.output or f"cannot read {what}" in result.output
+    assert "larger than" in result.output
+
+
+def test_oversized_baseline_file_is_refused(runner: CliRunner, fixable: Path) -> None:
+    from authmd_cli.core.files import MAX_SMALL_FILE
+
+    with open("big.json", "wb") as fh:
+        fh.truncate(MAX_SMALL_FILE + 1)  # sparse: costs no disk
+    result = _lint(runner, "auth.md", "--baseline", "big.json")
+    assert result.exit_code == 2, result.output
+    assert "larger than" in result.output
+
+
+def test_init_config_oversized_is_refused(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from authmd_cli.core.files import MAX_SMALL_FILE
+
+    monkeypatch.chdir(tmp_path)
+    with open("authmd.yaml", "wb") as fh:
+        fh.truncate(MAX_SMALL_FILE + 1)
+    result = runner.invoke(app, ["init", "--config", "authmd.yaml"])
+    assert result.exit_code == 2, result.output
+    assert "larger than" in result.output
+    assert sorted(os.listdir()) == ["authmd.yaml"]
+
+
+# ---------------------------------------------------------------- symlinks are written through
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks and modes")
+def test_fix_writes_through_a_symlinked_auth_md(runner: CliRunner, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("real").mkdir()
+    target = Path("real/auth.md")
+    target.write_text(FIXABLE, encoding="utf-8")
+    target.chmod(0o640)
+    Path("site").mkdir()
+    Path("site/auth.md").symlink_to("../real/auth.md")
+    result = _lint(runner, "--fix", "site/auth.md", "--select", "MD005")
+    assert "fixed 1 finding(s)" in result.output, result.output
+    assert Path("site/auth.md").is_symlink()
+    assert os.readlink("site/auth.md") == "../real/auth.md"
+    fixed = target.read_text(encoding="utf-8")
+    assert fixed != FIXABLE
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(os.listdir("site")) == ["auth.md"] and sorted(os.listdir("real")) == ["auth.md"]
+
