@@ -20,6 +20,7 @@ PRM_NAME = "oauth-protected-resource"
 AS_NAME = "oauth-authorization-server"
 OIDC_NAME = "openid-configuration"
 MAX_BYTES = 5 * 1024 * 1024  # no auth.md or metadata document is anywhere near this
+_WELL_KNOWN_NAMES = frozenset({PRM_NAME, f"{PRM_NAME}.json", AS_NAME, f"{AS_NAME}.json"})
 _SKIP_DIRS = frozenset({".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache",
                         ".ruff_cache", ".pytest_cache"})
 
@@ -318,7 +319,9 @@ def _plan_dir(root: Path) -> list[Unit]:
         parts = f.relative_to(root).parts
         if ".well-known" in parts:
             i = parts.index(".well-known")
-            if i + 1 < len(parts) and parts[i + 1].split(".")[0] in (PRM_NAME, AS_NAME):
+            # Exactly the names _well_known reads (`oauth-protected-resource.bak` is no document:
+            # a root holding only that had 0 documents and passed).
+            if i + 1 < len(parts) and parts[i + 1] in _WELL_KNOWN_NAMES:
                 roots.add(root.joinpath(*parts[:i]))
         elif f.name.lower() == "auth.md":
             roots.add(f.parent)

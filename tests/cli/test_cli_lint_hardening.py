@@ -301,3 +301,13 @@ def test_fix_writes_through_a_symlinked_auth_md(runner: CliRunner, tmp_path: Pat
     assert target.stat().st_mode & 0o777 == 0o640
     assert sorted(os.listdir("site")) == ["auth.md"] and sorted(os.listdir("real")) == ["auth.md"]
 
+
+
+def test_well_known_backup_file_alone_is_not_a_site(runner: CliRunner, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("e/.well-known").mkdir(parents=True)
+    Path("e/.well-known/oauth-protected-resource.bak").write_text(BROKEN_PRM, encoding="utf-8")
+    result = _lint(runner, "e", "--strict")
+    assert result.exit_code == 2, result.output
+    assert "no auth.md or discovery documents found" in result.output
