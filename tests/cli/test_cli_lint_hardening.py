@@ -311,3 +311,21 @@ def test_well_known_backup_file_alone_is_not_a_site(runner: CliRunner, tmp_path:
     result = _lint(runner, "e", "--strict")
     assert result.exit_code == 2, result.output
     assert "no auth.md or discovery documents found" in result.output
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks and modes")
+def test_migrate_yes_writes_through_a_symlinked_auth_md(runner: CliRunner, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    legacy = (Path(__file__).resolve().parents[1] / "fixtures" / "profiles" / "v0.3" / "auth.md").read_text(
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    Path("real").mkdir()
+    Path("site").mkdir()
+    Path("real/auth.md").write_text(legacy, encoding="utf-8")
+    Path("real/auth.md").chmod(0o640)
+    Path("site/auth.md").symlink_to("../real/auth.md")
+    result = runner.invoke(app, ["migrate", "site", "--to", "v0.7-B", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert Path("site/auth.md").is_symlink()
+    assert Path("real/auth.md").read_text(encoding="utf-8") != legacy
+    assert Path("real/auth.md").stat().st_mode & 0o777 == 0o640
