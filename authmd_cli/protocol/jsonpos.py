@@ -103,7 +103,8 @@ def parse_json(text: str, *, line_offset: int = 0) -> tuple[JsonDoc | None, Json
         count = len(digits.lstrip("-"))
         return None, JsonSyntaxError(f"a number with {count} digits ({digits[:12]}…): more than the "
                                      f"{sys.get_int_max_str_digits()} authmd reads, and beyond what parsers "
-                                     "hold exactly (RFC 8259 §6)", line, col)
+                                     "hold exactly (RFC 8259 §6)", line, col,
+                                     hint="write it as a string if it is an identifier, else with fewer digits")
     except (ValueError, RecursionError) as exc:
         return None, JsonSyntaxError(str(exc), 1 + line_offset, 1)
     if has_lone_surrogate(value):
@@ -114,7 +115,9 @@ def parse_json(text: str, *, line_offset: int = 0) -> tuple[JsonDoc | None, Json
         bad = next((m.group() for m in _TOKEN_RE.finditer(text) if _lone_surrogate_token(m.group())), "")
         shown = bad if len(bad) <= 60 else bad[:57] + "…"
         return None, JsonSyntaxError(f"string {shown} holds an unpaired UTF-16 surrogate escape; JSON strings "
-                                     "must be Unicode text (RFC 8259 §8.2)", line, col)
+                                     "must be Unicode text (RFC 8259 §8.2)", line, col,
+                                     hint="write the character itself, or a high-low surrogate pair such as "
+                                          "\\ud83d\\ude00")
     return JsonDoc(value, locate=lambda: _locate(text, line_offset)), None
 
 

@@ -39,13 +39,15 @@ def invalid_json(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 
     Why: agents parse the PRM and AS metadata with a strict JSON parser (RFC 8259); comments,
     trailing commas or single quotes make the whole document unusable (docs/protocol.md D12).
+    A `\\ud800` escape without its pair (not Unicode text, RFC 8259 §8.2) and an integer of
+    thousands of digits are refused too.
     Bad: `{"resource": "https://api.example.com",}`
     Good: `{"resource": "https://api.example.com"}`
     """
     if doc.json_error is not None and doc.kind is not DocKind.AUTH_MD:
         err = doc.json_error
         yield Finding(f"not valid JSON: {err.message}", at(doc, err.line, err.column),
-                      hint="fix the syntax; comments and trailing commas are not allowed in JSON")
+                      hint=err.hint or "fix the syntax; comments and trailing commas are not allowed in JSON")
 
 
 @rule("TL003", "unknown-document", Severity.WARNING, scope="any", spec="docs/protocol.md §3, §4, §5")
