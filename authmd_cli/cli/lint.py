@@ -222,7 +222,7 @@ def _fix(paths: Sequence[str], options: LintOptions, *, write: bool) -> tuple[in
     if write:
         for src, new in changed.items():
             try:  # a symlinked file is written through (the link stays), keeping the target's mode
-                atomic_write(Path(src), new)
+                atomic_write(Path(src), new, follow_symlinks=True)
             except OSError as err:
                 raise OutputError(f"cannot write the fix: {err.strerror or err}", source=src) from None
     return len(edits), len(changed), diff

@@ -29,13 +29,15 @@ def read_capped(path: str | Path, limit: int = MAX_SMALL_FILE) -> bytes:
     return data
 
 
-def atomic_write(path: Path, text: str, *, mode: int | None = None, follow_symlinks: bool = True) -> None:
+def atomic_write(path: Path, text: str, *, mode: int | None = None, follow_symlinks: bool = False) -> None:
     """Write `text` (UTF-8, LF) to a temporary file beside the target, then rename it over it.
 
-    A symlink at `path` is written through, as editors and formatters do: its target gets the
-    new text and the link stays a link (with `follow_symlinks=False` the link itself is
-    replaced). `mode` None keeps the mode of the file being replaced (0o644 for a new one).
-    The temporary file is created with O_EXCL by `mkstemp`, in the target's directory."""
+    By default the rename replaces a symlink at `path` instead of writing through it, so nothing
+    outside the directory is written (what a file of our own, such as a private key, needs).
+    `follow_symlinks=True` is for editing the user's documents in place (lint --fix, migrate):
+    the link's target gets the new text and the link stays a link, as editors and formatters do.
+    `mode` None keeps the mode of the file being replaced (0o644 for a new one). The temporary
+    file is created with O_EXCL by `mkstemp`, in the target's directory."""
     target = Path(os.path.realpath(path)) if follow_symlinks and path.is_symlink() else path
     if mode is None:
         try:

@@ -14,11 +14,11 @@ def test_atomic_write_keeps_mode_and_can_replace_the_link(tmp_path: Path) -> Non
     (root / "t.txt").write_text("old", encoding="utf-8")
     (root / "t.txt").chmod(0o600)
     (root / "l.txt").symlink_to("t.txt")
-    atomic_write(root / "l.txt", "new")
+    atomic_write(root / "l.txt", "new", follow_symlinks=True)
     assert (root / "l.txt").is_symlink()
     assert (root / "t.txt").read_text(encoding="utf-8") == "new"
     assert (root / "t.txt").stat().st_mode & 0o777 == 0o600
-    atomic_write(root / "l.txt", "own", follow_symlinks=False, mode=0o644)
+    atomic_write(root / "l.txt", "own", mode=0o644)  # the default: the link itself is replaced
     assert not (root / "l.txt").is_symlink()
     assert (root / "t.txt").read_text(encoding="utf-8") == "new"
 
