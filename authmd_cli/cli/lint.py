@@ -86,7 +86,7 @@ def _input_files(paths: Sequence[str], snapshot: str | None) -> set[str]:
     files: list[Path] = []
     if snapshot is not None:
         root = Path(snapshot)
-        files.extend(p for p in root.rglob("*") if not p.is_dir()) if root.is_dir() else files.append(root)
+        files.extend(p for p in root.rglob("*") if not p.is_dir())
     else:
         for unit in plan_inputs([p for p in paths if p != "-"] or ([] if paths else ["."])):
             if unit.site is not None:
@@ -175,7 +175,7 @@ def _apply_baseline(report: Report, path: str, known: Counter[tuple[str, str, st
     if known is None:
         data = baseline.record(report.diagnostics, line_text, tool_version=__version__)
         try:
-            atomic_write(Path(path), json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            atomic_write(Path(path), json.dumps(data, indent=2, ensure_ascii=False) + "\n", follow_symlinks=True)
         except OSError as err:
             raise OutputError(f"cannot write the baseline: {err.strerror or err}", source=path) from None
         typer.echo(f"authmd: recorded {len(data['findings'])} finding(s) in {path}; later runs with "

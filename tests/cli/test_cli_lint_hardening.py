@@ -331,3 +331,16 @@ def test_migrate_yes_writes_through_a_symlinked_auth_md(runner: CliRunner, tmp_p
     assert Path("site/auth.md").is_symlink()
     assert Path("real/auth.md").read_text(encoding="utf-8") != legacy
     assert Path("real/auth.md").stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_update_baseline_writes_through_a_symlinked_baseline(runner: CliRunner, fixable: Path) -> None:
+    Path("shared").mkdir()
+    assert _lint(runner, "auth.md", "--baseline", "shared/bl.json").exit_code == 0
+    Path("bl.json").symlink_to("shared/bl.json")
+    Path("auth.md").write_text("# auth.md\n\nHello.\n", encoding="utf-8")
+    before = Path("shared/bl.json").read_text(encoding="utf-8")
+    result = _lint(runner, "auth.md", "--baseline", "bl.json", "--update-baseline")
+    assert result.exit_code == 0, result.output
+    assert Path("bl.json").is_symlink()
+    assert Path("shared/bl.json").read_text(encoding="utf-8") != before
