@@ -174,8 +174,11 @@ def _apply_baseline(report: Report, path: str, known: Counter[tuple[str, str, st
     line_text = _line_reader()
     if known is None:
         data = baseline.record(report.diagnostics, line_text, tool_version=__version__)
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        if any("\ud800" <= ch <= "\udfff" for ch in text):  # a non-UTF-8 file name: keep it as a \u escape
+            text = json.dumps(data, indent=2, ensure_ascii=True)
         try:
-            atomic_write(Path(path), json.dumps(data, indent=2, ensure_ascii=False) + "\n", follow_symlinks=True)
+            atomic_write(Path(path), text + "\n", follow_symlinks=True)
         except OSError as err:
             raise OutputError(f"cannot write the baseline: {err.strerror or err}", source=path) from None
         typer.echo(f"authmd: recorded {len(data['findings'])} finding(s) in {path}; later runs with "

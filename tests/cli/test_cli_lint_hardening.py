@@ -344,3 +344,20 @@ def test_update_baseline_writes_through_a_symlinked_baseline(runner: CliRunner, 
     assert result.exit_code == 0, result.output
     assert Path("bl.json").is_symlink()
     assert Path("shared/bl.json").read_text(encoding="utf-8") != before
+
+
+@pytest.mark.skipif(os.name != "posix", reason="non-UTF-8 file names are a POSIX thing")
+def test_baseline_round_trips_a_non_utf8_file_name(runner: CliRunner, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    name = os.fsdecode(b"caf\xe9")
+    try:
+        Path(name).mkdir()
+    except (UnicodeEncodeError, OSError):
+        pytest.skip("the file system refuses non-UTF-8 names")
+    (Path(name) / "auth.md").write_text(AUTH_MD, encoding="utf-8")
+    first = _lint(runner, name, "--select", "TL004", "--baseline", "bl.json")
+    assert first.exit_code == 0, first.output
+    again = _lint(runner, name, "--select", "TL004", "--baseline", "bl.json")
+    assert again.exit_code == 0, again.output
+    assert "1 known finding(s)" in again.output
