@@ -16,6 +16,8 @@ from authmd_cli.core.errors import UsageError
 from authmd_cli.core.exit_codes import ExitCode
 
 if TYPE_CHECKING:
+    from collections import Counter
+
     from authmd_cli.core.diagnostics import Report
     from authmd_cli.lint.engine import LintOptions
     from authmd_cli.lint.rules.base import Rule
@@ -76,31 +78,114 @@ def _line_reader() -> Callable[[str, int | None], str | None]:
     return line_text
 
 
-def _apply_baseline(report: Report, path: str, *, update: bool) -> Report:
-    """`--baseline FILE`: record the findings when FILE is missing (or with --update-baseline),
-    otherwise keep only the findings FILE does not hold. Notes go to stderr (reports stay clean)."""
+def _input_files(paths: Sequence[str], snapshot: str | None) -> set[str]:
+    """Real paths of every file this run reads (nothing is read): `-o` and `--baseline` must not
+    name one of them."""
+    from authmd_cli.lint.loader import plan_inputs
+
+    files: list[Path] = []
+    if snapshot is not None:
+        root = Path(snapshot)
+        files.extend(p for p in root.rglob("*") if not p.is_dir())
+    else:
+        for unit in plan_inputs([p for p in paths if p != "-"] or ([] if paths else ["."])):
+            if unit.site is not None:
+                plan = unit.site
+                files.extend(p for p in (plan.auth, plan.prm, plan.asm) if p is not None)
+                files.extend(p for p, _ in plan.extra)
+            if unit.file is not None:
+                files.append(unit.file)
+            files.extend(p for p in unit.given if isinstance(p, Path))
+    return {os.path.realpath(f) for f in files}
+
+
+def _check_writable(path: str, what: str, *, replaces: bool) -> None:
+    """Fail now, before anything is written, if `path` cannot be written: `replaces` for a file
+    written beside and renamed over (atomic_write: directories are created, the directory must be
+    writable), else opened for writing in place (`-o`: the directory must exist)."""
+    from authmd_cli.core.errors import OutputError
+
+    p = Path(path)
+    if p.is_dir():
+        raise OutputError(f"cannot write {what}: is a directory", source=path)
+    parent = Path(os.path.realpath(p)).parent
+    if replaces:
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot write {what}: no such directory {str(parent)!r}", source=path)
+    writable = os.access(parent, os.W_OK | os.X_OK) if replaces or not p.exists() else os.access(p, os.W_OK)
+    if not writable:
+        raise OutputError(f"cannot write {what}: permission denied", source=path)
+
+
+def _read_baseline(path: str) -> Counter[tuple[str, str, str]]:
+    from authmd_cli.core.errors import ConfigError
+    from authmd_cli.core.files import read_capped
+    from authmd_cli.lint import baseline
+
+    try:
+        text = read_capped(path).decode("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read the baseline: {getattr(err, 'strerror', None) or err}", source=path) from None
+    return baseline.parse(text, path)
+
+
+def _preflight(paths: Sequence[str], *, output: str | None, baseline: str | None, update_baseline: bool,
+               snapshot: str | None) -> Counter[tuple[str, str, str]] | None:
+    """Every check on `-o` and `--baseline` that could fail, made before `--fix` or the baseline
+    writes anything. Returns the parsed baseline (None: it is to be recorded)."""
+    from authmd_cli.core.errors import ConfigError
+
+    inputs = _input_files(paths, snapshot) if output is not None or baseline is not None else set()
+    if output is not None:
+        if os.path.realpath(output) in inputs:
+            raise UsageError(f"--output {output} is one of the linted files; the report would replace it")
+        if baseline is not None and os.path.realpath(output) == os.path.realpath(baseline):
+            raise UsageError(f"--output and --baseline both name {output}")
+        _check_writable(output, "report", replaces=False)
+    if baseline is None:
+        return None
+    if os.path.realpath(baseline) in inputs:
+        raise UsageError(f"--baseline {baseline} is one of the linted files; it would be replaced by a baseline")
+    if not os.path.lexists(baseline):
+        _check_writable(baseline, "the baseline", replaces=True)
+        return None
+    if not update_baseline:
+        return _read_baseline(baseline)
+    try:  # an existing file is replaced only if it is a baseline (lint has no --force)
+        _read_baseline(baseline)
+    except ConfigError as err:
+        raise ConfigError(f"{err.message}; --update-baseline replaces only a baseline file", source=baseline,
+                          line=err.line, column=err.column) from None
+    _check_writable(baseline, "the baseline", replaces=True)
+    return None
+
+
+def _apply_baseline(report: Report, path: str, known: Counter[tuple[str, str, str]] | None) -> Report:
+    """`--baseline FILE`: record the findings when `known` is None (FILE missing, or
+    --update-baseline), otherwise keep only the findings FILE does not hold. Notes go to stderr
+    (reports stay clean)."""
     from authmd_cli.core.diagnostics import Report
-    from authmd_cli.core.errors import ConfigError, OutputError
+    from authmd_cli.core.errors import OutputError
     from authmd_cli.core.files import atomic_write
     from authmd_cli.lint import baseline
 
     line_text = _line_reader()
-    target = Path(path)
-    if update or not target.exists():
+    if known is None:
         data = baseline.record(report.diagnostics, line_text, tool_version=__version__)
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        if any("\ud800" <= ch <= "\udfff" for ch in text):  # a non-UTF-8 file name: keep it as a \u escape
+            text = json.dumps(data, indent=2, ensure_ascii=True)
         try:
-            atomic_write(target, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            atomic_write(Path(path), text + "\n", follow_symlinks=True)
         except OSError as err:
             raise OutputError(f"cannot write the baseline: {err.strerror or err}", source=path) from None
         typer.echo(f"authmd: recorded {len(data['findings'])} finding(s) in {path}; later runs with "
                    f"--baseline {path} report only new ones", err=True)
         kept = [d for d in report.diagnostics if d.code in baseline.NEVER_BASELINED]
         return Report(list(report.documents), kept)
-    try:
-        text = target.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read the baseline: {getattr(err, 'strerror', None) or err}", source=path) from None
-    filtered = baseline.filter_new(report.diagnostics, baseline.parse(text, path), line_text)
+    filtered = baseline.filter_new(report.diagnostics, known, line_text)
     if filtered.known:
         typer.echo(f"authmd: {filtered.known} known finding(s) in {path} not shown", err=True)
     if filtered.fixed:
@@ -139,9 +224,8 @@ def _fix(paths: Sequence[str], options: LintOptions, *, write: bool) -> tuple[in
                    for src, new in changed.items())
     if write:
         for src, new in changed.items():
-            try:
-                mode = os.stat(src).st_mode & 0o777
-                atomic_write(Path(src), new, mode=mode)
+            try:  # a symlinked file is written through (the link stays), keeping the target's mode
+                atomic_write(Path(src), new, follow_symlinks=True)
             except OSError as err:
                 raise OutputError(f"cannot write the fix: {err.strerror or err}", source=src) from None
     return len(edits), len(changed), diff
@@ -170,6 +254,7 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
     options = replace(settings.options, verbose=True) if verbose else settings.options
     if snapshot is not None and (paths or diff or fix):
         raise UsageError("--snapshot DIR lints a saved probe; give no paths, --fix or --diff with it")
+    known = _preflight(paths, output=output, baseline=baseline, update_baseline=update_baseline, snapshot=snapshot)
     if diff or fix:
         if "-" in paths:
             raise UsageError("--fix and --diff work on files, not on standard input")
@@ -186,7 +271,7 @@ def _lint_body(paths: Sequence[str], *, profile: str | None, select: tuple[str, 
     else:
         report = lint_paths(list(paths) or ["."], options, read_stdin=read_stdin, jobs=jobs or default_jobs())
     if baseline is not None:
-        report = _apply_baseline(report, baseline, update=update_baseline)
+        report = _apply_baseline(report, baseline, known)
     emit(report, settings.format or default_format(os.environ), output=output, color=color)
     internal = [d for d in report.diagnostics if d.code == "TL006"]
     if internal:

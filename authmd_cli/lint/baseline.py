@@ -63,6 +63,9 @@ def parse(text: str, source: str) -> Counter[Key]:
     except json.JSONDecodeError as err:
         raise ConfigError(f"not a baseline file: invalid JSON ({err.msg})", source=source, line=err.lineno,
                           column=err.colno) from None
+    except (ValueError, RecursionError):  # a 5000-digit number, nesting deeper than Python recurses
+        raise ConfigError("not a baseline file: a number or nesting beyond what a baseline holds",
+                          source=source) from None
     if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(
             data.get("findings"), list):
         raise ConfigError(f"not a baseline file (expected {{\"version\": {BASELINE_VERSION}, \"findings\": [...]}}, "

@@ -310,9 +310,11 @@ def _kind_for(path: Path) -> str:
 
 def load_config(path: Path, *, cwd: Path | None = None) -> LoadedConfig:
     """Read, parse and validate one config file."""
+    from authmd_cli.core.files import read_capped
+
     source = _display(path, cwd)
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path)  # `--config /dev/zero` must not fill memory
     except FileNotFoundError:
         raise ConfigError("config file not found", source=source) from None
     except IsADirectoryError:

@@ -20,6 +20,7 @@ PRM_NAME = "oauth-protected-resource"
 AS_NAME = "oauth-authorization-server"
 OIDC_NAME = "openid-configuration"
 MAX_BYTES = 5 * 1024 * 1024  # no auth.md or metadata document is anywhere near this
+_WELL_KNOWN_NAMES = frozenset({PRM_NAME, f"{PRM_NAME}.json", AS_NAME, f"{AS_NAME}.json"})
 _SKIP_DIRS = frozenset({".git", ".hg", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".mypy_cache",
                         ".ruff_cache", ".pytest_cache"})
 
@@ -158,20 +159,50 @@ def _display(path: Path) -> str:
     return os.path.normpath(str(path))
 
 
-def _well_known(root: Path, name: str) -> Path | None:
+def _well_known(root: Path, name: str) -> list[Path]:
+    """Every document at `.well-known/NAME` (or NAME.json), then the RFC 9728 §3.1 / RFC 8414 §3
+    path-suffixed variants below `.well-known/NAME/`: a site may describe several resources."""
+    plain: list[Path] = []
+    nested: list[Path] = []
     for cand in (root / ".well-known" / name, root / ".well-known" / f"{name}.json"):
-        if cand.is_file():
-            return cand
-        if cand.is_dir():  # RFC 9728 §3.1 path-suffixed variants live below it
-            files = sorted(p for p in cand.rglob("*") if p.is_file())
-            if files:
-                return files[0]
-    return None
+        if cand.is_dir():
+            nested.extend(sorted(p for p in cand.rglob("*") if not p.is_dir()))
+        elif cand.exists() or cand.is_symlink():
+            plain.append(cand)
+    return plain + nested
 
 
-def _site_files(root: Path) -> tuple[Path | None, Path | None, Path | None]:
-    auth = next((root / n for n in ("auth.md", "AUTH.md", "Auth.md") if (root / n).is_file()), None)
-    return auth, _well_known(root, PRM_NAME), _well_known(root, AS_NAME)
+def _auth_md_names(root: Path) -> list[Path]:
+    """Every entry of `root` named auth.md in any letter case (`auth.md` first), whatever its
+    type: a dangling link or a FIFO is reported as unreadable rather than skipped."""
+    try:
+        with os.scandir(root) as entries:
+            names = [e.name for e in entries if e.name.lower() == "auth.md" and not e.is_dir()]
+    except OSError:
+        return []
+    return [root / n for n in sorted(names, key=lambda n: (n != "auth.md", n))]
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    """The documents of one site root: the ones that form the `Site` (None when absent), and the
+    others linted on their own (another letter case of auth.md, further path-suffixed metadata)."""
+
+    root: Path
+    auth: Path | None
+    prm: Path | None
+    asm: Path | None
+    extra: tuple[tuple[Path, DocKind | None], ...] = ()
+
+
+def _site_files(root: Path) -> SitePlan:
+    auths = _auth_md_names(root)
+    prms = _well_known(root, PRM_NAME)
+    asms = _well_known(root, AS_NAME)
+    extra = (*((p, None) for p in auths[1:]), *((p, DocKind.PRM) for p in prms[1:]),
+             *((p, DocKind.AS_METADATA) for p in asms[1:]))
+    return SitePlan(root, auths[0] if auths else None, prms[0] if prms else None, asms[0] if asms else None,
+                    extra)
 
 
 def _walk(root: Path) -> Iterable[Path]:
@@ -187,12 +218,13 @@ class Unit:
     in order, so documents are not all held at once; `--jobs` spreads them over processes).
 
     `site` is a site root below a directory argument: its auth.md, PRM and AS metadata (paths,
-    None when absent). `file` is a loose metadata JSON file found in a directory. `given` are the
-    files named on the command line, in order (a `bytes` item is stdin's data, `None` stdin over
-    the size cap); they may form one site together, so they are one unit.
+    None when absent) and the further documents linted on their own. `file` is a loose metadata
+    JSON file found in a directory. `given` are the files named on the command line, in order (a
+    `bytes` item is stdin's data, `None` stdin over the size cap); they may form one site together,
+    so they are one unit.
     """
 
-    site: tuple[Path, Path | None, Path | None, Path | None] | None = None
+    site: SitePlan | None = None
     file: Path | None = None
     given: tuple[Path | bytes | None, ...] = ()
 
@@ -222,14 +254,15 @@ def load_unit(unit: Unit) -> Inputs:
     """Read and parse one unit's files: its documents and the site they form, if any."""
     out = Inputs()
     if unit.site is not None:
-        site_root, auth, prm, asm = unit.site
+        plan = unit.site
         docs: list[Document | None] = [
-            _load_path(p, k) if p else None
-            for p, k in ((auth, None), (prm, DocKind.PRM), (asm, DocKind.AS_METADATA))
+            _load_site_file(p, k) if p else None
+            for p, k in ((plan.auth, None), (plan.prm, DocKind.PRM), (plan.asm, DocKind.AS_METADATA))
         ]
         out.documents.extend(d for d in docs if d is not None)
-        if sum(d is not None for d in docs) >= 2:
-            out.sites.append(Site(_display(site_root), docs[0], docs[1], docs[2]))
+        out.documents.extend(_load_site_file(p, k) for p, k in plan.extra)
+        if sum(d is not None and not d.read_error for d in docs) >= 2:
+            out.sites.append(Site(_display(plan.root), docs[0], docs[1], docs[2]))
     if unit.file is not None:
         out.documents.append(_load_path(unit.file))
     if unit.given:
@@ -243,6 +276,19 @@ def load_unit(unit: Unit) -> Inputs:
             out.sites.append(Site("(files given together)", by.get(DocKind.AUTH_MD), by.get(DocKind.PRM),
                                   by.get(DocKind.AS_METADATA)))
     return out
+
+
+def _load_site_file(path: Path, kind: DocKind | None) -> Document:
+    """A document found in a site directory. One that cannot be read (a dangling link, a FIFO, no
+    permission) is a finding (TL001) on it, not silently skipped, nor the end of the run."""
+    try:
+        return _load_path(path, kind)
+    except InputError as err:
+        why = err.message
+        if path.is_symlink() and not path.exists():
+            why = f"a symbolic link to {os.readlink(path)!r}, which does not exist"
+        return Document(_display(path), kind or _name_kind(str(path)) or DocKind.AUTH_MD, "",
+                        read_error=f"cannot be read: {why}")
 
 
 def _load_given(item: Path | bytes | None) -> Document:
@@ -273,7 +319,9 @@ def _plan_dir(root: Path) -> list[Unit]:
         parts = f.relative_to(root).parts
         if ".well-known" in parts:
             i = parts.index(".well-known")
-            if i + 1 < len(parts) and parts[i + 1].split(".")[0] in (PRM_NAME, AS_NAME):
+            # Exactly the names _well_known reads (`oauth-protected-resource.bak` is no document:
+            # a root holding only that had 0 documents and passed).
+            if i + 1 < len(parts) and parts[i + 1] in _WELL_KNOWN_NAMES:
                 roots.add(root.joinpath(*parts[:i]))
         elif f.name.lower() == "auth.md":
             roots.add(f.parent)
@@ -281,6 +329,6 @@ def _plan_dir(root: Path) -> list[Unit]:
             loose.append(f)
     if not roots and not loose:
         raise InputError("no auth.md or discovery documents found in this directory", source=_display(root))
-    units = [Unit(site=(site_root, *_site_files(site_root))) for site_root in sorted(roots)]
+    units = [Unit(site=_site_files(site_root)) for site_root in sorted(roots)]
     units.extend(Unit(file=f) for f in loose)
     return units

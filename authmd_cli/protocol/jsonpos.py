@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 from authmd_cli.core.pointer import escape_token
+from authmd_cli.core.strict_json import has_lone_surrogate
 from authmd_cli.protocol.model import JsonDoc, JsonSyntaxError, Position, PositionTables
 
 _MAX_DEPTH = 200  # deeper documents are refused: nobody publishes them and they blow the stack
@@ -25,6 +27,43 @@ _MAX_DEPTH = 200  # deeper documents are refused: nobody publishes them and they
 def _reject_constant(name: str) -> Any:
     # RFC 8259 §6: NaN and Infinity are not JSON numbers.
     raise ValueError(f"{name} is not allowed in JSON")
+
+
+class _TooManyDigitsError(ValueError):
+    """An integer longer than Python converts (sys.get_int_max_str_digits); carries its text."""
+
+    def __init__(self, digits: str) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _bounded_int(text: str) -> int:
+    # int() refuses more than sys.get_int_max_str_digits() digits with advice for Python
+    # programmers; catch it here so the finding can name the number and where it is.
+    limit = sys.get_int_max_str_digits()
+    if limit and len(text.lstrip("-")) > limit:
+        raise _TooManyDigitsError(text)
+    return int(text)
+
+
+def _first_token(text: str, line_offset: int, want: Any) -> tuple[int, int]:
+    """(line, column) of the first token of valid-syntax `text` for which `want(token)` holds;
+    the start of the text when none does (positions are best effort, as in `_locate`)."""
+    line_starts = [0, *(m.end() for m in _BREAK_RE.finditer(text))]
+    for m in _TOKEN_RE.finditer(text):
+        if want(m.group()):
+            line = max(i for i, start in enumerate(line_starts) if start <= m.start())
+            return line + 1 + line_offset, m.start() - line_starts[line] + 1
+    return 1 + line_offset, 1
+
+
+def _lone_surrogate_token(tok: str) -> bool:
+    if not tok.startswith('"') or "\\u" not in tok.lower():
+        return False
+    try:
+        return has_lone_surrogate(json.loads(tok))
+    except ValueError:
+        return False
 
 
 def _depth_ok(text: str) -> bool:
@@ -55,11 +94,30 @@ def parse_json(text: str, *, line_offset: int = 0) -> tuple[JsonDoc | None, Json
     if not _depth_ok(text):
         return None, JsonSyntaxError(f"nesting deeper than {_MAX_DEPTH} levels", 1 + line_offset, 1)
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         return None, JsonSyntaxError(exc.msg, exc.lineno + line_offset, exc.colno)
+    except _TooManyDigitsError as exc:
+        digits = exc.digits
+        line, col = _first_token(text, line_offset, lambda tok: tok == digits)
+        count = len(digits.lstrip("-"))
+        return None, JsonSyntaxError(f"a number with {count} digits ({digits[:12]}…): more than the "
+                                     f"{sys.get_int_max_str_digits()} authmd reads, and beyond what parsers "
+                                     "hold exactly (RFC 8259 §6)", line, col,
+                                     hint="write it as a string if it is an identifier, else with fewer digits")
     except (ValueError, RecursionError) as exc:
         return None, JsonSyntaxError(str(exc), 1 + line_offset, 1)
+    if has_lone_surrogate(value):
+        # json.loads decodes "\ud800" into a lone surrogate, which no UTF-8 output can hold:
+        # such a string is not Unicode text (RFC 8259 §8.2), so the document is refused here,
+        # with the string named as written (ASCII escapes, safe to print).
+        line, col = _first_token(text, line_offset, _lone_surrogate_token)
+        bad = next((m.group() for m in _TOKEN_RE.finditer(text) if _lone_surrogate_token(m.group())), "")
+        shown = bad if len(bad) <= 60 else bad[:57] + "…"
+        return None, JsonSyntaxError(f"string {shown} holds an unpaired UTF-16 surrogate escape; JSON strings "
+                                     "must be Unicode text (RFC 8259 §8.2)", line, col,
+                                     hint="write the character itself, or a high-low surrogate pair such as "
+                                          "\\ud83d\\ude00")
     return JsonDoc(value, locate=lambda: _locate(text, line_offset)), None
 
 

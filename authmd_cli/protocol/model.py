@@ -29,6 +29,7 @@ class JsonSyntaxError:
     message: str
     line: int  # 1-based, in the coordinates of the containing file
     column: int  # 1-based
+    hint: str | None = None  # when the syntax is fine but a value is not: the fix (else the rule's hint)
 
 
 Position = tuple[int, int]  # 1-based (line, column)

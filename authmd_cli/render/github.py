@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from authmd_cli.core.diagnostics import Diagnostic, Report, Severity
-from authmd_cli.render._common import is_file_path, pointer_note, title
+from authmd_cli.render._common import encodable, is_file_path, pointer_note, title
 
 if TYPE_CHECKING:
     from authmd_cli.core.diagnostics import RuleInfo
@@ -22,7 +22,7 @@ COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return encodable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

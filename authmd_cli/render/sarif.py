@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from authmd_cli.core.diagnostics import DOCS_BASE, Diagnostic, Location, Report, Severity, rule_doc_url
-from authmd_cli.render._common import is_url
+from authmd_cli.render._common import encodable, is_url
 
 if TYPE_CHECKING:
     from authmd_cli.core.diagnostics import RuleInfo
@@ -46,13 +46,16 @@ def artifact_uri(source: str) -> str:
     so it is not read as a scheme (RFC 3986 §4.2).
     """
     if is_url(source):
-        return source
-    path = source.replace("\\", "/")
-    if _DRIVE_RE.match(path):  # Windows "C:/dir/auth.md"
-        return "file:///" + quote(path, safe=_PATH_SAFE)
-    if path.startswith("/"):
-        return "file://" + quote(path, safe=_PATH_SAFE)
-    encoded = quote(path, safe=_PATH_SAFE)
+        return encodable(source)
+    try:  # a file name of non-UTF-8 bytes (surrogate-escaped by Python) is percent-encoded byte for byte
+        path_bytes = source.replace("\\", "/").encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # any other lone surrogate: shown as its escape, never a crash
+        path_bytes = encodable(source.replace("\\", "/")).encode("utf-8")
+    if _DRIVE_RE.match(path_bytes.decode("utf-8", "replace")):  # Windows "C:/dir/auth.md"
+        return "file:///" + quote(path_bytes, safe=_PATH_SAFE)
+    if path_bytes.startswith(b"/"):
+        return "file://" + quote(path_bytes, safe=_PATH_SAFE)
+    encoded = quote(path_bytes, safe=_PATH_SAFE)
     if ":" in encoded.split("/", 1)[0]:
         encoded = "./" + encoded
     return encoded

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from authmd_cli.core.diagnostics import Diagnostic, DocumentInfo, Report, Severity
-from authmd_cli.render._common import plural, pointer_note
+from authmd_cli.render._common import encodable, plural, pointer_note
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -46,7 +46,7 @@ _NO_TTY_WIDTH = 1 << 20
 
 
 def _visible(text: str) -> str:
-    text = text.replace("\r\n", "\n")
+    text = encodable(text.replace("\r\n", "\n"))
     return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 

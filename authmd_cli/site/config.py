@@ -459,10 +459,11 @@ def load_config_bytes(data: bytes, source: str, *, profile: str | None = None) -
 
 def load_config_file(path: str | Path, *, profile: str | None = None) -> ServiceConfig:
     from authmd_cli.core.errors import InputError
+    from authmd_cli.core.files import read_capped
 
     p = Path(path)
     try:
-        data = p.read_bytes()
+        data = read_capped(p)
     except FileNotFoundError:
         raise InputError("no such file (create one with `authmd init`, or see examples/authmd.yaml)",
                          source=str(p)) from None

@@ -554,7 +554,8 @@ def invalid_json_example(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         err = block.error
         if err is not None and not looks_http(block.fence.content):  # an HTTP message is MD007's
             yield Finding(f"```json block is not strict JSON: {err.message}", at(doc, err.line, err.column),
-                          hint="no comments or trailing commas; put placeholders inside strings: \"<value>\"")
+                          hint=err.hint or "no comments or trailing commas; put placeholders inside strings: "
+                                           "\"<value>\"")
 
 
 @rule("MD009", "invalid-http-example", Severity.ERROR, scope="auth.md", spec="docs/protocol.md §3.3; RFC 9112 §3-§5",

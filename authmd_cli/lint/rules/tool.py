@@ -23,8 +23,12 @@ def unreadable_file(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Good: the same text saved as UTF-8 (no BOM).
     """
     if doc.read_error:
-        hint = ("save the file as UTF-8" if doc.read_error.startswith("not UTF-8")
-                else "auth.md and discovery documents are small; is this the right file?")
+        if doc.read_error.startswith("not UTF-8"):
+            hint = "save the file as UTF-8"
+        elif doc.read_error.startswith("cannot be read"):
+            hint = "make it a regular, readable file (or remove it)"
+        else:
+            hint = "auth.md and discovery documents are small; is this the right file?"
         line, column = doc.read_error_at or (1, 1)
         yield Finding(doc.read_error, at(doc, line, column), hint=hint)
 
@@ -35,13 +39,15 @@ def invalid_json(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 
     Why: agents parse the PRM and AS metadata with a strict JSON parser (RFC 8259); comments,
     trailing commas or single quotes make the whole document unusable (docs/protocol.md D12).
+    A `\\ud800` escape without its pair (not Unicode text, RFC 8259 §8.2) and an integer of
+    thousands of digits are refused too.
     Bad: `{"resource": "https://api.example.com",}`
     Good: `{"resource": "https://api.example.com"}`
     """
     if doc.json_error is not None and doc.kind is not DocKind.AUTH_MD:
         err = doc.json_error
         yield Finding(f"not valid JSON: {err.message}", at(doc, err.line, err.column),
-                      hint="fix the syntax; comments and trailing commas are not allowed in JSON")
+                      hint=err.hint or "fix the syntax; comments and trailing commas are not allowed in JSON")
 
 
 @rule("TL003", "unknown-document", Severity.WARNING, scope="any", spec="docs/protocol.md §3, §4, §5")
