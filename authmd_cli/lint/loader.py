@@ -166,7 +166,9 @@ def _well_known(root: Path, name: str) -> list[Path]:
     nested: list[Path] = []
     for cand in (root / ".well-known" / name, root / ".well-known" / f"{name}.json"):
         if cand.is_dir():
-            nested.extend(sorted(p for p in cand.rglob("*") if not p.is_dir()))
+            # Dotfiles (.DS_Store, .gitkeep) are the file system's or git's, not resource paths.
+            nested.extend(sorted(p for p in cand.rglob("*") if not p.is_dir()
+                                 and not any(part.startswith(".") for part in p.relative_to(cand).parts)))
         elif cand.exists() or cand.is_symlink():
             plain.append(cand)
     return plain + nested

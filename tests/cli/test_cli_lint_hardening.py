@@ -176,6 +176,21 @@ def test_every_path_suffixed_prm_is_linted(runner: CliRunner, tmp_path: Path,
     assert codes_site == codes_alone
 
 
+def test_dotfiles_under_well_known_are_not_documents(runner: CliRunner, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    wk = Path("site/.well-known/oauth-protected-resource")
+    (wk / ".git").mkdir(parents=True)
+    Path("site/auth.md").write_text("# auth.md\n\nHello.\n", encoding="utf-8")
+    (wk / "api").write_text(GOOD_PRM, encoding="utf-8")
+    (wk / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    (wk / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    report = _report(_lint(runner, "site", "-f", "json").stdout)
+    sources = [d["source"] for d in report["documents"]]
+    assert "site/.well-known/oauth-protected-resource/api" in sources
+    assert not [s for s in sources if "/." in s.replace("/.well-known/", "/")]
+
+
 # ---------------------------------------------------------------- nothing written before a failure
 
 
