@@ -50,7 +50,7 @@ def test_a_good_provider_key_and_a_new_one_still_start(tmp_path: Path) -> None:
 def test_serve_origin_with_credentials_is_refused_without_echoing_them(url: str) -> None:
     res = _authmd("serve", "--port", "0", "--origin", url)
     assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
-    assert "credentials in the URL" in res.stderr and "hunter2pass" not in res.stdout + res.stderr
+    assert "credentials in " in res.stderr and "hunter2pass" not in res.stdout + res.stderr
 
 
 def test_provider_serve_issuer_with_credentials_is_refused_without_echoing_them(tmp_path: Path) -> None:
@@ -58,7 +58,7 @@ def test_provider_serve_issuer_with_credentials_is_refused_without_echoing_them(
     res = _authmd("provider", "serve", "--key", str(tmp_path / "k.pem"), "--port", "0",
                   "--issuer", "http://u:hunter2pass@127.0.0.1:9")
     assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
-    assert "credentials in the URL" in res.stderr and "hunter2pass" not in res.stdout + res.stderr
+    assert "credentials in " in res.stderr and "hunter2pass" not in res.stdout + res.stderr
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::"])
