@@ -17,6 +17,7 @@ from authmd_cli.core.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from authmd_cli.protocol.model import Document
+    from authmd_cli.site.writer import Change
 
 _PROFILE_LINE = re.compile(r"^profile:[ \t]*[^#\n]*?(?P<tail>[ \t]*(?:#.*)?)$", re.M)
 
@@ -84,16 +85,16 @@ def _snapshot_documents(directory: Path) -> list[Document]:
     return [d for role in ("prm", "as") if (d := docs.get(role)) is not None]
 
 
-def _write_draft(paths: list[str], target: str, path: str) -> list[str]:
-    """`--draft-config FILE`: an authmd.yaml from the site's PRM and AS metadata (migrated first)."""
+def _draft(paths: list[str], target: str, path: str) -> tuple[str, list[str]]:
+    """`--draft-config FILE`: an authmd.yaml from the site's PRM and AS metadata (migrated first).
+    Returns its text and the notes; writing it waits for the same confirmation as the rest."""
     import json
 
-    from authmd_cli.core.files import atomic_write
     from authmd_cli.lint import migrate
     from authmd_cli.lint.loader import read_inputs
     from authmd_cli.protocol.model import DocKind
 
-    if Path(path).exists():
+    if Path(path).exists() or Path(path).is_symlink():
         raise OutputError("exists; not overwriting it (pick another name, or remove it)", source=path)
     snapshots = [p for p in paths if _is_snapshot(Path(p))]
     if snapshots:  # what `authmd probe --save DIR` fetched from a live service
@@ -109,18 +110,34 @@ def _write_draft(paths: list[str], target: str, path: str) -> list[str]:
     sources = ", ".join(d.source for d in (prm, asm) if d is not None)
     text, todo = migrate.draft_config(prm.json.value if prm and prm.json else None, as_value, target,
                                       sources=sources)
+    return text, [f"{path}: fill in {item}" for item in todo]
+
+
+def _write(path: str, text: str, *, new: bool = False) -> None:
+    """Replace `path` atomically, keeping its permission bits (a 0600 file stays 0600)."""
+    import os
+    import stat
+
+    from authmd_cli.core.files import atomic_write
+
     try:
-        atomic_write(Path(path), text)
+        if new:
+            if Path(path).exists() or Path(path).is_symlink():  # appeared since it was checked
+                raise OutputError("exists; not overwriting it (pick another name, or remove it)", source=path)
+            atomic_write(Path(path), text)
+        else:
+            atomic_write(Path(path), text, mode=stat.S_IMODE(os.stat(path).st_mode))
     except OSError as err:
         raise OutputError(f"cannot write: {err.strerror or err}", source=path) from None
-    typer.echo(f"wrote {path} (a draft: review it, then `authmd init --config {path} --out DIR`)")
-    return [f"{path}: fill in {item}" for item in todo]
 
 
-def _diff(changed: dict[str, tuple[str, str]]) -> str:
-    return "".join("".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                                f"a/{src}", f"b/{src}"))
-                   for src, (old, new) in changed.items())
+def _diff(changed: dict[str, tuple[str, str]], draft: tuple[str, str] | None = None) -> str:
+    patch = "".join("".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                                 f"a/{src}", f"b/{src}"))
+                    for src, (old, new) in changed.items())
+    if draft is not None:  # a file to create: /dev/null → b/FILE, so the patch stays one patch
+        patch += "".join(difflib.unified_diff([], draft[1].splitlines(keepends=True), "/dev/null", f"b/{draft[0]}"))
+    return patch
 
 
 def migrate_command(  # noqa: PLR0917 - typer maps parameters to options
@@ -136,12 +153,17 @@ def migrate_command(  # noqa: PLR0917 - typer maps parameters to options
         "--out", metavar="DIR",
         help="With an authmd.yaml: regenerate the site into DIR after changing the profile.",
         show_default=False)] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --out: replace site files authmd init did not write, or that were edited since.")
+    ] = False,
     draft_config: Annotated[str | None, typer.Option(
         "--draft-config", metavar="FILE",
         help="Also write a draft authmd.yaml describing the service the documents describe (never overwrites).",
         show_default=False)] = None,
 ) -> None:
     """Migrate legacy documents (or an authmd.yaml) to a newer profile, as a reviewable diff.
+
+    Files are rewritten in place, so standard input (`-`) is not accepted: give file paths.
 
     Example:
 
@@ -155,17 +177,22 @@ def migrate_command(  # noqa: PLR0917 - typer maps parameters to options
     input error.
     """
 
-    def body() -> int:
-        from authmd_cli.site.writer import init_command
-
+    def body() -> int:  # one ordered pass: check everything, show, ask, then write
         if diff and yes:
             raise UsageError("--diff and --yes cannot be combined (--diff writes nothing)")
         targets = list(paths or ["."])
+        if "-" in targets:
+            raise UsageError("migrate rewrites files in place and cannot rewrite standard input ('-'); "
+                             "give the file's path")
         configs = [p for p in targets if Path(p).suffix in (".yaml", ".yml") and Path(p).is_file()]
         if configs and len(targets) > 1:
             raise UsageError("give an authmd.yaml alone, or documents and directories without it")
         if out is not None and not configs:
             raise UsageError("--out regenerates from an authmd.yaml; give its path")
+        if force and out is None:
+            raise UsageError("--force applies to the site --out regenerates; give --out DIR")
+        draft: tuple[str, str] | None = None
+        site: list[Change] | None = None
         if configs:
             from authmd_cli.protocol.profiles import resolve
             from authmd_cli.site.config import INIT_PROFILES
@@ -174,6 +201,15 @@ def migrate_command(  # noqa: PLR0917 - typer maps parameters to options
             if label is None:
                 raise UsageError(f"--to: init writes {', '.join(INIT_PROFILES)} (or latest), not {to!r}")
             changed, notes = _config(configs[0], label)
+            if out is not None and not diff:
+                # The site is planned from the migrated config before anything is written, so a
+                # refusal (a file edited since init wrote it, a bad --out) leaves the config as it was.
+                from authmd_cli.site.config import load_config
+                from authmd_cli.site.writer import refuse, site_changes
+
+                new_text = changed[configs[0]][1] if changed else _read(configs[0])
+                site = site_changes(load_config(new_text, configs[0]), Path(out), force=force)
+                refuse(Path(out), site)
         else:
             from authmd_cli.lint.migrate import check_target
 
@@ -188,38 +224,43 @@ def migrate_command(  # noqa: PLR0917 - typer maps parameters to options
                 if len(snapshots) != len(targets) or draft_config is None:
                     raise UsageError("a probe snapshot (`authmd probe --save DIR`) is migrated by deriving a draft "
                                      "config from it: give the snapshot alone, with --draft-config FILE")
-                changed, notes = {}, _write_draft(targets, target, draft_config)
+                changed, notes = {}, []
             else:
                 changed, notes = _documents(targets, target)
-                if draft_config is not None:
-                    notes += _write_draft(targets, target, draft_config)
-        patch = _diff(changed)
+            if draft_config is not None:
+                text, todo = _draft(targets, target, draft_config)
+                draft, notes = (draft_config, text), notes + todo
+        patch = _diff(changed, draft if diff else None)
         if patch:
             typer.echo(patch, nl=False)
         for note in notes:
             typer.echo(f"authmd: note: {note}", err=True)
-        if not changed:
+        if not changed and draft is None:
             typer.echo("authmd: nothing to migrate", err=True)
         elif diff:
             return ExitCode.FINDINGS
-        elif not yes:
+        elif changed and not yes:
+            # A new draft alone is written without asking (it never replaces a file); beside
+            # rewritten documents it waits for the same confirmation.
+            count = len(changed) + (draft is not None)
             if not sys.stdin.isatty():
-                typer.echo(f"authmd: {len(changed)} file(s) not written: review the diff, then run again with --yes",
+                typer.echo(f"authmd: {count} file(s) not written: review the diff, then run again with --yes",
                            err=True)
                 return ExitCode.FINDINGS
-            if not typer.confirm(f"Write the changes to {len(changed)} file(s)?", default=False):
+            if not typer.confirm(f"Write the changes to {count} file(s)?", default=False):
                 return ExitCode.FINDINGS
-        if changed and not diff:
-            from authmd_cli.core.files import atomic_write
+        if diff:
+            return ExitCode.OK
+        for src, (_, new) in changed.items():
+            _write(src, new)
+            typer.echo(f"migrated {src}")
+        if draft is not None:
+            _write(draft[0], draft[1], new=True)
+            typer.echo(f"wrote {draft[0]} (a draft: review it, then `authmd init --config {draft[0]} --out DIR`)")
+        if site is not None and out is not None:
+            from authmd_cli.site.writer import write_site
 
-            for src, (_, new) in changed.items():
-                try:
-                    atomic_write(Path(src), new)
-                except OSError as err:
-                    raise OutputError(f"cannot write: {err.strerror or err}", source=src) from None
-                typer.echo(f"migrated {src}")
-        if configs and out is not None and not diff:
-            return init_command(config=Path(configs[0]), out=Path(out), stdout=sys.stdout)
+            write_site(Path(out), site, sys.stdout)
         return ExitCode.OK
 
     run(body)

@@ -60,6 +60,30 @@ def is_loopback_host(host: str | None) -> bool:
         return False
 
 
+def is_wildcard_host(host: str) -> bool:
+    """`0.0.0.0`, `::`, `*` or `""`: every interface, which names no host a client can use."""
+    if host.strip() in ("", "*"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
+def wildcard_host_problem(host: str, option: str, what: str) -> str:
+    """The one message (serve, provider serve) for a wildcard --host with no URL given instead."""
+    shown = host or '""'
+    return (f"--host {shown} listens on every interface, which names no URL a client can use: "
+            f"pass {option} http(s)://HOST[:PORT], the origin clients reach {what} at")
+
+
+def has_userinfo(url: str) -> bool:
+    """`http://user:pass@host`: credentials in the authority (RFC 3986 §3.2.1), which an origin or
+    issuer must not carry (they would be printed and sent to every client)."""
+    netloc = urlsplit(url).netloc if "://" in url else ""
+    return "@" in netloc
+
+
 def scheme_problem(url: str) -> str | None:
     """None when `url` is an absolute https URL (or http on loopback); else why not."""
     parts = split(url)

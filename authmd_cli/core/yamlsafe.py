@@ -70,11 +70,25 @@ def _event_pos(event: Any) -> tuple[int | None, int | None]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
 
+def _surrogate_problem(value: str) -> str:
+    at = next(i for i, c in enumerate(value) if "\ud800" <= c <= "\udfff")
+    pair = value[at:at + 2]
+    if len(pair) == 2 and "\ud800" <= pair[0] <= "\udbff" and "\udc00" <= pair[1] <= "\udfff":
+        # YAML's \u escape is one code point; a UTF-16 pair (JSON's habit) stays two halves.
+        char = ord(pair.encode("utf-16-le", "surrogatepass").decode("utf-16-le"))
+        return (f"the string holds a UTF-16 surrogate pair (\\u{ord(pair[0]):04x}\\u{ord(pair[1]):04x}); YAML "
+                f"escapes one code point at a time: write \\U{char:08x} or the character itself")
+    return (f"the string holds a lone surrogate (\\u{ord(value[at]):04x}), which is not a Unicode character "
+            "and cannot be written as UTF-8; remove or replace it")
+
+
 def _precheck_events(text: str, source: str) -> None:
     """Stream the events (iterative, cheap) and measure the document *as if aliases were
     expanded*: each anchor's subtree size and height are known when it closes, so an alias
     adds its full size. The first event that breaks a budget is the position reported."""
     import yaml
+
+    from authmd_cli.core.strict_json import has_lone_surrogate
 
     depth = aliases = expanded = 0
     sizes: dict[str, tuple[int, int]] = {}  # anchor -> (expanded node count, height)
@@ -104,6 +118,10 @@ def _precheck_events(text: str, source: str) -> None:
                     sizes[anchor] = (count, height + 1)
                 add(count, height + 1)
             elif isinstance(event, yaml.ScalarEvent):
+                if has_lone_surrogate(event.value):
+                    # `"\ud800"` in a double-quoted string: not a Unicode scalar value, so it can
+                    # never be written as UTF-8 (init would crash half-way through a site).
+                    raise fail(event, _surrogate_problem(event.value))
                 expanded += 1
                 if event.anchor:
                     sizes[event.anchor] = (1, 0)

@@ -123,10 +123,13 @@ def mint_command(*, key: Path, issuer: str, aud: str, sub: str, email: str | Non
 
 def provider_serve_command(*, key: Path, host: str, port: int, issuer: str | None, echo: Echo) -> int:
     from authmd_cli.core.server import bind, origin_of, serve_until_signal
+    from authmd_cli.core.urls import is_wildcard_host, wildcard_host_problem
     from authmd_cli.provider.issuer import provider_app
 
     if issuer is not None:
-        _check_url(issuer, "--issuer")
+        _check_url(issuer, "--issuer")  # refuses credentials in the URL without echoing them
+    elif is_wildcard_host(host):  # the rule `authmd serve` applies: 0.0.0.0 is no issuer a client can use
+        raise UsageError(wildcard_host_problem(host, "--issuer", "the provider"))
 
     signing = _key(key)
     sock = bind(host, port)

@@ -29,7 +29,7 @@ from authmd_cli.core.tokens import (
     system_clock,
     write_private_key,
 )
-from authmd_cli.core.urls import is_loopback_host
+from authmd_cli.core.urls import has_userinfo, is_loopback_host, is_wildcard_host, wildcard_host_problem
 from authmd_cli.sandbox.settings import SUPPORTED_PROFILES, TrustedProvider
 from authmd_cli.sandbox.store import DEFAULT_BUSY_TIMEOUT, Store, StoreBusy
 
@@ -49,27 +49,26 @@ def is_loopback(host: str) -> bool:
 
 def is_wildcard(host: str) -> bool:
     """`0.0.0.0`, `::` or `""`: every interface. Such an address names no host a client can use."""
-    import ipaddress
-
-    if host.strip() in ("", "*"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_unspecified
-    except ValueError:
-        return False
+    return is_wildcard_host(host)
 
 
 def check_origin(origin: str) -> None:
-    """`--origin` must be what `ServiceConfig.with_origin` accepts: http(s)://host[:port]."""
+    """`--origin` must be what `ServiceConfig.with_origin` accepts: http(s)://host[:port], with no
+    credentials (they would become the issuer and be printed in every banner URL)."""
     from urllib.parse import urlsplit
 
+    from authmd_cli.core.display import scrub
+
+    if has_userinfo(origin):
+        raise UsageError(f"--origin {scrub(origin)!r}: credentials in the URL (user:password@) are not allowed; "
+                         "expected http(s)://host[:port]")
     try:
         u = urlsplit(origin.rstrip("/"))
         u.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         u = None
     if u is None or u.scheme not in ("http", "https") or not u.hostname or u.path or u.query or u.fragment:
-        raise UsageError(f"--origin {origin!r}: expected http(s)://host[:port], with no path")
+        raise UsageError(f"--origin {scrub(origin)!r}: expected http(s)://host[:port], with no path")
 
 
 def make_private(db: Path, notice: Callable[[str], None]) -> None:
@@ -151,6 +150,10 @@ def provider_key_from(path: Path | None, store: Store, db: Path | None = None) -
                              source=str(path)) from None
         else:
             return key
+    return _read_provider_key(path)
+
+
+def _read_provider_key(path: Path) -> SigningKey:
     try:
         return read_private_key(path)
     except TypeError:  # cryptography: "Password was not given but private key is encrypted"
@@ -159,6 +162,20 @@ def provider_key_from(path: Path | None, store: Store, db: Path | None = None) -
     except (OSError, ValueError) as exc:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise UsageError(f"--provider-key: not a usable ES256 private key: {why}", source=str(path)) from None
+
+
+def check_provider_key(path: Path) -> None:
+    """`--provider-key` checked before the database is created or filled: an existing file must
+    hold a usable key, and a missing one must be creatable where it is named."""
+    if path.exists() or path.is_symlink():
+        _read_provider_key(path)
+        return
+    parent = path.parent
+    if not parent.is_dir():
+        why = "is not a directory" if parent.exists() else "does not exist"
+        raise UsageError(f"--provider-key: cannot create the key file: {parent} {why}", source=str(path))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--provider-key: cannot create the key file: {parent} is not writable", source=str(path))
 
 
 @dataclass
@@ -226,9 +243,9 @@ def start(cfg: ServiceConfig, *, host: str = "127.0.0.1", port: int = 8000, db: 
     elif is_wildcard(host):
         # `http://0.0.0.0:8000` would become the issuer, every endpoint URL and the `aud` agents
         # must use: no client can reach it, so the documents would be wrong for everyone.
-        shown = host or '""'
-        raise UsageError(f"--host {shown} listens on every interface, which names no URL a client can use: "
-                         "pass --origin http(s)://HOST[:PORT], the origin clients reach the sandbox at")
+        raise UsageError(wildcard_host_problem(host, "--origin", "the sandbox"))
+    if builtin_provider and provider_key_path is not None:
+        check_provider_key(provider_key_path)  # before the database exists: a refusal leaves no file behind
     sock = bind(host, port)
     store: Store | None = None
     try:

@@ -207,33 +207,36 @@ def url_problem(value: str, *, query: bool = True) -> str | None:
     """Why `value` cannot be a URL in the config, or None: absolute https (http only on
     loopback), no userinfo, no fragment (RFC 9728 §2, RFC 8414 §2; SPEC §14 D29; IN-THE-WILD P5).
     The wizard asks with the same rule, so an accepted answer never fails validation later."""
+    from authmd_cli.core.display import scrub
+
+    shown = scrub(value) if "@" in value else value  # a password in the URL is never echoed
     try:
         u = urlsplit(value)
         port = u.port  # raises ValueError on a bad port
     except ValueError as exc:
-        return f"{value!r} is not a valid URL ({exc})"
+        return f"{shown!r} is not a valid URL ({exc})"
     host = (u.hostname or "").lower()
     if u.scheme not in ("https", "http") or not host:
-        return f"{value!r} is not an absolute https URL"
+        return f"{shown!r} is not an absolute https URL"
     if u.scheme == "http" and not is_loopback_host(host):
-        return f"{value!r} must use https (plain http is only allowed on loopback hosts)"
+        return f"{shown!r} must use https (plain http is only allowed on loopback hosts)"
     if "@" in u.netloc:
-        return f"{value!r} must not carry credentials"
+        return f"{shown!r} must not carry credentials"
     if u.fragment or value.endswith("#"):
-        return f"{value!r} must not have a fragment"
+        return f"{shown!r} must not have a fragment"
     if not query and (u.query or "?" in value):
-        return f"{value!r} must not have a query"
+        return f"{shown!r} must not have a query"
     if "{" in value or "}" in value:
-        return f"{value!r} contains a URI template; publish a fixed URL (docs/protocol.md P12)"
+        return f"{shown!r} contains a URI template; publish a fixed URL (docs/protocol.md P12)"
     bad = re.search(r'[\s<>"\\^`|]', value)
     if bad:  # RFC 3986 §2: never literal in a URL; they would also break Markdown links in auth.md
-        return f"{value!r} contains {bad.group(0)!r}, which must be percent-encoded in a URL (RFC 3986 §2)"
+        return f"{shown!r} contains {bad.group(0)!r}, which must be percent-encoded in a URL (RFC 3986 §2)"
     if port == 0 or not re.fullmatch(r"[a-z0-9.\-\[\]:]+", u.netloc.lower().rsplit("@", 1)[-1]):
-        return f"{value!r} has an invalid host"
+        return f"{shown!r} has an invalid host"
     segments = u.path.split("/")[1:]
     if any(seg in (".", "..") or "\\" in seg or "%" in seg for seg in segments) or "//" in u.path:
         # Paths become file names in the site layout (RFC 9728 §3.1 insertion): keep them plain.
-        return f"{value!r} has an empty, dot, escaped or backslash path segment"
+        return f"{shown!r} has an empty, dot, escaped or backslash path segment"
     return None
 
 

@@ -198,10 +198,10 @@ def config_yaml(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_wizard_to_file(path: Path, *, interactive: bool, ask: Ask | None = None, confirm: Confirm | None = None,
-                       stdout: TextIO, dry_run: bool = False) -> Path | None:
-    """Collect answers, validate them as a config, write `path` (never over an existing file).
-    Returns the written path, or None on a dry run (the YAML is printed instead)."""
+def wizard_text(path: Path, *, interactive: bool, ask: Ask | None = None, confirm: Confirm | None = None,
+                stdout: TextIO) -> tuple[str, dict[str, Any]]:
+    """Collect answers and validate them as a config; returns the YAML for `path` and the mapping.
+    Writes nothing: init renders and plans the site from this text before any file is written."""
     from authmd_cli.site.config import load_config
 
     if path.exists():
@@ -210,11 +210,15 @@ def run_wizard_to_file(path: Path, *, interactive: bool, ask: Ask | None = None,
                    say=lambda text: print(text, file=stdout))
     text = config_yaml(data)
     load_config(text, str(path))  # the same validation as --config; raises ConfigError
-    if dry_run:
-        stdout.write(f"would write {path}:\n{text}")
-        return None
+    return text, data
+
+
+def write_wizard_config(path: Path, text: str, data: dict[str, Any], *, stdout: TextIO) -> None:
+    """Write the wizard's config (never over an existing file: `O_EXCL`-like check just before)."""
     from authmd_cli.core.files import atomic_write
 
+    if path.exists():
+        raise OutputError("already exists; pass it with --config instead of running the wizard", source=str(path))
     try:
         atomic_write(path, text)
     except OSError as exc:
@@ -223,4 +227,15 @@ def run_wizard_to_file(path: Path, *, interactive: bool, ask: Ask | None = None,
     if urlsplit(data["resource_server"]["resource"]).hostname == urlsplit(PLACEHOLDER_API).hostname:
         stdout.write(f"note: {path} uses placeholder hosts (example.com); put your real URLs in it and run "
                      "`authmd init` again\n")
+
+
+def run_wizard_to_file(path: Path, *, interactive: bool, ask: Ask | None = None, confirm: Confirm | None = None,
+                       stdout: TextIO, dry_run: bool = False) -> Path | None:
+    """Collect answers, validate them as a config, write `path` (never over an existing file).
+    Returns the written path, or None on a dry run (the YAML is printed instead)."""
+    text, data = wizard_text(path, interactive=interactive, ask=ask, confirm=confirm, stdout=stdout)
+    if dry_run:
+        stdout.write(f"would write {path}:\n{text}")
+        return None
+    write_wizard_config(path, text, data, stdout=stdout)
     return path

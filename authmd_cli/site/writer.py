@@ -17,12 +17,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from authmd_cli.core.errors import InputError, OutputError, UsageError
 from authmd_cli.core.exit_codes import ExitCode
 from authmd_cli.core.files import atomic_write
 from authmd_cli.site.config import misnamed_service_config
+
+if TYPE_CHECKING:
+    from authmd_cli.site.config import ServiceConfig
 
 MANIFEST = ".authmd-init.json"
 DEFAULT_CONFIG = "authmd.yaml"
@@ -89,6 +92,10 @@ def _inside(out: Path, rel: str) -> Path:
     path = out / rel
     if path.is_symlink():
         raise OutputError("is a symbolic link; init does not write through links", source=str(path))
+    for parent in reversed(path.relative_to(out).parents):  # e.g. a file named `.well-known`
+        above = out / parent
+        if parent.parts and above.exists() and not above.is_dir():
+            raise OutputError(f"is not a directory; init writes {rel} under it", source=str(above))
     target = path.parent.resolve() / path.name
     if out.resolve() not in target.parents:
         raise OutputError(f"refusing to write outside the output directory: {rel}", source=str(out))
@@ -126,6 +133,45 @@ def plan(out: Path, files: dict[str, str], *, force: bool = False) -> list[Chang
     return changes
 
 
+def check_out(out: Path) -> None:
+    """Refuse an output directory that cannot be one: it, or the nearest existing parent, is not a
+    directory (`--out afile/sub`). Checked before anything is written."""
+    for p in (out, *out.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise OutputError("exists and is not a directory" if p == out else f"{p} is not a directory",
+                                  source=str(out))
+            return
+
+
+def refuse(out: Path, changes: list[Change]) -> None:
+    """Raise for the first change that may not be written without --force."""
+    blocked = [c for c in changes if c.refused]
+    if blocked:
+        c = blocked[0]
+        raise OutputError(f"{c.refused}; not overwriting it (use --force to replace it)",
+                          source=str(out / c.path))
+
+
+def site_changes(cfg: ServiceConfig, out: Path, *, force: bool = False) -> list[Change]:
+    """Render the site for `cfg` and plan writing it into `out` (refusals marked, nothing written)."""
+    from authmd_cli.site.generate import render_site
+
+    check_out(out)
+    return plan(out, render_site(cfg), force=force)
+
+
+def write_site(out: Path, changes: list[Change], stream: TextIO) -> None:
+    """Apply a plan (refusing first) and say what happened to each file."""
+    apply(out, changes)
+    for c in changes:
+        if c.action == "orphan":
+            _echo(stream, f"kept {out / c.path}: no longer generated, but edited since init wrote it")
+            continue
+        verb = {"create": "wrote", "update": "updated", "unchanged": "unchanged", "remove": "removed"}[c.action]
+        _echo(stream, f"{verb} {out / c.path}")
+
+
 def diff(changes: list[Change]) -> str:
     """Unified diff of every change (git-style a/ b/ names; /dev/null for new/removed files)."""
     chunks: list[str] = []
@@ -142,11 +188,7 @@ def diff(changes: list[Change]) -> str:
 
 def apply(out: Path, changes: list[Change]) -> None:
     """Write the planned changes and the manifest. Call only when no change is refused."""
-    blocked = [c for c in changes if c.refused]
-    if blocked:
-        c = blocked[0]
-        raise OutputError(f"{c.refused}; not overwriting it (use --force to replace it)",
-                          source=str(out / c.path))
+    refuse(out, changes)
     manifest = _read_manifest(out)
     try:
         for ch in changes:
@@ -192,8 +234,7 @@ def init_command(
 
     Without `config`, `./authmd.yaml` is used when it exists; otherwise the wizard writes it
     first (prompts only when `interactive`, default: stdin is a TTY and not `yes`)."""
-    from authmd_cli.site.config import load_config_file
-    from authmd_cli.site.generate import render_site
+    from authmd_cli.site.config import load_config, load_config_file
 
     stream = stdout or sys.stdout
     if check and dry_run:
@@ -202,8 +243,7 @@ def init_command(
         from authmd_cli.site.config import check_profile_option
 
         check_profile_option(profile)
-    if out.exists() and not out.is_dir():
-        raise OutputError("exists and is not a directory", source=str(out))
+    check_out(out)
     base = cwd or Path.cwd()
     if config is None and (base / DEFAULT_CONFIG).is_file():
         # relative when it is the working directory's: messages and advice name `authmd.yaml`
@@ -211,21 +251,27 @@ def init_command(
     if config is None:
         # The service config under the lint config's name: say so rather than start the wizard.
         misnamed_service_config(base, "init")
+    wizard: tuple[Path, str, dict[str, Any]] | None = None
     if config is None:
         if check:
             raise InputError(f"no {DEFAULT_CONFIG} here; --check needs a config (--config FILE)")
-        from authmd_cli.site.wizard import run_wizard_to_file
+        from authmd_cli.site.wizard import wizard_text
 
         if interactive is None:
             interactive = not yes and sys.stdin.isatty()
-        config = run_wizard_to_file(base / DEFAULT_CONFIG, interactive=interactive and not yes,
-                                    ask=ask, confirm=confirm, stdout=stream, dry_run=dry_run)
-        if config is None:  # dry run: nothing was written, nothing to generate from
+        config = base / DEFAULT_CONFIG
+        text, data = wizard_text(config, interactive=interactive and not yes, ask=ask, confirm=confirm,
+                                 stdout=stream)
+        if dry_run:  # nothing is written, so there is no config yet to generate from
+            stream.write(f"would write {config}:\n{text}")
             return int(ExitCode.OK)
-
-    cfg = load_config_file(config, profile=profile)
-    files = render_site(cfg)
-    changes = plan(out, files, force=force)
+        # The site is rendered and planned from the would-be config, so every refusal (a file
+        # init did not write, a bad --out, a corrupt manifest) comes before the config is written.
+        cfg = load_config(text, str(config), profile=profile)
+        wizard = (config, text, data)
+    else:
+        cfg = load_config_file(config, profile=profile)
+    changes = site_changes(cfg, out, force=force)
     pending = [c for c in changes if c.action not in ("unchanged", "orphan")]
     if check:
         if pending:
@@ -242,11 +288,10 @@ def init_command(
                 _echo(stream, f"{out / c.path}: {c.refused}; would need --force")
         _echo(stream, f"dry run: {len(pending)} file(s) would change, nothing written")
         return int(ExitCode.OK)
-    apply(out, changes)
-    for c in changes:
-        if c.action == "orphan":
-            _echo(stream, f"kept {out / c.path}: no longer generated, but edited since init wrote it")
-            continue
-        verb = {"create": "wrote", "update": "updated", "unchanged": "unchanged", "remove": "removed"}[c.action]
-        _echo(stream, f"{verb} {out / c.path}")
+    refuse(out, changes)
+    if wizard is not None:
+        from authmd_cli.site.wizard import write_wizard_config
+
+        write_wizard_config(*wizard, stdout=stream)
+    write_site(out, changes, stream)
     return int(ExitCode.OK)

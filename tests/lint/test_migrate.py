@@ -192,7 +192,7 @@ def test_a_draft_config_from_legacy_metadata_generates_a_clean_site(as_file: Pat
 
 def test_cli_draft_config_never_overwrites(legacy: Path) -> None:
     runner = CliRunner()
-    first = runner.invoke(app, ["migrate", "site", "--diff", "--draft-config", "authmd.yaml"])
+    first = runner.invoke(app, ["migrate", "site", "--yes", "--draft-config", "authmd.yaml"])
     assert "wrote authmd.yaml" in first.stdout and (legacy.parent / "authmd.yaml").is_file()
     assert runner.invoke(app, ["init", "--config", "authmd.yaml", "--out", "new"]).exit_code == 0
     again = runner.invoke(app, ["migrate", "site", "--diff", "--draft-config", "authmd.yaml"])
