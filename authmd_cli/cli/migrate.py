@@ -126,7 +126,8 @@ def _write(path: str, text: str, *, new: bool = False) -> None:
                 raise OutputError("exists; not overwriting it (pick another name, or remove it)", source=path)
             atomic_write(Path(path), text)
         else:
-            atomic_write(Path(path), text, mode=stat.S_IMODE(os.stat(path).st_mode))
+            # The user's document, edited in place: through a symlink to its target, mode kept.
+            atomic_write(Path(path), text, mode=stat.S_IMODE(os.stat(path).st_mode), follow_symlinks=True)
     except OSError as err:
         raise OutputError(f"cannot write: {err.strerror or err}", source=path) from None
 

@@ -329,8 +329,6 @@ def test_well_known_backup_file_alone_is_not_a_site(runner: CliRunner, tmp_path:
 
 
 @pytest.mark.skipif(os.name != "posix", reason="symlinks and modes")
-@pytest.mark.xfail(strict=True, reason="cli/migrate.py must pass atomic_write(..., follow_symlinks=True) "
-                                       "(another helper's file); remove this marker when it does")
 def test_migrate_yes_writes_through_a_symlinked_auth_md(runner: CliRunner, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     legacy = (Path(__file__).resolve().parents[1] / "fixtures" / "profiles" / "v0.3" / "auth.md").read_text(
