@@ -42,6 +42,8 @@ class Result:
 
 def target_of(d: Discovered, plan: Plan) -> Target:
     if d.as_meta is None:
+        if d.as_problem:
+            raise TargetError(f"the authorization server metadata at {d.as_url} is unusable: {d.as_problem}")
         raise TargetError(f"no authorization server metadata at {d.as_url}")
     return target_from_documents(d.prm, d.as_meta, as_url=d.as_url, api_url=plan.api_url or d.api_url,
                                  pinned=plan.profile, detected=d.profile)

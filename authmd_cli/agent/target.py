@@ -107,6 +107,7 @@ class Discovered:
     profile: str | None = None  # the generation the documents show (SPEC §14 D2), None: no signal
     reachable: bool = True
     trace: tuple[tuple[Request, Response], ...] = ()
+    as_problem: str | None = None  # why the fetched AS metadata is unusable (not valid JSON, …), if it is
 
 
 def target_from_documents(prm: Mapping[str, Any] | None, as_meta: Mapping[str, Any], *, as_url: str,

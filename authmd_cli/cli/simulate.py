@@ -181,7 +181,11 @@ def probe_discovery(url: str, api: str | None, allow_private: bool, timeout: flo
     server = d.servers[0] if d.servers else None
     answered = server.exchange if server is not None else None
     as_url = answered.url if answered is not None else (d.endpoints.as_metadata or url)
-    return Discovered(as_url, d.as_metadata, d.prm_metadata, d.endpoints.api, d.profile, d.reachable, trace)
+    as_doc = d.documents.get("as")
+    bad = as_doc.json_error if as_doc is not None else None
+    problem = f"not valid JSON at line {bad.line}, column {bad.column}: {bad.message}" if bad else None
+    return Discovered(as_url, d.as_metadata, d.prm_metadata, d.endpoints.api, d.profile, d.reachable, trace,
+                      as_problem=problem)
 
 
 def register(app: typer.Typer) -> None:
