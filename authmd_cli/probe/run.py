@@ -7,45 +7,44 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from authmd_cli.lint.engine import LintOptions
 from authmd_cli.probe.analyse import ProbeReport, analyse
-from authmd_cli.probe.discovery import WalkOptions, walk
+from authmd_cli.probe.discovery import Discovery, WalkOptions, walk
+from authmd_cli.probe.options import DEFAULT_CONCURRENCY, DEFAULT_DEADLINE, ProbeOptions
 from authmd_cli.probe.target import Target
 
+__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_DEADLINE", "ProbeOptions", "Walked", "gather", "judge", "probe_one",
+           "probe_targets", "probe_targets_async", "replay", "replay_report"]
+
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     import httpx
 
-    from authmd_cli.core.diagnostics import Report
-    from authmd_cli.core.net import FetchLimits
+    from authmd_cli.core.diagnostics import Finding, Report
     from authmd_cli.probe.fetch import Fetcher
 
-DEFAULT_DEADLINE = 30.0  # seconds for one target's whole probe
-DEFAULT_CONCURRENCY = 8
-
-
 @dataclass(frozen=True)
-class ProbeOptions:
-    limits: FetchLimits
-    lint: LintOptions = field(default_factory=LintOptions)
-    api: str | None = None
-    deadline_s: float = DEFAULT_DEADLINE
-    concurrency: int = DEFAULT_CONCURRENCY
-    check_endpoints: bool = False
-    active: bool = False
-    save: Path | None = None
+class Walked:
+    """What the network part of a probe gathered, before it is judged (`judge`)."""
+
+    discovery: Discovery
+    extra: list[tuple[str, Finding]]
+    verified: dict[str, bool] | None
 
 
-async def probe_one(target: Target, fetcher: Fetcher, options: ProbeOptions, *, checks: bool | None = None,
-                    active: bool | None = None) -> ProbeReport:
-    """Walk one target with `fetcher`, run the requested extra checks, judge the result."""
+async def gather(target: Target, fetcher: Fetcher, options: ProbeOptions, *, checks: bool | None = None,
+                 active: bool | None = None, parse_in: Executor | None = None) -> Walked:
+    """The network part of one probe: the walk, then the requested extra checks (`parse_in`:
+    WalkOptions.parse_auth_md_in)."""
     from authmd_cli.probe.checks import active_flow, check_endpoints
 
-    d = await walk(target, fetcher, WalkOptions(api=options.api))
-    extra = []
+    d = await walk(target, fetcher, WalkOptions(api=options.api, parse_auth_md_in=parse_in))
+    extra: list[tuple[str, Finding]] = []
     verified = None
     if (options.check_endpoints if checks is None else checks) and d.reachable:
         extra += await check_endpoints(d, fetcher)
@@ -53,44 +52,142 @@ async def probe_one(target: Target, fetcher: Fetcher, options: ProbeOptions, *, 
         result = await active_flow(d, fetcher)
         extra += result.findings
         verified = result.verified
-    d = replace(d, exchanges=tuple(fetcher.exchanges))
-    return analyse(d, options.lint, extra=extra, verified=verified)
+    return Walked(replace(d, exchanges=tuple(fetcher.exchanges)), extra, verified)
+
+
+def judge(walked: Walked, options: ProbeOptions) -> ProbeReport:
+    """The CPU part: the lint engine and the transport rules over what was gathered. Pure."""
+    return analyse(walked.discovery, options.lint, extra=walked.extra, verified=walked.verified)
+
+
+async def probe_one(target: Target, fetcher: Fetcher, options: ProbeOptions, *, checks: bool | None = None,
+                    active: bool | None = None) -> ProbeReport:
+    """Walk one target with `fetcher`, run the requested extra checks, judge the result."""
+    return judge(await gather(target, fetcher, options, checks=checks, active=active), options)
+
+
+async def walk_indexed(target: Target, options: ProbeOptions, *, transport: httpx.AsyncBaseTransport | None = None,
+                       parse_in: Executor | None = None) -> Walked:
+    """One target's network part within its own deadline, with a client of its own."""
+    from authmd_cli.core import net
+    from authmd_cli.probe.fetch import LiveFetcher
+
+    # A client (connection pool) per walk: targets are different hosts, and one shared pool
+    # of hundreds of connections costs httpcore more bookkeeping than the requests.
+    async with net.async_client(timeout=options.limits.timeout, max_bytes=options.limits.max_bytes,
+                                transport=transport, max_connections=16) as client:
+        fetcher = LiveFetcher(client, options.limits, deadline=time.monotonic() + options.deadline_s)
+        return await gather(target, fetcher, options, parse_in=parse_in)
+
+
+def finish_indexed(i: int, target: Target, count: int, walked: Walked,
+                   options: ProbeOptions) -> tuple[ProbeReport, ProbeReport]:
+    """Judge target `i` of `count`, save it when asked. Returns (the full report, what the run
+    keeps: the slim report when `count` > 1, so memory stays bounded)."""
+    report = judge(walked, options)
+    if options.save is not None:
+        from authmd_cli.probe.snapshot import save
+
+        where = options.save if count == 1 else options.save / f"{i:03d}-{target.key}"
+        save(where, target, report.discovery.exchanges)
+    return report, (report.slim() if count > 1 else report)
 
 
 async def probe_targets_async(targets: Sequence[Target], options: ProbeOptions, *,
                               on_done: Callable[[int, ProbeReport], None] | None = None,
                               transport: httpx.AsyncBaseTransport | None = None) -> list[ProbeReport]:
-    """Probe every target, at most `options.concurrency` at a time, each within its own deadline."""
-    from authmd_cli.core import net
-    from authmd_cli.probe.fetch import LiveFetcher
+    """Probe every target, at most `options.concurrency` at a time, each within its own deadline.
 
-    gate = asyncio.Semaphore(max(1, options.concurrency))
-    results: list[ProbeReport | None] = [None] * len(targets)
+    With `options.jobs` > 1 and enough targets the targets are shared out over worker processes
+    (`probe.workers`; not with an injected `transport`, which lives in this process): the same
+    reports in the same order, `on_done` still called here as each target finishes (with the
+    report the run keeps)."""
+    from authmd_cli.probe.workers import probe_sharded, worker_count
 
-    async def one(i: int, target: Target) -> None:
-        async with gate:
-            # A client (connection pool) per walk: targets are different hosts, and one shared pool
-            # of hundreds of connections costs httpcore more bookkeeping than the requests.
-            async with net.async_client(timeout=options.limits.timeout, max_bytes=options.limits.max_bytes,
-                                        transport=transport, max_connections=16) as client:
-                fetcher = LiveFetcher(client, options.limits, deadline=time.monotonic() + options.deadline_s)
-                report = await probe_one(target, fetcher, options)
-            if options.save is not None:
-                from authmd_cli.probe.snapshot import save
+    workers = worker_count(len(targets), options) if transport is None else 1
+    if workers > 1:
+        loop = asyncio.get_running_loop()
 
-                where = options.save if len(targets) == 1 else options.save / f"{i:03d}-{target.key}"
-                save(where, target, report.discovery.exchanges)
-            # Several targets: keep what the output needs, not every body (memory stays bounded).
-            results[i] = report.slim() if len(targets) > 1 else report
+        def done_here(i: int, report: ProbeReport) -> None:  # called in the reader thread
             if on_done is not None:
-                on_done(i, report)
+                loop.call_soon_threadsafe(on_done, i, report)
 
-    await asyncio.gather(*(one(i, t) for i, t in enumerate(targets)))
+        # Forked from a thread: the child starts without this thread's running event loop. The
+        # callbacks queued above run before the result does (the loop runs callbacks in order).
+        return await asyncio.to_thread(probe_sharded, targets, options, workers,
+                                     probe_in_process, on_done=done_here)
+    return await probe_in_process(targets, options, on_done=on_done, transport=transport)
+
+
+async def probe_in_process(targets: Sequence[Target], options: ProbeOptions, *,
+                           on_done: Callable[[int, ProbeReport], None] | None = None,
+                           transport: httpx.AsyncBaseTransport | None = None,
+                           count: int | None = None,
+                           next_index: Callable[[], int | None] | None = None) -> list[ProbeReport]:
+    """The bounded pool in this event loop. By default every target, in order; a worker process
+    passes `next_index` (the next target index no process has taken yet, None when none is left)
+    and `count` (the whole run's target count), and gets back only the reports it made (their
+    indices went to `on_done`)."""
+    total = len(targets) if count is None else count
+    results: list[ProbeReport | None] = [None] * len(targets)
+    if next_index is None:
+        order = iter(range(len(targets)))
+
+        def take() -> int | None:
+            return next(order, None)
+    else:
+        take = next_index
+
+    def keep(i: int, full: ProbeReport, kept: ProbeReport) -> None:
+        results[i] = kept
+        if on_done is not None:
+            on_done(i, full if next_index is None else kept)
+
+    if total == 1:  # one target: walked and judged here, nothing else to overlap with
+        for i in iter(take, None):
+            keep(i, *finish_indexed(i, targets[i], total, await walk_indexed(targets[i], options,
+                                                                               transport=transport), options))
+        return [r for r in results if r is not None]
+
+    # Several targets: the pool bounds the walks (the requests in flight); each walk's judgement
+    # (~10 ms of lint engine) runs in one helper thread, so its slot takes the next target at once
+    # and the event loop keeps answering the other walks' responses meanwhile (it gets the GIL
+    # back within the interpreter's switch interval) instead of every walk of a round waiting
+    # behind every judgement of that round. At most `slots` walks wait to be judged (memory stays
+    # bounded); `on_done` is still called in this event loop.
+    from concurrent.futures import ThreadPoolExecutor
+
+    slots = max(1, min(options.concurrency, len(targets)))
+    backlog = asyncio.Semaphore(slots)
+    loop = asyncio.get_running_loop()
+    settling: list[asyncio.Task[None]] = []
+
+    async def settle(i: int, walked: Walked) -> None:
+        try:
+            keep(i, *await loop.run_in_executor(judge_thread, finish_indexed, i, targets[i], total, walked,
+                                                options))
+        finally:
+            backlog.release()
+
+    async def slot() -> None:
+        while (i := take()) is not None:
+            walked = await walk_indexed(targets[i], options, transport=transport, parse_in=judge_thread)
+            await backlog.acquire()
+            settling.append(asyncio.ensure_future(settle(i, walked)))
+
+    with ThreadPoolExecutor(1, thread_name_prefix="authmd-probe-judge") as judge_thread:
+        await asyncio.gather(*(slot() for _ in range(slots)))
+        await asyncio.gather(*settling)
     return [r for r in results if r is not None]
 
 
 def probe_targets(targets: Sequence[Target], options: ProbeOptions, *,
                   on_done: Callable[[int, ProbeReport], None] | None = None) -> list[ProbeReport]:
+    from authmd_cli.probe.workers import probe_sharded, worker_count
+
+    workers = worker_count(len(targets), options)
+    if workers > 1:  # no event loop in this process: the workers run their own
+        return probe_sharded(targets, options, workers, probe_in_process, on_done=on_done)
     return asyncio.run(probe_targets_async(targets, options, on_done=on_done))
 
 
