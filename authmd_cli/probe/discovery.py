@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -69,6 +69,10 @@ class WalkOptions:
     # dependent requests meanwhile (the auth.md is off the critical path: nothing waits on it
     # until the last step). The parse is the same; only the thread differs.
     parse_auth_md_in: Executor | None = None
+    # Called (in the event loop, and must not block it) with what the walk found before its last
+    # step's answers (skill, JWKS, openid-configuration, the endpoints): the PRM, AS metadata and
+    # auth.md are final by then, so probe starts judging them while those requests are in flight.
+    before_last_step: Callable[[Discovery], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -560,29 +564,35 @@ class _Walk:
                         f.fetch(f"endpoint:{role}", str(url), after=after, note="served? read-only GET"))))
         auth_ex = await auth_task
         auth_doc = self.load("auth.md", auth_ex)
-        await asyncio.gather(*jobs, *(j for _, j in served_jobs))
-        skill = skill_job.result() if skill_job else None
-        if skill is not None:
-            self.load("skill", skill)
-        openid = openid_job.result() if openid_job else None
-        if openid is not None:
-            self.load("openid", openid)
 
-        profile, dialect = _generation([d for d in (auth_doc, self.docs.get("prm"), self.docs.get("as")) if d])
-        block = (meta or {}).get("agent_auth")
-        answered = any(e.ok for e in f.exchanges)  # nothing fetched: nothing to call "no registration"
-        no_reg = answered and not isinstance(block, dict) and not _documents_registration(auth_doc)
-        if no_reg and profile is None:
-            profile = "no-registration"
-        return Discovery(
-            target=t, exchanges=tuple(f.exchanges), auth_md=auth_ex, challenge=challenge,
-            resource_metadata=rm, prm=prm_ex if prm_ex is not None and prm_ex.ok else None, prm_via=via,
-            prm_identifier=identifier, prm_attempts=tuple(attempts), servers=tuple(servers), openid=openid,
-            skill=skill, jwks=jwks_job.result() if jwks_job else None,
-            served=tuple((role, j.result()) for role, j in served_jobs), endpoints=endpoints,
-            documents={k: v for k, v in self.docs.items() if not k.startswith("prm-candidate:")},
-            profile=profile, dialect=dialect, no_registration=no_reg, not_checkable=not_checkable,
-        )
+        def found(*, last: bool) -> Discovery:
+            """What the walk knows; before the last step (`last=False`) without its answers."""
+            skill = skill_job.result() if skill_job and last else None
+            openid = openid_job.result() if openid_job and last else None
+            if skill is not None:
+                self.load("skill", skill)
+            if openid is not None:
+                self.load("openid", openid)
+            profile, dialect = _generation([d for d in (auth_doc, self.docs.get("prm"), self.docs.get("as")) if d])
+            block = (meta or {}).get("agent_auth")
+            answered = any(e.ok for e in f.exchanges)  # nothing fetched: nothing to call "no registration"
+            no_reg = answered and not isinstance(block, dict) and not _documents_registration(auth_doc)
+            if no_reg and profile is None:
+                profile = "no-registration"
+            return Discovery(
+                target=t, exchanges=tuple(f.exchanges), auth_md=auth_ex, challenge=challenge,
+                resource_metadata=rm, prm=prm_ex if prm_ex is not None and prm_ex.ok else None, prm_via=via,
+                prm_identifier=identifier, prm_attempts=tuple(attempts), servers=tuple(servers), openid=openid,
+                skill=skill, jwks=jwks_job.result() if jwks_job and last else None,
+                served=tuple((role, j.result()) for role, j in served_jobs) if last else (), endpoints=endpoints,
+                documents={k: v for k, v in self.docs.items() if not k.startswith("prm-candidate:")},
+                profile=profile, dialect=dialect, no_registration=no_reg, not_checkable=not_checkable,
+            )
+
+        if self.o.before_last_step is not None:
+            self.o.before_last_step(found(last=False))
+        await asyncio.gather(*jobs, *(j for _, j in served_jobs))
+        return found(last=True)
 
 
 def _parse(role: str, ex: Exchange) -> Document:

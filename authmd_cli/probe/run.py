@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,11 +35,12 @@ __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_DEADLINE", "ProbeOptions", "Walked", 
            "probe_one", "probe_targets", "probe_targets_async", "replay", "replay_report"]
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from concurrent.futures import Executor, Future
 
     import httpx
 
     from authmd_cli.core.diagnostics import Finding, Report
+    from authmd_cli.probe.analyse import LintInput
     from authmd_cli.probe.fetch import Fetcher
 
 
@@ -49,15 +51,26 @@ class Walked:
     discovery: Discovery
     extra: list[tuple[str, Finding]]
     verified: dict[str, bool] | None
+    # The lint report started before the walk's last step, in the helper thread (analyse.early_lint).
+    early: Future[tuple[LintInput, Report]] | None = None
 
 
 async def gather(target: Target, fetcher: Fetcher, options: ProbeOptions, *, checks: bool | None = None,
-                 active: bool | None = None, parse_in: Executor | None = None) -> Walked:
-    """The network part of one probe: the walk, then the requested extra checks (`parse_in`:
-    WalkOptions.parse_auth_md_in)."""
+                 active: bool | None = None, helper: Executor | None = None) -> Walked:
+    """The network part of one probe: the walk, then the requested extra checks. With a `helper`
+    thread the auth.md is parsed there, and the fetched documents are linted there while the
+    walk's last step is in flight (WalkOptions.parse_auth_md_in / before_last_step)."""
+    from authmd_cli.probe.analyse import early_lint
     from authmd_cli.probe.checks import active_flow, check_endpoints
 
-    d = await walk(target, fetcher, WalkOptions(api=options.api, parse_auth_md_in=parse_in))
+    early: list[Future[tuple[LintInput, Report]]] = []
+
+    def before_last_step(found: Discovery) -> None:
+        if helper is not None:
+            early.append(helper.submit(early_lint, found, options.lint))
+
+    d = await walk(target, fetcher, WalkOptions(api=options.api, parse_auth_md_in=helper,
+                                                before_last_step=before_last_step if helper else None))
     extra: list[tuple[str, Finding]] = []
     verified = None
     if (options.check_endpoints if checks is None else checks) and d.reachable:
@@ -66,12 +79,15 @@ async def gather(target: Target, fetcher: Fetcher, options: ProbeOptions, *, che
         result = await active_flow(d, fetcher)
         extra += result.findings
         verified = result.verified
-    return Walked(replace(d, exchanges=tuple(fetcher.exchanges)), extra, verified)
+    return Walked(replace(d, exchanges=tuple(fetcher.exchanges)), extra, verified, early[0] if early else None)
 
 
 def judge(walked: Walked, options: ProbeOptions) -> ProbeReport:
-    """The CPU part: the lint engine and the transport rules over what was gathered. Pure."""
-    return analyse(walked.discovery, options.lint, extra=walked.extra, verified=walked.verified)
+    """The CPU part: the lint engine and the transport rules over what was gathered. Pure. (The
+    early lint report, when there is one, ran first in the same single helper thread, or is
+    waited for here.)"""
+    early = walked.early.result() if walked.early is not None else None
+    return analyse(walked.discovery, options.lint, extra=walked.extra, verified=walked.verified, early=early)
 
 
 async def probe_one(target: Target, fetcher: Fetcher, options: ProbeOptions, *, checks: bool | None = None,
@@ -81,7 +97,7 @@ async def probe_one(target: Target, fetcher: Fetcher, options: ProbeOptions, *, 
 
 
 async def walk_indexed(target: Target, options: ProbeOptions, *, transport: httpx.AsyncBaseTransport | None = None,
-                       parse_in: Executor | None = None) -> Walked:
+                       helper: Executor | None = None) -> Walked:
     """One target's network part within its own deadline, with a client of its own."""
     from authmd_cli.core import net
     from authmd_cli.probe.fetch import LiveFetcher
@@ -91,7 +107,7 @@ async def walk_indexed(target: Target, options: ProbeOptions, *, transport: http
     async with net.async_client(timeout=options.limits.timeout, max_bytes=options.limits.max_bytes,
                                 transport=transport, max_connections=16) as client:
         fetcher = LiveFetcher(client, options.limits, deadline=time.monotonic() + options.deadline_s)
-        return await gather(target, fetcher, options, parse_in=parse_in)
+        return await gather(target, fetcher, options, helper=helper)
 
 
 def finish_indexed(i: int, target: Target, count: int, walked: Walked,
@@ -157,10 +173,15 @@ async def probe_in_process(targets: Sequence[Target], options: ProbeOptions, *,
         if on_done is not None:
             on_done(i, full if next_index is None else kept)
 
-    if total == 1:  # one target: walked and judged here, nothing else to overlap with
-        for i in iter(take, None):
-            keep(i, *finish_indexed(i, targets[i], total, await walk_indexed(targets[i], options,
-                                                                               transport=transport), options))
+    from concurrent.futures import ThreadPoolExecutor
+
+    if total == 1:
+        # One target: its auth.md parsed and its documents linted in a helper thread while the walk
+        # waits on the network (the lint engine's ~10 ms overlaps the last step), then judged here.
+        with _short_switch_interval(), ThreadPoolExecutor(1, thread_name_prefix="authmd-probe-judge") as helper:
+            for i in iter(take, None):
+                walked = await walk_indexed(targets[i], options, transport=transport, helper=helper)
+                keep(i, *finish_indexed(i, targets[i], total, walked, options))
         return [r for r in results if r is not None]
 
     # Several targets: the pool bounds the walks (the requests in flight); each walk's judgement
@@ -169,7 +190,6 @@ async def probe_in_process(targets: Sequence[Target], options: ProbeOptions, *,
     # back within the interpreter's switch interval) instead of every walk of a round waiting
     # behind every judgement of that round. At most `slots` walks wait to be judged (memory stays
     # bounded); `on_done` is still called in this event loop.
-    from concurrent.futures import ThreadPoolExecutor
 
     slots = max(1, min(options.concurrency, len(targets)))
     backlog = asyncio.Semaphore(slots)
@@ -185,22 +205,27 @@ async def probe_in_process(targets: Sequence[Target], options: ProbeOptions, *,
 
     async def slot() -> None:
         while (i := take()) is not None:
-            walked = await walk_indexed(targets[i], options, transport=transport, parse_in=judge_thread)
+            walked = await walk_indexed(targets[i], options, transport=transport, helper=judge_thread)
             await backlog.acquire()
             settling.append(asyncio.ensure_future(settle(i, walked)))
 
-    # The loop thread gives up the GIL on every socket call and, while the helper thread judges,
-    # waits up to the switch interval to get it back (5 ms by default: a convoy that stalls the
-    # walks). A shorter interval for the run bounds each wait; restored afterwards.
+    with _short_switch_interval(), ThreadPoolExecutor(1, thread_name_prefix="authmd-probe-judge") as judge_thread:
+        await asyncio.gather(*(slot() for _ in range(slots)))
+        await asyncio.gather(*settling)
+    return [r for r in results if r is not None]
+
+
+@contextmanager
+def _short_switch_interval() -> Iterator[None]:
+    """While the event loop shares the process with a parsing or judging thread: the loop thread
+    gives up the GIL on every socket call and waits up to the switch interval to get it back
+    (5 ms by default: a convoy that stalls the walks). A shorter interval bounds each wait."""
     interval = sys.getswitchinterval()
     sys.setswitchinterval(min(interval, JUDGE_SWITCH_INTERVAL))
     try:
-        with ThreadPoolExecutor(1, thread_name_prefix="authmd-probe-judge") as judge_thread:
-            await asyncio.gather(*(slot() for _ in range(slots)))
-            await asyncio.gather(*settling)
+        yield
     finally:
         sys.setswitchinterval(interval)
-    return [r for r in results if r is not None]
 
 
 def probe_targets(targets: Sequence[Target], options: ProbeOptions, *,

@@ -152,3 +152,55 @@ def test_cli_jobs_prints_the_same_jsonl(sandbox: Callable[[str], str], site: Sit
     assert one.exit_code == two.exit_code == 3  # the unreachable target is the worst outcome
     assert lines(two.output) == lines(one.output)
     assert len(lines(one.output)) == 10
+
+
+# ---------------------------------------------------------------- the lint report started before the last step
+
+
+def _walked(target: str) -> Any:
+    """A live walk with a helper thread, as the pool runs it: (Walked, the options)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from authmd_cli.probe.run import walk_indexed
+
+    opts = _options(1)
+    with ThreadPoolExecutor(1) as helper:
+        walked = asyncio.run(walk_indexed(parse_target(target), opts, helper=helper))
+        assert walked.early is not None
+        walked.early.result()
+    return walked, opts
+
+
+def test_the_early_lint_report_is_used_and_equals_a_lint_of_the_finished_walk(site: SiteFactory) -> None:
+    from authmd_cli.probe.analyse import analyse, lint_input
+    from authmd_cli.probe.run import judge
+
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "", {"Content-Type": "text/plain"}),
+                        "/auth.md": Answer(200, "# Agent registration\n\nNothing here yet.\n",
+                                           {"Content-Type": "text/markdown"})})
+    walked, opts = _walked(f"{s.origin}/api")
+    given, _report = walked.early.result()
+    assert given.same_as(lint_input(walked.discovery, opts.lint))  # the walk's last step changed no input
+    with_early = judge(walked, opts)
+    without = analyse(walked.discovery, opts.lint, extra=walked.extra, verified=walked.verified)
+    assert _stable(with_early) == _stable(without)
+    assert {d.code for d in without.report.diagnostics} >= {"PR013"}  # findings of both kinds are there
+    assert any(not d.code.startswith("PR") for d in without.report.diagnostics)
+
+
+def test_an_early_report_for_other_documents_is_not_used(site: SiteFactory) -> None:
+    from authmd_cli.probe.analyse import analyse
+
+    clean = site(clean_routes)
+    broken = site(lambda o: {**clean_routes(o), "/auth.md": Answer(200, "# Agent registration\n",
+                                                                    {"Content-Type": "text/markdown"})})
+    walked, opts = _walked(f"{clean.origin}/api")
+    other, _ = _walked(f"{broken.origin}/api")
+    stale = other.early.result()
+    leaked = {d.code for d in stale[1].diagnostics if d.code.startswith("MD")}
+    assert leaked  # what would leak if the stale report were used (a stub auth.md's findings)
+    assert not stale[0].same_as(walked.early.result()[0])
+    judged = analyse(walked.discovery, opts.lint, early=stale)
+    assert _stable(judged) == _stable(analyse(walked.discovery, opts.lint))
+    assert not leaked & {d.code for d in judged.report.diagnostics}  # they did not leak in
