@@ -144,8 +144,15 @@ async def probe_targets_async(targets: Sequence[Target], options: ProbeOptions, 
 
         # Forked from a thread: the child starts without this thread's running event loop. The
         # callbacks queued above run before the result does (the loop runs callbacks in order).
-        return await asyncio.to_thread(probe_sharded, targets, options, workers,
-                                     probe_in_process, on_done=done_here)
+        # Cancelled (Ctrl-C), the reader thread stops the workers instead of waiting for them.
+        import threading
+
+        stop = threading.Event()
+        try:
+            return await asyncio.to_thread(probe_sharded, targets, options, workers, probe_in_process,
+                                           on_done=done_here, stop=stop)
+        finally:
+            stop.set()
     return await probe_in_process(targets, options, on_done=on_done, transport=transport)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import signal
+import threading
 import traceback
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
@@ -55,10 +56,12 @@ ShareRunner = Callable[..., Coroutine[Any, Any, list["ProbeReport"]]]
 
 
 def probe_sharded(targets: Sequence[Target], options: ProbeOptions, workers: int, run_share: ShareRunner, *,
-                  on_done: Callable[[int, ProbeReport], None] | None = None) -> list[ProbeReport]:
+                  on_done: Callable[[int, ProbeReport], None] | None = None,
+                  stop: threading.Event | None = None) -> list[ProbeReport]:
     """Probe `targets` in `workers` processes; reports in input order, `on_done(i, report)` in
     this thread as each arrives. A failure inside a worker is raised here (RuntimeError with the
-    worker's traceback); the workers are stopped whatever happens."""
+    worker's traceback); the workers are stopped whatever happens, and as soon as `stop` is set
+    (the caller was cancelled: what came back so far is returned)."""
     import multiprocessing
 
     # fork where the platform has it (as lint's pool): the workers inherit the imported modules
@@ -75,7 +78,7 @@ def probe_sharded(targets: Sequence[Target], options: ProbeOptions, workers: int
     try:
         for p in procs:
             p.start()
-        while left:
+        while left and not (stop is not None and stop.is_set()):
             try:
                 kind, i, payload = results_q.get(timeout=_POLL_S)
             except queue.Empty:

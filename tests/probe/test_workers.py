@@ -204,3 +204,32 @@ def test_an_early_report_for_other_documents_is_not_used(site: SiteFactory) -> N
     judged = analyse(walked.discovery, opts.lint, early=stale)
     assert _stable(judged) == _stable(analyse(walked.discovery, opts.lint))
     assert not leaked & {d.code for d in judged.report.diagnostics}  # they did not leak in
+
+
+def test_cancelling_the_async_entry_stops_the_workers(site: SiteFactory) -> None:
+    import asyncio
+    import multiprocessing
+
+    from authmd_cli.probe.run import probe_targets_async
+
+    s = site(lambda o: {**clean_routes(o), "/api": Answer(behaviour="hang")})  # the walks never finish
+    targets = [parse_target(f"{s.origin}/api")] * 8
+
+    async def cancel_midway() -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(probe_targets_async(targets, _options(2)), timeout=1.0)
+
+    asyncio.run(cancel_midway())  # returns once the reader thread has stopped and joined the workers
+    assert multiprocessing.active_children() == []
+
+
+def test_a_set_stop_ends_the_run_with_what_came_back(sandbox: Callable[[str], str]) -> None:
+    import multiprocessing
+    import threading
+
+    origin = sandbox("v0.7-B")
+    stop = threading.Event()
+    stop.set()
+    got = probe_sharded([parse_target(f"{origin}/api")] * 8, _options(2), 2, probe_in_process, stop=stop)
+    assert got == []  # nothing was waited for
+    assert multiprocessing.active_children() == []
