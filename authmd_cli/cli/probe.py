@@ -50,6 +50,10 @@ def probe_command(  # noqa: PLR0917 - typer maps parameters to options
         "--max-redirects", metavar="N", min=0, max=20, help="Redirects followed per request.")] = 5,
     concurrency: Annotated[int, typer.Option(
         "--concurrency", metavar="N", min=1, max=256, help="Targets probed at the same time.")] = 8,
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=1, metavar="N",
+        help="Probe many targets in N processes (default: the number of CPUs; --concurrency is the total); "
+             "the report is the same.", show_default=False)] = None,
     save: Annotated[str | None, typer.Option(
         "--save", metavar="DIR", help="Store every response (status, headers, body) for --replay.",
         show_default=False)] = None,
@@ -83,6 +87,7 @@ def probe_command(  # noqa: PLR0917 - typer maps parameters to options
     def body() -> int:
         from authmd_cli.core.errors import UsageError
         from authmd_cli.lint.engine import LintOptions
+        from authmd_cli.lint.pool import default_jobs
         from authmd_cli.probe.command import CommandOptions, run_probe
         from authmd_cli.protocol.profiles import resolve
         from authmd_cli.render import default_format
@@ -100,7 +105,8 @@ def probe_command(  # noqa: PLR0917 - typer maps parameters to options
             targets=tuple(targets or ()), from_file=from_file, api=api, fmt=fmt or default_format(os.environ),
             output=output, color=color, strict=strict, lint=lint, allow_private=allow_private, timeout=timeout,
             deadline=deadline,
-            max_bytes=max_bytes, max_redirects=max_redirects, concurrency=concurrency, save=save, replay=replay,
+            max_bytes=max_bytes, max_redirects=max_redirects, concurrency=concurrency, jobs=jobs or default_jobs(),
+            save=save, replay=replay,
             check_endpoints=check_endpoints, active=active, yes=yes)
         tty = sys.stdin.isatty() and sys.stderr.isatty()
 

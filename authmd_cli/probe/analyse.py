@@ -17,6 +17,7 @@ from authmd_cli.core.diagnostics import Diagnostic, Finding, Report
 from authmd_cli.lint.engine import LintOptions
 from authmd_cli.probe.discovery import Discovery
 from authmd_cli.probe.transport import looks_html, transport_findings
+from authmd_cli.protocol.model import Document, Site
 
 PROBE_REPORT_VERSION = "1"
 
@@ -104,12 +105,35 @@ def _stamp(found: list[tuple[str, Finding]], options: LintOptions) -> list[Diagn
     return out
 
 
-def lint_fetched(d: Discovery, options: LintOptions) -> Report:
-    """The lint engine over what the walk fetched: the auth.md (or the `skill` document when the root
-    has none), the PRM and the AS metadata of every server, the first three as one site."""
-    from authmd_cli.lint.engine import lint_documents
-    from authmd_cli.protocol.model import Document, Site
+@dataclass(frozen=True)
+class LintInput:
+    """What the lint engine is given for a walk: the documents (the very objects), the site, the
+    options (with the no-registration profile applied). Two equal inputs give the same report."""
 
+    documents: tuple[Document, ...]
+    sites: tuple[Site, ...]
+    options: LintOptions
+
+    def same_as(self, other: LintInput) -> bool:
+        def ids(site: Site) -> tuple[str, int, int, int]:
+            return site.root, id(site.auth_md), id(site.prm), id(site.as_metadata)
+
+        return (len(self.documents) == len(other.documents) and len(self.sites) == len(other.sites)
+                and all(a is b for a, b in zip(self.documents, other.documents, strict=True))
+                and [ids(s) for s in self.sites] == [ids(s) for s in other.sites]
+                and self.options == other.options)
+
+
+def lint_input(d: Discovery, options: LintOptions) -> LintInput:
+    """The auth.md (or the `skill` document when the root has none), the PRM and the AS metadata of
+    every server, the first three as one site."""
+    from authmd_cli.protocol.model import Site
+
+    opts = options
+    if opts.profile is None and d.profile == "no-registration":
+        from dataclasses import replace
+
+        opts = replace(opts, profile="no-registration")
     docs = d.documents
     by_url = {e.url: e for e in d.exchanges}
 
@@ -128,25 +152,33 @@ def lint_fetched(d: Discovery, options: LintOptions) -> Report:
     documents = [x for x in (auth, prm, first) if x is not None]
     documents += [x for x in servers[1:] if x is not None and x not in documents]
     present = sum(x is not None for x in (auth, prm, first))
-    sites = [Site(d.target.origin, auth, prm, first)] if present >= 2 else []
-    return lint_documents(documents, sites, options)
+    sites = (Site(d.target.origin, auth, prm, first),) if present >= 2 else ()
+    return LintInput(tuple(documents), sites, opts)
+
+
+def run_lint(given: LintInput) -> Report:
+    from authmd_cli.lint.engine import lint_documents
+
+    return lint_documents(list(given.documents), list(given.sites), given.options)
+
+
+def early_lint(d: Discovery, options: LintOptions) -> tuple[LintInput, Report]:
+    """The lint report of a walk not finished yet (`WalkOptions.before_last_step`), with its input:
+    `analyse` uses it only when the finished walk gives the lint engine the same input."""
+    given = lint_input(d, options)
+    return given, run_lint(given)
 
 
 def analyse(d: Discovery, options: LintOptions | None = None, *, extra: list[tuple[str, Finding]] | None = None,
-            verified: dict[str, bool] | None = None) -> ProbeReport:
+            verified: dict[str, bool] | None = None, early: tuple[LintInput, Report] | None = None) -> ProbeReport:
     """Judge a walk: lint findings + transport findings (+ `extra`, from --check-endpoints and
-    --active, whose live results are `verified`)."""
+    --active, whose live results are `verified`). `early`: the lint report made before the walk's
+    last step (`early_lint`), used when its input is still the input."""
     from authmd_cli.probe.capability import capability_table, verdict
 
-    opts = options or LintOptions()
-    if opts.profile is None and d.profile == "no-registration":
-        from dataclasses import replace
-
-        opts = replace(opts, profile="no-registration")
-    report = lint_fetched(d, opts)
-    report.extend(_stamp([*transport_findings(d), *(extra or [])], opts))
+    given = lint_input(d, options or LintOptions())
+    report = early[1] if early is not None and early[0].same_as(given) else run_lint(given)
+    report.extend(_stamp([*transport_findings(d), *(extra or [])], given.options))
     report = report.sorted()
     table = capability_table(d, report, verified)
     return ProbeReport(d, report, table, verdict(d, report, table))
-
-

@@ -42,6 +42,7 @@ class CommandOptions:
     max_bytes: int = 1024 * 1024
     max_redirects: int = 5
     concurrency: int = 8
+    jobs: int = 1  # worker processes for many targets (probe.workers)
     save: str | None = None
     replay: str | None = None
     check_endpoints: bool = False
@@ -112,7 +113,7 @@ def run_probe(opts: CommandOptions, *, read_stdin: Callable[[], bytes | None],
     limits = net.FetchLimits(timeout=opts.timeout, max_bytes=opts.max_bytes, max_redirects=opts.max_redirects,
                              allow_private=opts.allow_private)
     options = ProbeOptions(limits=limits, lint=opts.lint, deadline_s=opts.deadline, concurrency=opts.concurrency,
-                           check_endpoints=opts.check_endpoints, active=opts.active,
+                           jobs=opts.jobs, check_endpoints=opts.check_endpoints, active=opts.active,
                            save=Path(opts.save) if opts.save else None)
     if options.save is not None:
         from authmd_cli.probe.snapshot import check_save_dir

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
@@ -40,6 +40,8 @@ from authmd_cli.probe.model import Exchange
 from authmd_cli.probe.target import Target, parse_target
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     import httpx
 
     from authmd_cli.core.net import FetchLimits
@@ -62,6 +64,15 @@ ENDPOINT_ROLES = ("identity", "claim", "events", "token", "revocation")
 class WalkOptions:
     api: str | None = None  # overrides the target's API URL (`--api`)
     check_served: bool = True  # GET every advertised endpoint (read-only reachability)
+    # Where the auth.md is parsed (~5 ms of CPU for a typical one): None = in the event loop;
+    # a pool of many walks passes its helper thread, so the loop keeps sending the other walks'
+    # dependent requests meanwhile (the auth.md is off the critical path: nothing waits on it
+    # until the last step). The parse is the same; only the thread differs.
+    parse_auth_md_in: Executor | None = None
+    # Called (in the event loop, and must not block it) with what the walk found before its last
+    # step's answers (skill, JWKS, openid-configuration, the endpoints): the PRM, AS metadata and
+    # auth.md are final by then, so probe starts judging them while those requests are in flight.
+    before_last_step: Callable[[Discovery], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -344,17 +355,12 @@ class _Walk:
 
     def load(self, role: str, ex: Exchange | None) -> Document | None:
         """The lint loader's parse of a 2xx body (kind hinted by the role), kept under `role`."""
-        from authmd_cli.lint.loader import load_document
-        from authmd_cli.protocol.model import DocKind
-
         if ex is None or not ex.ok:
             return None
         known = self.docs.get(role)
         if known is not None and known.source == ex.url:
             return known  # parsed once (the auth.md is parsed as soon as it arrives)
-        kind = {"prm": DocKind.PRM, "as": DocKind.AS_METADATA, "auth.md": DocKind.AUTH_MD,
-                "skill": DocKind.AUTH_MD}.get(role.split(":", 1)[0], DocKind.JSON)
-        doc = load_document(ex.url, ex.body, kind=kind)
+        doc = _parse(role, ex)
         self.docs.setdefault(role, doc)
         return doc
 
@@ -420,6 +426,10 @@ class _Walk:
         t, f = self.t, self.f
         async def fetch_auth_md() -> Exchange:
             ex = await f.fetch("auth.md", t.auth_md_url, note="the service root")
+            where = self.o.parse_auth_md_in
+            if where is not None and ex.ok and "auth.md" not in self.docs:
+                doc = await asyncio.get_running_loop().run_in_executor(where, _parse, "auth.md", ex)
+                self.docs.setdefault("auth.md", doc)
             self.load("auth.md", ex)  # parsed while the other requests are in flight
             return ex
 
@@ -520,13 +530,13 @@ class _Walk:
             self.docs["as"] = first.document
         endpoints = resolve_endpoints(challenge.url if challenge else api, prm_ex.url if prm_ex else None, first)
 
-        auth_ex = await auth_task
-        auth_doc = self.load("auth.md", auth_ex)
         skill_url = endpoints.skill
         jobs: list[asyncio.Future[Any]] = []
         skill_job = jwks_job = openid_job = None
         after = first.exchange if first else None
-        if fetchable(skill_url) and skill_url not in (t.auth_md_url, auth_ex.url):
+        # The last step's requests do not wait for the auth.md (its exchange's URL is the URL
+        # requested): they are started first, and the auth.md is awaited while they are in flight.
+        if fetchable(skill_url) and skill_url != t.auth_md_url:
             skill_job = asyncio.ensure_future(f.fetch("skill", str(skill_url), after=after,
                                                       note="agent_auth.skill"))
             jobs.append(skill_job)
@@ -552,29 +562,48 @@ class _Walk:
                     seen.add(str(url))
                     served_jobs.append((role, asyncio.ensure_future(
                         f.fetch(f"endpoint:{role}", str(url), after=after, note="served? read-only GET"))))
-        await asyncio.gather(*jobs, *(j for _, j in served_jobs))
-        skill = skill_job.result() if skill_job else None
-        if skill is not None:
-            self.load("skill", skill)
-        openid = openid_job.result() if openid_job else None
-        if openid is not None:
-            self.load("openid", openid)
+        auth_ex = await auth_task
+        auth_doc = self.load("auth.md", auth_ex)
 
-        profile, dialect = _generation([d for d in (auth_doc, self.docs.get("prm"), self.docs.get("as")) if d])
-        block = (meta or {}).get("agent_auth")
-        answered = any(e.ok for e in f.exchanges)  # nothing fetched: nothing to call "no registration"
-        no_reg = answered and not isinstance(block, dict) and not _documents_registration(auth_doc)
-        if no_reg and profile is None:
-            profile = "no-registration"
-        return Discovery(
-            target=t, exchanges=tuple(f.exchanges), auth_md=auth_ex, challenge=challenge,
-            resource_metadata=rm, prm=prm_ex if prm_ex is not None and prm_ex.ok else None, prm_via=via,
-            prm_identifier=identifier, prm_attempts=tuple(attempts), servers=tuple(servers), openid=openid,
-            skill=skill, jwks=jwks_job.result() if jwks_job else None,
-            served=tuple((role, j.result()) for role, j in served_jobs), endpoints=endpoints,
-            documents={k: v for k, v in self.docs.items() if not k.startswith("prm-candidate:")},
-            profile=profile, dialect=dialect, no_registration=no_reg, not_checkable=not_checkable,
-        )
+        def found(*, last: bool) -> Discovery:
+            """What the walk knows; before the last step (`last=False`) without its answers."""
+            skill = skill_job.result() if skill_job and last else None
+            openid = openid_job.result() if openid_job and last else None
+            if skill is not None:
+                self.load("skill", skill)
+            if openid is not None:
+                self.load("openid", openid)
+            profile, dialect = _generation([d for d in (auth_doc, self.docs.get("prm"), self.docs.get("as")) if d])
+            block = (meta or {}).get("agent_auth")
+            answered = any(e.ok for e in f.exchanges)  # nothing fetched: nothing to call "no registration"
+            no_reg = answered and not isinstance(block, dict) and not _documents_registration(auth_doc)
+            if no_reg and profile is None:
+                profile = "no-registration"
+            return Discovery(
+                target=t, exchanges=tuple(f.exchanges), auth_md=auth_ex, challenge=challenge,
+                resource_metadata=rm, prm=prm_ex if prm_ex is not None and prm_ex.ok else None, prm_via=via,
+                prm_identifier=identifier, prm_attempts=tuple(attempts), servers=tuple(servers), openid=openid,
+                skill=skill, jwks=jwks_job.result() if jwks_job and last else None,
+                served=tuple((role, j.result()) for role, j in served_jobs) if last else (), endpoints=endpoints,
+                documents={k: v for k, v in self.docs.items() if not k.startswith("prm-candidate:")},
+                profile=profile, dialect=dialect, no_registration=no_reg, not_checkable=not_checkable,
+            )
+
+        if self.o.before_last_step is not None:
+            self.o.before_last_step(found(last=False))
+        await asyncio.gather(*jobs, *(j for _, j in served_jobs))
+        return found(last=True)
+
+
+def _parse(role: str, ex: Exchange) -> Document:
+    """The lint loader's parse of an exchange's body, its kind hinted by the role. Pure (it may
+    run in a helper thread: WalkOptions.parse_auth_md_in)."""
+    from authmd_cli.lint.loader import load_document
+    from authmd_cli.protocol.model import DocKind
+
+    kind = {"prm": DocKind.PRM, "as": DocKind.AS_METADATA, "auth.md": DocKind.AUTH_MD,
+            "skill": DocKind.AUTH_MD}.get(role.split(":", 1)[0], DocKind.JSON)
+    return load_document(ex.url, ex.body, kind=kind)
 
 
 def root_url_of(t: Target) -> str:
