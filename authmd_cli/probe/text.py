@@ -8,18 +8,18 @@ are shown escaped, and URLs and headers are already scrubbed of secrets by the t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from authmd_cli.core.display import printable
+
 # Trace headers worth a line of their own (the rest are in the JSON report).
 _SHOWN = ("location", "www-authenticate", "retry-after")
 _STEP_WIDTH = 20
 
 
 def visible(text: str) -> str:
-    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return printable(text)
 
 
 def trace_lines(trace: list[dict[str, Any]]) -> list[str]:

@@ -12,12 +12,6 @@ _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 # A lone UTF-16 surrogate cannot be encoded as UTF-8: writing one raised UnicodeEncodeError mid-report.
 # The loader refuses such strings (RFC 8259 §8.2), but no renderer may crash on whatever a finding quotes.
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
-
-
-def encodable(text: str) -> str:
-    """`text` with each lone surrogate shown as its `\\udxxx` escape (valid text is unchanged)."""
-    return _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def is_url(source: str) -> bool:

@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from authmd_cli.core.diagnostics import Diagnostic, Report, Severity
-from authmd_cli.render._common import encodable, is_file_path, pointer_note, title
+from authmd_cli.core.display import encodable
+from authmd_cli.render._common import is_file_path, pointer_note, title
 
 if TYPE_CHECKING:
     from authmd_cli.core.diagnostics import RuleInfo

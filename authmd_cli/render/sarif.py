@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from authmd_cli.core.diagnostics import DOCS_BASE, Diagnostic, Location, Report, Severity, rule_doc_url
-from authmd_cli.render._common import encodable, is_url
+from authmd_cli.core.display import encodable
+from authmd_cli.render._common import is_url
 
 if TYPE_CHECKING:
     from authmd_cli.core.diagnostics import RuleInfo

@@ -19,12 +19,12 @@ holding a tab still goes through rich rather than re-implementing its cell width
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from authmd_cli.core.diagnostics import Diagnostic, DocumentInfo, Report, Severity
-from authmd_cli.render._common import encodable, plural, pointer_note
+from authmd_cli.core.display import printable
+from authmd_cli.render._common import plural, pointer_note
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 # Findings quote values from documents we did not write (probe fetches them from the network):
 # show control characters instead of letting an ESC sequence drive the user's terminal.
 # Newline and tab stay; newlines become indented continuation lines.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold blue"}
 _INDENT = "    "
 # DocumentInfo.profile_origin -> what the summary says in parentheses.
@@ -46,8 +45,7 @@ _NO_TTY_WIDTH = 1 << 20
 
 
 def _visible(text: str) -> str:
-    text = encodable(text.replace("\r\n", "\n"))
-    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return printable(text.replace("\r\n", "\n"))
 
 
 def should_color(stream: TextIO, environ: Mapping[str, str], color: bool | None = None) -> bool:
