@@ -658,4 +658,6 @@ def discover(target: str | Target, *, client: httpx.AsyncClient | None = None, l
         async with net.async_client(timeout=lim.timeout, max_bytes=lim.max_bytes) as own:
             return await walk(t, LiveFetcher(own, lim, deadline=deadline), options)
 
-    return asyncio.run(go())
+    from authmd_cli.core import aio
+
+    return aio.run(go())

@@ -242,7 +242,9 @@ def probe_targets(targets: Sequence[Target], options: ProbeOptions, *,
     workers = worker_count(len(targets), options)
     if workers > 1:  # no event loop in this process: the workers run their own
         return probe_sharded(targets, options, workers, probe_in_process, on_done=on_done)
-    return asyncio.run(probe_targets_async(targets, options, on_done=on_done))
+    from authmd_cli.core import aio
+
+    return aio.run(probe_targets_async(targets, options, on_done=on_done))
 
 
 def replay(directory: Path, options: ProbeOptions) -> list[ProbeReport]:
@@ -261,7 +263,9 @@ def replay(directory: Path, options: ProbeOptions) -> list[ProbeReport]:
                                        checks=checks, active=active))
         return out
 
-    return asyncio.run(go())
+    from authmd_cli.core import aio
+
+    return aio.run(go())
 
 
 def replay_report(directory: Path, lint: LintOptions) -> Report:
