@@ -118,10 +118,15 @@ def emit(report: Report, fmt: str, *, output: str | None, color: bool | None,
         render(report, fmt, stream=sys.stdout, color=color, rules=rules, tool_version=__version__,
                environ=os.environ)
         return
+    # Rendered in memory first: opening the file truncates it, and a report that failed to render
+    # must not cost the user the previous one.
+    import io
+
+    buf = io.StringIO()
+    render(report, fmt, stream=buf, color=bool(color), rules=rules, tool_version=__version__, environ=os.environ)
     try:
         with open(output, "w", encoding="utf-8", newline="\n") as stream:
-            render(report, fmt, stream=stream, color=bool(color), rules=rules, tool_version=__version__,
-                   environ=os.environ)
+            stream.write(buf.getvalue())
     except OSError as err:
         raise OutputError(f"cannot write report: {err.strerror or err}", source=output) from None
 

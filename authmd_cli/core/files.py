@@ -54,3 +54,18 @@ def atomic_write(path: Path, text: str, *, mode: int | None = None, follow_symli
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def output_problem(path: str | Path) -> str | None:
+    """Why a report could not be written to `path` (None when it looks writable), checked before
+    long work (a probe of many targets) so that the work is not lost at the end. Advisory: the
+    write itself still reports its own error."""
+    p = Path(path)
+    if p.is_dir():
+        return "is a directory"
+    if p.exists():
+        return None if os.access(p, os.W_OK) else "permission denied"
+    parent = p.parent
+    if not parent.is_dir():
+        return "no such directory" if not parent.exists() else "the parent is not a directory"
+    return None if os.access(parent, os.W_OK | os.X_OK) else "permission denied"

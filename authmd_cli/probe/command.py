@@ -115,6 +115,12 @@ def run_probe(opts: CommandOptions, *, read_stdin: Callable[[], bytes | None],
     options = ProbeOptions(limits=limits, lint=opts.lint, deadline_s=opts.deadline, concurrency=opts.concurrency,
                            jobs=opts.jobs, check_endpoints=opts.check_endpoints, active=opts.active,
                            save=Path(opts.save) if opts.save else None)
+    if opts.output is not None:  # before the probe, which may take minutes (core.files.output_problem)
+        from authmd_cli.core.files import output_problem
+
+        problem = output_problem(opts.output)
+        if problem:
+            raise OutputError(f"cannot write report: {problem}", source=opts.output)
     if options.save is not None:
         from authmd_cli.probe.snapshot import check_save_dir
 
@@ -152,9 +158,11 @@ def write_reports(reports: Sequence[ProbeReport], opts: CommandOptions, stdout: 
     if opts.output is None:
         _render(reports, opts, stdout, to_file=False)
         return
+    buf = io.StringIO()  # rendered first: opening the file truncates it (see cli.runner.emit)
+    _render(reports, opts, buf, to_file=True)
     try:
         with open(opts.output, "w", encoding="utf-8", newline="\n") as stream:
-            _render(reports, opts, stream, to_file=True)
+            stream.write(buf.getvalue())
     except OSError as err:
         raise OutputError(f"cannot write report: {err.strerror or err}", source=opts.output) from None
 

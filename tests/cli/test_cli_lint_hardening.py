@@ -374,3 +374,20 @@ def test_baseline_round_trips_a_non_utf8_file_name(runner: CliRunner, tmp_path: 
     again = _lint(runner, name, "--select", "TL004", "--baseline", "bl.json")
     assert again.exit_code == 0, again.output
     assert "1 known finding(s)" in again.output
+
+
+def test_a_report_that_fails_to_render_leaves_the_old_output_file(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import authmd_cli.render as render_pkg
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("renderer bug")
+
+    monkeypatch.setattr(render_pkg, "render", broken)
+    prm = tmp_path / "prm.json"
+    prm.write_text(GOOD_PRM)
+    out = tmp_path / "report.json"
+    out.write_text("yesterday's report\n")
+    result = _lint(CliRunner(), str(prm), "-f", "json", "-o", str(out))
+    assert result.exit_code != 0
+    assert out.read_text() == "yesterday's report\n"  # the file is opened only once the text exists

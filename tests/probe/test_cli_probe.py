@@ -237,3 +237,22 @@ def test_an_unknown_rule_in_select_or_ignore_is_a_usage_error(flag: str, value: 
     if suggestion:
         assert f"did you mean {suggestion!r}" in result.stderr
 
+
+
+@pytest.mark.parametrize("where", ["missing/report.json", "a-dir"])
+def test_an_unwritable_output_is_refused_before_any_request(site: SiteFactory, tmp_path: Path, where: str) -> None:
+    s = site(clean_routes)
+    (tmp_path / "a-dir").mkdir()
+    result = invoke(*LOCAL, "-o", str(tmp_path / where), f"{s.origin}/api")
+    assert result.exit_code == 2
+    assert "cannot write report" in result.output
+    assert s.requests == []  # refused up front: a long probe is not thrown away at the end
+
+
+def test_output_file_gets_the_report_and_replaces_the_old_one(site: SiteFactory, tmp_path: Path) -> None:
+    s = site(clean_routes)
+    out = tmp_path / "report.json"
+    out.write_text("old report\n")
+    result = invoke(*LOCAL, "-f", "json", "-o", str(out), f"{s.origin}/api")
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["target"]["origin"] == s.origin
