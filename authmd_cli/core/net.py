@@ -36,6 +36,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from authmd_cli import __version__
@@ -207,8 +208,10 @@ def client(*, timeout: float = DEFAULT_TIMEOUT, follow_redirects: bool = False,
            transport: httpx.BaseTransport | None = None, base_url: str = "") -> httpx.Client:
     """A synchronous client with the defaults above; close it (`with net.client() as c:`)."""
     inner = transport if transport is not None else httpx.HTTPTransport(verify=tls_context())
+    mounts = {} if transport is not None else _proxy_mounts(
+        lambda url: _BoundedTransport(httpx.HTTPTransport(verify=tls_context(), proxy=url), max_bytes))
     return httpx.Client(timeout=timeout, follow_redirects=follow_redirects, headers=_headers(headers),
-                        transport=_BoundedTransport(inner, max_bytes), base_url=base_url)
+                        transport=_BoundedTransport(inner, max_bytes), base_url=base_url, mounts=mounts)
 
 
 def async_client(*, timeout: float = DEFAULT_TIMEOUT, follow_redirects: bool = False,
@@ -218,15 +221,34 @@ def async_client(*, timeout: float = DEFAULT_TIMEOUT, follow_redirects: bool = F
     """The asynchronous twin of `client` (the sandbox fetches JWKS inside its event loop).
     `max_connections` sizes the connection pool (probe: a pool of walks, each with several
     requests in flight; httpx's default of 100 would queue them)."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections) \
+        if max_connections is not None else httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
     if transport is not None:
         inner = transport
-    elif max_connections is not None:
-        inner = httpx.AsyncHTTPTransport(verify=tls_context(), limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections))
     else:
-        inner = httpx.AsyncHTTPTransport(verify=tls_context())
+        inner = httpx.AsyncHTTPTransport(verify=tls_context(), limits=limits)
+        mounts = _proxy_mounts(lambda url: _AsyncBoundedTransport(
+            httpx.AsyncHTTPTransport(verify=tls_context(), limits=limits, proxy=url), max_bytes))
     return httpx.AsyncClient(timeout=timeout, follow_redirects=follow_redirects, headers=_headers(headers),
-                             transport=_AsyncBoundedTransport(inner, max_bytes), base_url=base_url)
+                             transport=_AsyncBoundedTransport(inner, max_bytes), base_url=base_url, mounts=mounts)
+
+
+_T = TypeVar("_T")
+
+
+def _proxy_mounts(make: Callable[[str], _T]) -> dict[str, _T | None]:
+    """The proxies the environment names (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY), as httpx
+    reads them, each through `make` (so the body cap holds through a proxy too).
+
+    httpx applies them itself only when it builds its own transport; ours wraps the transport to
+    cap the body, so without this a probe behind a corporate proxy would silently go direct. A
+    NO_PROXY entry maps to None: the default (direct) transport. The private-address guard
+    (`check_address`) still resolves the target's name here, so behind a proxy whose network
+    alone can resolve it, only `--allow-private` lets the request go."""
+    from httpx._utils import get_environment_proxies  # httpx's own parser of those variables
+
+    return {pattern: None if url is None else make(url) for pattern, url in get_environment_proxies().items()}
 
 
 # ----------------------------------------------------------------------------- probe-grade fetches
