@@ -233,7 +233,7 @@ def _challenge(d: Discovery) -> Iterator[Found]:
     elif (parts := split(rm)) is not None and not parts.scheme:
         problem = f"names a relative resource_metadata {inline(rm)}"
     elif not fetchable(d.resource_metadata):
-        # What an agent following the header cannot request: the walk did not either (SPEC §14 D12).
+        # What an agent following the header cannot request: the walk did not either.
         problem = _unusable(rm)
     else:
         rm_parts = urlsplit(d.resource_metadata or "")
@@ -293,7 +293,7 @@ def _resource_identity(d: Discovery) -> Iterator[Found]:
     loc = at(doc, pointer="/resource")
     # One fact, one finding: both rules judge the one `resource` member; when both object (a bare
     # domain's root PRM that a challenge then named too), the worse verdict is the one reported.
-    found = [*_built_from(d, resource, loc), *_challenged(d, resource, loc)]
+    found = [*_built_from(d, d.prm.url, resource, loc), *_challenged(d, resource, loc)]
     if found:
         yield max(found, key=lambda f: (f[1].severity or Severity.ERROR).rank)
 
@@ -301,12 +301,11 @@ def _resource_identity(d: Discovery) -> Iterator[Found]:
 _LENIENT = "as the reference implementation serves it; strict RFC 9728 clients discard this PRM"
 
 
-def _built_from(d: Discovery, resource: str, loc: Location) -> Iterator[Found]:
+def _built_from(d: Discovery, prm_url: str, resource: str, loc: Location) -> Iterator[Found]:
     """Rule 1: `resource` is the identifier the well-known suffix was inserted into. Only a URL the
     walk built by insertion (as agents starting from the API or the domain do) was built from an
     identifier; a URL taken from a challenge's resource_metadata was built by no one (rule 2)."""
-    assert d.prm is not None
-    ident = d.prm_identifier or (prm_identifier_of(d.prm.url) if d.prm_via != VIA_CHALLENGE else None)
+    ident = d.prm_identifier or (prm_identifier_of(prm_url) if d.prm_via != VIA_CHALLENGE else None)
     if ident is None:
         return
     root = urlsplit(ident).path in ("", "/")

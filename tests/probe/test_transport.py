@@ -251,7 +251,8 @@ def test_pr009_resource_for_another_api_is_an_error_at_its_line(site: SiteFactor
     # One fact, one finding: the PRM URL came from the challenge, so RFC 9728 §3.3's challenge rule
     # decides; the well-known URL was not built by insertion. lint's XD009 adds that the auth.md shows
     # the PRM URL of `/api`, not of the served `resource`.
-    assert got == [F("PR009", "error", f"{s.origin}{PRM}", line=1), F("XD009", "warning", f"{s.origin}/auth.md", line=31)]
+    assert got == [F("PR009", "error", f"{s.origin}{PRM}", line=1),
+                   F("XD009", "warning", f"{s.origin}/auth.md", line=31)]
     assert [d.message for d in report.report.diagnostics if d.code == "PR009"] == [
         f"`resource` {s.origin}/other is not the URL that got the 401 challenge, {s.origin}/api"]
 
