@@ -137,6 +137,9 @@ class Discovery:
     prm: Exchange | None = None  # the PRM exchange agents would use (None: none found)
     prm_via: str | None = None
     prm_identifier: str | None = None  # the identifier its well-known URL was built from (VIA_INSERTED/ROOT)
+    # The unauthenticated request was sent for a PRM already found at the origin-root well-known URL
+    # (a bare domain): it checked for the challenge, it did not lead to the PRM.
+    challenge_after_prm: bool = False
     prm_attempts: tuple[Exchange, ...] = ()
     servers: tuple[AuthServer, ...] = ()
     openid: Exchange | None = None
@@ -368,7 +371,12 @@ class _Walk:
         ex = await self.f.fetch("challenge", api, after=after, note=note)
         params = bearer_params(ex.header("www-authenticate")) if ex.status == 401 else None
         rm = (params or {}).get("resource_metadata")
-        return ex, (urljoin(api, rm) if rm else None)
+        if not rm:
+            return ex, None
+        try:
+            return ex, urljoin(api, rm)
+        except ValueError:  # `http://[::1/x`: unusable as it stands (not fetchable; PR008 says why)
+            return ex, rm
 
     async def prm_at(self, url: str, after: Exchange | None, note: str) -> tuple[Exchange, dict[str, Any] | None]:
         ex = await self.f.fetch("prm", url, after=after, note=note)
@@ -582,7 +590,8 @@ class _Walk:
             return Discovery(
                 target=t, exchanges=tuple(f.exchanges), auth_md=auth_ex, challenge=challenge,
                 resource_metadata=rm, prm=prm_ex if prm_ex is not None and prm_ex.ok else None, prm_via=via,
-                prm_identifier=identifier, prm_attempts=tuple(attempts), servers=tuple(servers), openid=openid,
+                prm_identifier=identifier, challenge_after_prm=pending_challenge is not None,
+                prm_attempts=tuple(attempts), servers=tuple(servers), openid=openid,
                 skill=skill, jwks=jwks_job.result() if jwks_job and last else None,
                 served=tuple((role, j.result()) for role, j in served_jobs) if last else (), endpoints=endpoints,
                 documents={k: v for k, v in self.docs.items() if not k.startswith("prm-candidate:")},

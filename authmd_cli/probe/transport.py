@@ -17,8 +17,16 @@ from urllib.parse import urlsplit
 
 from authmd_cli.core.diagnostics import Finding, Location, Severity
 from authmd_cli.core.display import inline
-from authmd_cli.core.urls import PRM_SUFFIX, compare, is_loopback_host, origin
-from authmd_cli.probe.discovery import VIA_CHALLENGE, Discovery, bearer_params, within_resource
+from authmd_cli.core.urls import (
+    PRM_SUFFIX,
+    compare,
+    has_template,
+    is_loopback_host,
+    is_placeholder,
+    origin,
+    split,
+)
+from authmd_cli.probe.discovery import VIA_CHALLENGE, Discovery, bearer_params, fetchable, within_resource
 from authmd_cli.probe.model import Exchange
 
 Found = tuple[str, Finding]
@@ -199,7 +207,14 @@ def _challenge(d: Discovery) -> Iterator[Found]:
     ex = d.challenge
     if ex is None or ex.failure is not None or ex.status == 429:
         return
-    fallback = " (the probe fell back to the well-known URLs)" if d.prm_via != VIA_CHALLENGE else ""
+    if d.challenge_after_prm and ex.status != 401:
+        # A bare domain: the PRM was found at the origin-root well-known URL first, and this GET of
+        # its resource (often the origin's home page) only checked for a challenge. A page that
+        # answers without a token is not wrong; only a 401 that lacks a usable challenge is.
+        return
+    # Only a request that was meant to lead to the PRM can have been fallen back from.
+    fallback = (" (the probe fell back to the well-known URLs)"
+                if d.prm_via != VIA_CHALLENGE and not d.challenge_after_prm else "")
     if ex.status != 401:
         yield "PR008", Finding(f"the unauthenticated request to {inline(ex.url, width=100)} answered {ex.status}, "
                                f"not 401 with a challenge{fallback}", _at(ex),
@@ -215,8 +230,11 @@ def _challenge(d: Discovery) -> Iterator[Found]:
         problem = f"has no Bearer challenge (WWW-Authenticate: {inline(header, width=80)})"
     elif not rm:
         problem = "has a Bearer challenge without resource_metadata"
-    elif not urlsplit(rm).scheme:
+    elif (parts := split(rm)) is not None and not parts.scheme:
         problem = f"names a relative resource_metadata {inline(rm)}"
+    elif not fetchable(d.resource_metadata):
+        # What an agent following the header cannot request: the walk did not either.
+        problem = _unusable(rm)
     else:
         rm_parts = urlsplit(d.resource_metadata or "")
         if rm_parts.scheme == "http" and not is_loopback_host(rm_parts.hostname) and (
@@ -226,6 +244,18 @@ def _challenge(d: Discovery) -> Iterator[Found]:
         return
     yield "PR008", Finding(f"the 401 from {inline(ex.url, width=100)} {problem}{fallback}", _at(ex),
                            hint="send `WWW-Authenticate: Bearer resource_metadata=\"<absolute PRM URL>\"`")
+
+
+def _unusable(rm: str) -> str:
+    """Why an absolute `resource_metadata` cannot be requested (`fetchable` is False)."""
+    parts = split(rm)
+    if parts is not None and parts.scheme not in ("http", "https"):
+        return f"names a resource_metadata that is not an http(s) URL: {inline(rm)}"
+    if is_placeholder(rm, partial=True):
+        return f"names a placeholder resource_metadata {inline(rm)}"
+    if has_template(rm):
+        return f"names a URI template as resource_metadata {inline(rm)}"
+    return f"names a malformed resource_metadata {inline(rm)}"
 
 
 # ---------------------------------------------------------------------------- RFC 9728 §3.3 / RFC 8414 §3.3
@@ -261,54 +291,96 @@ def _resource_identity(d: Discovery) -> Iterator[Found]:
     if doc is None or d.prm is None or not isinstance(resource, str) or not resource:
         return
     loc = at(doc, pointer="/resource")
-    lenient = ("as the reference implementation serves it; strict RFC 9728 clients discard this PRM")
-    # Rule 1: the identifier the well-known suffix was inserted into.
-    ident = prm_identifier_of(d.prm.url)
-    if ident is not None:
-        root = urlsplit(ident).path in ("", "/")
-        # RFC 9728 §3.1 drops a slash that ends an origin-only identifier before inserting, so
-        # `https://h` and `https://h/` build the same URL: either one is the identifier.
-        verdict = "same" if root and resource == ident.rstrip("/") + "/" else compare(resource, ident)
-        if verdict == "normalised":
-            yield "PR009", Finding(f"`resource` {inline(resource)} differs from {inline(ident)}, the identifier its "
-                                   "well-known URL was built from, only by normalisation", loc,
-                                   hint=f"use exactly {inline(ident)}", severity=Severity.WARNING)
-        elif verdict == "different":
-            api = d.challenge.url if d.challenge is not None and d.challenge.status == 401 else None
-            if root and _inside(resource, resource) and origin(resource) == origin(ident) and (
-                    api is None or _inside(resource, api)):
-                yield "PR009", Finding(
-                    f"the PRM at the origin-root well-known URL has `resource` {inline(resource)} with a path "
-                    f"({lenient})", loc, severity=Severity.WARNING,
-                    hint=f"serve it at {inline(_inserted(resource))} (RFC 9728 §3.1 insertion)")
-            elif root:
-                yield "PR009", Finding(f"the PRM at the origin-root well-known URL has `resource` {inline(resource)}, "
-                                       f"not the origin {inline(ident)}", loc,
-                                       hint=f"serve it at {inline(_inserted(resource))}, or make `resource` the "
-                                            "origin")
-            else:
-                yield "PR009", Finding(f"`resource` {inline(resource)} is not {inline(ident)}, the identifier its "
-                                       "well-known URL was built from", loc, hint=f"use exactly {inline(ident)}")
-    # Rule 2: with the URL from a challenge, `resource` is the URL that got the 401.
-    if d.prm_via == VIA_CHALLENGE and d.challenge is not None:
-        asked = d.challenge.url
-        # An empty path and "/" are one request-target (RFC 9110 §4.2.3): `https://h` is `https://h/`.
-        origin_only = urlsplit(asked).path in ("", "/") and urlsplit(resource).path in ("", "/")
-        verdict = "same" if origin_only and resource.rstrip("/") == asked.rstrip("/") else compare(resource, asked)
-        if verdict == "normalised":
-            yield "PR009", Finding(f"`resource` {inline(resource)} differs from the requested URL {inline(asked)} "
-                                   "only by normalisation", loc, hint=f"use exactly {inline(asked)}",
-                                   severity=Severity.WARNING)
-        elif verdict == "different":
-            if within_resource(resource, asked):
-                yield "PR009", Finding(f"`resource` {inline(resource)} is a path prefix of the URL that got the 401, "
-                                       f"{inline(asked)} ({lenient})", loc, severity=Severity.WARNING,
-                                       hint="challenge with the PRM of the requested resource, or make the "
-                                            "resource identifier cover it exactly")
-            else:
-                yield "PR009", Finding(f"`resource` {inline(resource)} is not the URL that got the 401 challenge, "
-                                       f"{inline(asked)}", loc,
-                                       hint="the PRM named in a challenge must describe the requested resource")
+    # One fact, one finding: both rules judge the one `resource` member; when both object (a bare
+    # domain's root PRM that a challenge then named too), the worse verdict is the one reported.
+    found = [*_built_from(d, d.prm.url, resource, loc), *_challenged(d, resource, loc)]
+    if found:
+        yield max(found, key=lambda f: (f[1].severity or Severity.ERROR).rank)
+
+
+_LENIENT = "as the reference implementation serves it; strict RFC 9728 clients discard this PRM"
+
+
+def _built_from(d: Discovery, prm_url: str, resource: str, loc: Location) -> Iterator[Found]:
+    """Rule 1: `resource` is the identifier the well-known suffix was inserted into. Only a URL the
+    walk built by insertion (as agents starting from the API or the domain do) was built from an
+    identifier; a URL taken from a challenge's resource_metadata was built by no one (rule 2)."""
+    ident = d.prm_identifier or (prm_identifier_of(prm_url) if d.prm_via != VIA_CHALLENGE else None)
+    if ident is None:
+        return
+    root = urlsplit(ident).path in ("", "/")
+    # RFC 9728 §3.1 drops a slash that ends an origin-only identifier before inserting, so
+    # `https://h` and `https://h/` build the same URL: either one is the identifier.
+    verdict = "same" if root and resource == ident.rstrip("/") + "/" else compare(resource, ident)
+    if verdict == "normalised":
+        yield "PR009", Finding(f"`resource` {inline(resource)} differs from {inline(ident)}, the identifier its "
+                               "well-known URL was built from, only by normalisation", loc,
+                               hint=f"use exactly {inline(ident)}", severity=Severity.WARNING)
+    elif verdict == "different":
+        api = d.challenge.final_url if d.challenge is not None and d.challenge.status == 401 else None
+        if root and _inside(resource, resource) and origin(resource) == origin(ident) and (
+                api is None or _inside(resource, api)):
+            yield "PR009", Finding(
+                f"the PRM at the origin-root well-known URL has `resource` {inline(resource)} with a path "
+                f"({_LENIENT})", loc, severity=Severity.WARNING,
+                hint=f"serve it at {inline(_inserted(resource))} (RFC 9728 §3.1 insertion)")
+        elif root:
+            yield "PR009", Finding(f"the PRM at the origin-root well-known URL has `resource` {inline(resource)}, "
+                                   f"not the origin {inline(ident)}", loc,
+                                   hint=f"serve it at {inline(_inserted(resource))}, or make `resource` the "
+                                        "origin")
+        else:
+            slash = ": they differ by a trailing slash" if _slash_only(resource, ident) else ""
+            yield "PR009", Finding(f"`resource` {inline(resource)} is not {inline(ident)}, the identifier its "
+                                   f"well-known URL was built from{slash}", loc, hint=f"use exactly {inline(ident)}")
+
+
+def _challenged(d: Discovery, resource: str, loc: Location) -> Iterator[Found]:
+    """Rule 2: with the PRM URL from a challenge, `resource` is the URL of the request that got the
+    401: the URL that answered it, after any redirect the agent followed."""
+    if d.prm_via != VIA_CHALLENGE or d.challenge is None:
+        return
+    asked = d.challenge.final_url
+    shown = inline(asked) + (f" (redirected from {inline(d.challenge.url)})" if asked != d.challenge.url else "")
+    # An empty path and "/" are one request-target (RFC 9110 §4.2.3): `https://h` is `https://h/`.
+    origin_only = urlsplit(asked).path in ("", "/") and urlsplit(resource).path in ("", "/")
+    verdict = "same" if origin_only and resource.rstrip("/") == asked.rstrip("/") else compare(resource, asked)
+    if verdict == "normalised":
+        yield "PR009", Finding(f"`resource` {inline(resource)} differs from the requested URL {shown} "
+                               "only by normalisation", loc, hint=f"use exactly {inline(asked)}",
+                               severity=Severity.WARNING)
+    elif verdict != "different":
+        return
+    elif _slash_only(resource, asked) and urlsplit(resource).path.endswith("/"):
+        # `…/api/` for `…/api`: no prefix match accepts it either (`/api` is not below `/api/`).
+        yield "PR009", Finding(f"`resource` {inline(resource)} is not the URL that got the 401 challenge, {shown}: "
+                               "they differ by a trailing slash", loc, hint=f"use exactly {inline(asked)}")
+    elif _slash_only(resource, asked):
+        yield "PR009", Finding(f"`resource` {inline(resource)} differs from the URL that got the 401, {shown}, only "
+                               "by a trailing slash (clients that match a resource by prefix accept it; strict "
+                               "RFC 9728 clients discard this PRM)", loc, severity=Severity.WARNING,
+                               hint=f"use exactly {inline(asked)}")
+    elif within_resource(resource, asked):
+        yield "PR009", Finding(f"`resource` {inline(resource)} is a path prefix of the URL that got the 401, "
+                               f"{shown} ({_LENIENT})", loc, severity=Severity.WARNING,
+                               hint="challenge with the PRM of the requested resource, or make the "
+                                    "resource identifier cover it exactly")
+    else:
+        yield "PR009", Finding(f"`resource` {inline(resource)} is not the URL that got the 401 challenge, "
+                               f"{shown}", loc,
+                               hint="the PRM named in a challenge must describe the requested resource")
+
+
+def _slash_only(a: str, b: str) -> bool:
+    """`a` and `b` differ only by a `/` that ends a path with a segment (`…/api` and `…/api/`): two
+    resources by RFC 3986 §6.2.3, but not a path prefix of one another."""
+    pa, pb = split(a), split(b)
+    if pa is None or pb is None or (pa.query, pa.fragment) != (pb.query, pb.fragment):
+        return False
+    if (pa.scheme, (pa.netloc or "").lower()) != (pb.scheme, (pb.netloc or "").lower()):
+        return False
+    stem = pa.path.rstrip("/")
+    return bool(stem) and pa.path != pb.path and stem == pb.path.rstrip("/")
 
 
 def _inserted(resource: str) -> str:

@@ -122,7 +122,9 @@ def caching(*_args: Any) -> Iterator[Finding]:
       spec="RFC 9728 §5.1; RFC 6750 §3", no_registration=True)
 def missing_challenge(*_args: Any) -> Iterator[Finding]:
     """The unauthenticated API request did not get a usable `401` challenge: no `WWW-Authenticate: Bearer
-    resource_metadata="…"`, a relative or malformed value, or no 401 at all.
+    resource_metadata="…"`, a value an agent cannot request (relative, a placeholder, a URI template, not http(s),
+    malformed), or no 401 at all. (Probing a bare domain whose PRM was found first, the GET of its resource only
+    checks for a challenge: a public page that answers 200 there is not reported.)
 
     Why: the 401 challenge is how an agent that only knows the API finds the Protected Resource Metadata. Without
     it, agents fall back to the well-known URL (the probe does too), which works only when the PRM is at the
@@ -137,8 +139,9 @@ def missing_challenge(*_args: Any) -> Iterator[Finding]:
 @rule("PR009", "resource-identity", Severity.ERROR, scope="probe", spec="RFC 9728 §3.1, §3.3", no_registration=True)
 def resource_identity(*_args: Any) -> Iterator[Finding]:
     """The PRM's `resource` is not the identifier its URL was built from (RFC 9728 §3.3): with the URL from a 401
-    challenge, `resource` must equal the URL that was requested; from the well-known location, the identifier the
-    suffix was inserted into (a PRM at the origin-root URL describes the origin, not `https://h/api`).
+    challenge, `resource` must equal the URL of the request that got the 401 (after redirects); from a well-known
+    URL the probe built by insertion, the identifier the suffix was inserted into (a PRM at the origin-root URL
+    describes the origin, not `https://h/api`).
 
     Why: clients must discard a PRM that fails this check, so a mismatched `resource` breaks discovery for strict
     agents. A difference that vanishes after normalisation (a trailing `/`) is a warning; so is the known lenient
