@@ -516,9 +516,9 @@ def transport_findings(d: Discovery) -> list[Found]:
     out += _target(d)
     groups: dict[tuple[str | None, str], list[Exchange]] = {}
     for ex in d.exchanges:
-        key = _host_group_key(ex)
-        if key is not None:
-            groups.setdefault(key, []).append(ex)
+        host_kind = _host_group_key(ex)
+        if host_kind is not None:
+            groups.setdefault(host_kind, []).append(ex)
     for ex in d.exchanges:
         group = _host_group_key(ex)
         if group is None:
