@@ -464,7 +464,8 @@ def _target(d: Discovery) -> Iterator[Found]:
 
 # Failures that are the host's, not one URL's: one finding per host and kind, naming every request
 # it cost (an unresponsive or dead host is one root cause, however many URLs the walk asked it).
-_HOST_LEVEL = frozenset({"dns", "connect", "tls", "timeout", "reset"})
+# "deadline": requests the probe's own deadline kept from being sent, one finding per host as well.
+_HOST_LEVEL = frozenset({"dns", "connect", "tls", "timeout", "reset", "deadline"})
 _CHECK_ROLES = {"check:token": "token", "check:registration": "identity", "check:events": "events"}
 
 
@@ -501,7 +502,8 @@ def _host_failure(d: Discovery, group: list[Exchange]) -> Iterator[Found]:
                        f"({f.kind}): {inline(f.message, width=120)}")
         else:
             asked = ", ".join(f"{e.method} {e.step} {inline(urlsplit(e.url).path or '/', width=60)}" for e in group)
-            message = (f"{len(group)} requests to {inline(host)} got no answer ({f.kind}): "
+            fate = "were not sent" if f.kind == "deadline" else "got no answer"
+            message = (f"{len(group)} requests to {inline(host)} {fate} ({f.kind}): "
                        f"{inline(f.message, width=120)} ({asked})")
         urls = list(dict.fromkeys(e.url for e in group))
         yield code, Finding(message, finding.location, hint=hint, severity=finding.severity,

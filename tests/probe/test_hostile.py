@@ -31,6 +31,8 @@ def test_overall_deadline_stops_the_walk(site: SiteFactory) -> None:
     kinds = {e.failure.kind for e in report.discovery.exchanges if e.failure}
     assert kinds <= {"timeout", "deadline"} and "timeout" in kinds
     assert F("PR001", "error", f"{s.origin}/api", line=None) in findings(report)
+    # one finding per kind of failure on the host, not one per request
+    assert len([f for f in findings(report) if f[0] == "PR001"]) == len(kinds)
 
 
 def test_invalid_json_is_lints_finding_at_its_line(site: SiteFactory) -> None:
