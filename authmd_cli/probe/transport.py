@@ -481,7 +481,8 @@ def _host_failure(d: Discovery, group: list[Exchange]) -> Iterator[Found]:
     finding, naming every other request and locating each (`related`), so the capability table
     marks every step it breaks."""
     first, f = group[0], group[0].failure
-    assert f is not None
+    if f is None:
+        return
     host = origin(first.url) or first.url
     answered = any(e.failure is None and origin(e.url) == host for e in d.exchanges)
     for code, finding in _failure(first):
