@@ -138,124 +138,35 @@ def test_save_replaces_an_earlier_snapshot(site: SiteFactory, tmp_path: Path) ->
     assert invoke("--replay", str(tmp_path / "snap")).exit_code == 0
 
 
-def test_replay_of_something_else_is_an_input_error(tmp_path: Path) -> None:
-    (tmp_path / "snapshot.json").write_text('{"format": "other"}', encoding="utf-8")
-    result = invoke("--replay", str(tmp_path))
-    assert result.exit_code == 2 and "not a usable snapshot" in result.output
+@pytest.mark.parametrize(("first", "second"), [(3, 2), (1, 2), (2, 1)])
+def test_a_run_saved_over_an_earlier_one_replays_as_itself(site: SiteFactory, tmp_path: Path, first: int,
+                                                           second: int) -> None:
+    a, b = site(clean_routes), site(clean_routes)
+    snap = tmp_path / "snap"
+
+    def run(n: int, s: Site) -> list[str]:
+        targets = [f"{s.origin}/api"] * n
+        result = invoke(*LOCAL, "-f", "jsonl", "--jobs", "1", "--save", str(snap), *targets)
+        assert result.exit_code == 0, result.output
+        return [json.loads(line)["target"]["origin"] for line in result.output.splitlines()]
+
+    run(first, a)
+    assert run(second, b) == [b.origin] * second
+    replayed = invoke("--replay", str(snap), "-f", "jsonl")
+    assert replayed.exit_code == 0, replayed.output
+    assert [json.loads(line)["target"]["origin"] for line in replayed.output.splitlines()] == [b.origin] * second
 
 
-@pytest.mark.parametrize(("edit", "member"), [
-    (lambda d: d["exchanges"][0]["hops"][0].update(status="401"), "exchanges[0].hops[0].status is not an integer"),
-    (lambda d: d["exchanges"][0]["hops"][0].update(headers=[["a"]]), "exchanges[0].hops[0].headers"),
-    (lambda d: d["exchanges"][0].update(index="0"), "exchanges[0].index is not an integer"),
-    (lambda d: d["exchanges"][0]["hops"][0].update(ms="fast"), "exchanges[0].hops[0].ms is not a number"),
-    (lambda d: d.update(exchanges={}), "exchanges is not an array"),
-])
-def test_a_tampered_snapshot_is_an_input_error_naming_the_member(site: SiteFactory, tmp_path: Path,
-                                                                  edit: Callable[[Any], None], member: str) -> None:
+def test_an_earlier_snapshot_holding_a_file_of_the_users_is_not_cleared(site: SiteFactory, tmp_path: Path) -> None:
     s = site(clean_routes)
-    assert invoke(*LOCAL, "--save", str(tmp_path / "snap"), f"{s.origin}/api").exit_code == 0
-    index = tmp_path / "snap" / "snapshot.json"
-    doc = json.loads(index.read_text(encoding="utf-8"))
-    edit(doc)
-    index.write_text(json.dumps(doc), encoding="utf-8")
-    for args in (["probe", "--replay", str(tmp_path / "snap")], ["lint", "--snapshot", str(tmp_path / "snap")]):
-        result = CliRunner().invoke(app, args)
-        assert result.exit_code == 2, result.output
-        assert "not a usable snapshot" in result.stderr and member in result.stderr
-
-
-def test_several_targets_as_jsonl_one_line_each_in_order(sandbox: Callable[[str], str], site: SiteFactory,
-                                                         tmp_path: Path) -> None:
-    good = sandbox("v0.7-B")
-    bad = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(410, "", {"Content-Type": "text/plain"})})
-    listing = tmp_path / "targets.txt"
-    listing.write_text(f"# two services\n{bad.origin}/api\n\n", encoding="utf-8")
-    result = invoke(*LOCAL, "-f", "jsonl", "--concurrency", "2", f"{good}/api", "--from-file", str(listing))
-    lines = result.output.strip().splitlines()
-    assert [json.loads(line)["target"]["origin"] for line in lines] == [good, bad.origin]
-    assert [json.loads(line)["summary"]["errors"] for line in lines] == [0, 1]
-    assert result.exit_code == 1
-
-
-def test_active_needs_yes_when_not_on_a_terminal(sandbox: Callable[[str], str]) -> None:
-    origin = sandbox("v0.7-B")
-    result = invoke(*LOCAL, "--active", f"{origin}/api")
-    assert result.exit_code == 2 and "needs --yes" in result.output
-    ok = invoke(*LOCAL, "--active", "--yes", "-f", "json", f"{origin}/api")
-    assert ok.exit_code == 0 and json.loads(ok.output)["requests_with_side_effects"] == 4
-
-
-def test_lint_explains_and_lists_probe_rules() -> None:
-    runner = CliRunner()
-    explained = runner.invoke(app, ["lint", "--explain", "PR009"])
-    assert explained.exit_code == 0
-    assert explained.output.startswith("PR009 resource-identity\nseverity: error\nscope: probe\n")
-    listed = runner.invoke(app, ["lint", "--list-rules"])
-    assert "PR013  endpoint-not-served" in listed.output.replace("   ", "  ")
-
-
-def test_lint_snapshot_lints_what_the_probe_saved(site: SiteFactory, tmp_path: Path) -> None:
-    s = site(lambda o: {**clean_routes(o), "/oauth2/revoke": Answer(410, "x", {"Content-Type": "text/plain"})})
-    invoke(*LOCAL, "--save", str(tmp_path / "snap"), f"{s.origin}/api")
-    result = CliRunner().invoke(app, ["lint", "--no-config", "-f", "json", "--snapshot", str(tmp_path / "snap")])
-    doc = json.loads(result.output)
-    assert result.exit_code == 1
-    assert [(d["code"], d["location"]["source"]) for d in doc["diagnostics"]] == [
-        ("PR013", f"{s.origin}/oauth2/revoke")]
-    assert len(doc["documents"]) == 3
-
-
-def test_github_actions_gets_annotations_by_default(site: SiteFactory) -> None:
-    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(410, "nope", {"Content-Type": "text/plain"})})
-    result = CliRunner().invoke(app, ["probe", *LOCAL, f"{s.origin}/api"], env={"GITHUB_ACTIONS": "true"})
-    assert result.exit_code == 1
-    assert result.output.startswith("::error title=PR013 endpoint-not-served::" + s.origin + "/agent/identity: ")
-
-
-def test_several_targets_keep_no_bodies_once_analysed(sandbox: Callable[[str], str]) -> None:
-    from authmd_cli.core.net import FetchLimits
-    from authmd_cli.probe.run import ProbeOptions, probe_targets
-    from authmd_cli.probe.target import parse_target
-
-    origin = sandbox("v0.7-B")
-    reports = probe_targets([parse_target(f"{origin}/api"), parse_target(origin)],
-                            ProbeOptions(limits=FetchLimits(allow_private=True, timeout=5), concurrency=2))
-    for report in reports:
-        assert all(h.body == b"" for e in report.discovery.exchanges for h in e.hops)
-        trace = report.to_dict("x")["trace"]
-        assert next(t for t in trace if t["step"] == "auth.md")["bytes"] > 1000
-    assert [r.report.summary["errors"] for r in reports] == [0, 0]
-
-
-@pytest.mark.parametrize(("flag", "value", "suggestion"), [("--select", "DS0O6", "DS006"), ("--ignore", "NOPE", None)])
-def test_an_unknown_rule_in_select_or_ignore_is_a_usage_error(flag: str, value: str, suggestion: str | None) -> None:
-    # Before any request: nothing listens on port 1, so a walk would end as unreachable (exit 3).
-    result = invoke(flag, value, "--allow-private", "http://127.0.0.1:1/api")
-    assert result.exit_code == 2
-    assert f"{flag}: unknown rule {value!r}" in result.stderr
-    if suggestion:
-        assert f"did you mean {suggestion!r}" in result.stderr
-
-
-
-@pytest.mark.parametrize("where", ["missing/report.json", "a-dir"])
-def test_an_unwritable_output_is_refused_before_any_request(site: SiteFactory, tmp_path: Path, where: str) -> None:
-    s = site(clean_routes)
-    (tmp_path / "a-dir").mkdir()
-    result = invoke(*LOCAL, "-o", str(tmp_path / where), f"{s.origin}/api")
-    assert result.exit_code == 2
-    assert "cannot write report" in result.output
-    assert s.requests == []  # refused up front: a long probe is not thrown away at the end
-
-
-def test_output_file_gets_the_report_and_replaces_the_old_one(site: SiteFactory, tmp_path: Path) -> None:
-    s = site(clean_routes)
-    out = tmp_path / "report.json"
-    out.write_text("old report\n")
-    result = invoke(*LOCAL, "-f", "json", "-o", str(out), f"{s.origin}/api")
-    assert result.exit_code == 0, result.output
-    assert json.loads(out.read_text())["target"]["origin"] == s.origin
+    snap = tmp_path / "snap"
+    assert invoke(*LOCAL, "-f", "jsonl", "--save", str(snap), f"{s.origin}/api", f"{s.origin}/api").exit_code == 0
+    first = sorted(snap.iterdir())
+    (first[0] / "notes.txt").write_text("mine", encoding="utf-8")
+    refused = invoke(*LOCAL, "--save", str(snap), f"{s.origin}/api")
+    assert refused.exit_code == 2 and "nothing was written" in refused.stderr
+    assert (first[0] / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(snap.iterdir()) == first and (first[1] / "snapshot.json").is_file()
 
 
 SECRET = "Zx9Qw3ErTy7UiOp2AsDf"
