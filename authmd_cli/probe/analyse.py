@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authmd_cli.core.diagnostics import Diagnostic, Finding, Report
+from authmd_cli.core.display import scrub
 from authmd_cli.lint.engine import LintOptions
 from authmd_cli.probe.discovery import Discovery
 from authmd_cli.probe.transport import looks_html, transport_findings
@@ -62,8 +63,8 @@ class ProbeReport:
         out.update({
             "target": {"given": d.target.given, "origin": d.target.origin, "api": d.target.api},
             "generation": {"profile": d.profile, "dialect": d.dialect, "no_registration": d.no_registration},
-            "endpoints": d.endpoints.to_dict(),
-            "not_checkable": list(d.not_checkable),
+            "endpoints": {k: scrub(v) if isinstance(v, str) else v for k, v in d.endpoints.to_dict().items()},
+            "not_checkable": [scrub(u) for u in d.not_checkable],
             "trace": [e.trace_dict() for e in d.exchanges],
             "requests_with_side_effects": self.side_effects,
             "capabilities": self.capabilities,
@@ -101,7 +102,7 @@ def _stamp(found: list[tuple[str, Finding]], options: LintOptions) -> list[Diagn
             continue
         severity = next((options.severity[k] for k in (r.code, r.code.lower(), r.name) if k in options.severity),
                         f.severity or r.severity)
-        out.append(Diagnostic(r.code, r.name, severity, f.message, f.location, f.hint))
+        out.append(Diagnostic(r.code, r.name, severity, f.message, f.location, f.hint, f.related))
     return out
 
 
@@ -180,5 +181,23 @@ def analyse(d: Discovery, options: LintOptions | None = None, *, extra: list[tup
     report = early[1] if early is not None and early[0].same_as(given) else run_lint(given)
     report.extend(_stamp([*transport_findings(d), *(extra or [])], given.options))
     report = report.sorted()
-    table = capability_table(d, report, verified)
-    return ProbeReport(d, report, table, verdict(d, report, table))
+    table = capability_table(d, report, verified)  # matches locations to the trace's URLs: before scrubbing
+    return ProbeReport(d, scrubbed(report), table, verdict(d, report, table))
+
+
+def scrubbed(report: Report) -> Report:
+    """`report` as it may be shown: every location (a fetched or advertised URL, which may carry a
+    token in its query), message and hint through `core.display.scrub`, as the trace is. The one
+    place probe findings pass before any format renders them (text, JSON, SARIF, GitHub)."""
+    from dataclasses import replace
+
+    from authmd_cli.core.diagnostics import Location
+
+    def where(loc: Location) -> Location:
+        return replace(loc, source=scrub(loc.source))
+
+    diagnostics = [replace(x, message=scrub(x.message), hint=None if x.hint is None else scrub(x.hint),
+                           location=where(x.location), related=tuple(where(r) for r in x.related))
+                   for x in report.diagnostics]
+    documents = [replace(info, source=scrub(info.source)) for info in report.documents]
+    return Report(documents, diagnostics).sorted()

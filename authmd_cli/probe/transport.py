@@ -439,18 +439,61 @@ def _normal(body: bytes) -> bytes:
     return b"\n".join(line.rstrip() for line in body.replace(b"\r\n", b"\n").strip().split(b"\n"))
 
 
+# A 404 to a GET says little about a POST-only endpoint: frameworks answer an unknown method on a
+# known route with 404 (Express's "Cannot GET /path") where RFC 9110 §15.5.6 has 405.
+_GONE = frozenset({404, 410})
+
+
 def _served(d: Discovery) -> Iterator[Found]:
+    # The --check-endpoints POSTs of this run: an HTTP answer to one shows what a GET could not.
+    posts = {e.url: e for e in d.exchanges
+             if e.method == "POST" and e.step.startswith("check:") and e.failure is None and e.status is not None}
+    # Origins whose server answered a GET of a live POST-only endpoint with 404: there a 404 is no evidence.
+    quiet_404 = {origin(ex.url) for _, ex in d.served if ex.status == 404 and ex.url in posts
+                 and posts[ex.url].status not in _GONE}
+    unsure: list[tuple[str, Exchange]] = []
     for role, ex in d.served:
         if ex.failure is not None or ex.status is None:
             continue  # reported by _failure
         status = ex.status
-        if status in (404, 410) or status >= 500:
+        post = posts.get(ex.url)
+        if post is not None and post.status in _GONE:
+            yield "PR013", Finding(f"the {role} endpoint {inline(ex.url, width=100)} answered {post.status} to a "
+                                   f"POST ({status} to a GET): it is not served", _at(ex),
+                                   hint="advertise only endpoints that are served")
+        elif status == 410 or status >= 500:
             yield "PR013", Finding(f"the {role} endpoint {inline(ex.url, width=100)} answered {status} to a GET",
                                    _at(ex), hint="advertise only endpoints that are served")
+        elif status == 404:
+            if post is None and origin(ex.url) not in quiet_404:
+                unsure.append((role, ex))
+            # else: the POST got an answer, which the check judges (PR017/PR018/PR019)
         elif looks_html(ex) and status not in _SERVED:
             yield "PR013", Finding(f"the {role} endpoint {inline(ex.url, width=100)} serves a web page "
                                    f"({status}, {inline(ex.media_type() or 'no Content-Type')})", _at(ex),
                                    hint="point the member at the API endpoint, not at a page for people")
+    if unsure:
+        yield "PR013", _unsure_404(unsure)
+
+
+def _unsure_404(unsure: list[tuple[str, Exchange]]) -> Finding:
+    """One warning for every endpoint whose GET answered 404 and that no POST of this run reached:
+    not served, or a POST-only route answering 404 for GET; a read-only probe cannot tell which."""
+    if len(unsure) == 1:
+        role, ex = unsure[0]
+        what = f"the {role} endpoint {inline(ex.url, width=100)} answered 404 to a GET"
+    else:
+        what = (f"the {_and([r for r, _ in unsure])} endpoints answered 404 to a GET ("
+                + ", ".join(inline(ex.url, width=100) for _, ex in unsure) + ")")
+    return Finding(f"{what}: not served, or a POST-only route that answers GET with 404 instead of 405 "
+                   "(RFC 9110 §15.5.6); a read-only probe cannot tell which", _at(unsure[0][1]),
+                   hint="answer GET on a POST-only endpoint with 405 and `Allow: POST`; `--check-endpoints` POSTs "
+                        "to the token, registration and events endpoints",
+                   severity=Severity.WARNING, related=tuple(_at(ex) for _, ex in unsure[1:]))
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" and {words[-1]}"
 
 
 def _jwks(d: Discovery) -> Iterator[Found]:
@@ -491,23 +534,72 @@ def _target(d: Discovery) -> Iterator[Found]:
                                hint="probe (and publish) the https origin")
 
 
-_HOST_LEVEL = frozenset({"dns", "connect", "tls"})
+# Failures that are the host's, not one URL's: one finding per host and kind, naming every request
+# it cost (an unresponsive or dead host is one root cause, however many URLs the walk asked it).
+# "deadline": requests the probe's own deadline kept from being sent, one finding per host as well.
+_HOST_LEVEL = frozenset({"dns", "connect", "tls", "timeout", "reset", "deadline"})
+_CHECK_ROLES = {"check:token": "token", "check:registration": "identity", "check:events": "events"}
+
+
+def _host_group_key(ex: Exchange) -> tuple[str | None, str] | None:
+    f = ex.failure
+    if f is None or f.kind not in _HOST_LEVEL or ex.step == "openid-configuration":
+        return None
+    return origin(ex.url), f.kind
+
+
+def _host_failure(d: Discovery, group: list[Exchange]) -> Iterator[Found]:
+    """The finding of one host's failures of one kind (`group`, in trace order): the first request's
+    finding, naming every other request and locating each (`related`), so the capability table
+    marks every step it breaks."""
+    first, f = group[0], group[0].failure
+    if f is None:
+        return
+    host = origin(first.url) or first.url
+    answered = any(e.failure is None and origin(e.url) == host for e in d.exchanges)
+    for code, finding in _failure(first):
+        hint = finding.hint
+        if f.kind == "reset" and urlsplit(first.url).scheme == "http" and not answered:
+            # What a TLS-only server does when spoken plain http to: it closes without an HTTP answer.
+            https = (d.target.api or d.target.origin) if d.target.origin == host else first.url
+            hint = (f"{inline(host)} closed every connection without an HTTP answer, as a server that speaks only "
+                    f"TLS does: probe {inline(https.replace('http://', 'https://', 1), width=100)}; otherwise "
+                    "check that the service is up")
+        if len(group) == 1:
+            yield code, Finding(finding.message, finding.location, hint=hint, severity=finding.severity)
+            continue
+        roles = [_CHECK_ROLES.get(e.step) or e.step.split(":", 1)[1] for e in group
+                 if e.step.startswith("endpoint:") or e.step in _CHECK_ROLES]
+        if code == "PR013" and len(roles) == len(group):
+            message = (f"the {_and(list(dict.fromkeys(roles)))} endpoints on {inline(host)} gave no answer "
+                       f"({f.kind}): {inline(f.message, width=120)}")
+        else:
+            asked = ", ".join(f"{e.method} {e.step} {inline(urlsplit(e.url).path or '/', width=60)}" for e in group)
+            fate = "were not sent" if f.kind == "deadline" else "got no answer"
+            message = (f"{len(group)} requests to {inline(host)} {fate} ({f.kind}): "
+                       f"{inline(f.message, width=120)} ({asked})")
+        urls = list(dict.fromkeys(e.url for e in group))
+        yield code, Finding(message, finding.location, hint=hint, severity=finding.severity,
+                            related=tuple(_at(u) for u in urls[1:]))
 
 
 def transport_findings(d: Discovery) -> list[Found]:
     """Every transport finding of one walk, deduplicated, in trace order. A host that cannot be
-    reached at all (DNS, refused connection, TLS) is one finding, not one per URL on it."""
+    reached (DNS, refused connection, TLS) or does not answer (timeouts, resets) is one finding
+    per kind of failure, not one per URL on it."""
     out: list[Found] = []
     out += _target(d)
-    host_down: set[tuple[str | None, str]] = set()
+    groups: dict[tuple[str | None, str], list[Exchange]] = {}
     for ex in d.exchanges:
-        failure = ex.failure
-        if failure is not None and failure.kind in _HOST_LEVEL:
-            down = (origin(ex.url), failure.kind)
-            if down in host_down:
-                continue
-            host_down.add(down)
-        out += _failure(ex)
+        host_kind = _host_group_key(ex)
+        if host_kind is not None:
+            groups.setdefault(host_kind, []).append(ex)
+    for ex in d.exchanges:
+        group = _host_group_key(ex)
+        if group is None:
+            out += _failure(ex)
+        elif groups[group][0] is ex:
+            out += _host_failure(d, groups[group])
         out += _redirects(ex)
         out += _media(ex)
         out += _caching(ex)

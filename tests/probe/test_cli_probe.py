@@ -49,7 +49,7 @@ def test_json_keeps_lints_contract_and_adds_the_probe_keys(sandbox: Callable[[st
 
 
 def test_text_output_shows_trace_findings_table_and_verdict_and_exits_1_on_errors(site: SiteFactory) -> None:
-    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "nope", {"Content-Type": "text/plain"})})
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(410, "nope", {"Content-Type": "text/plain"})})
     result = invoke(*LOCAL, f"{s.origin}/api")
     assert result.exit_code == 1
     out = result.output
@@ -61,7 +61,7 @@ def test_text_output_shows_trace_findings_table_and_verdict_and_exits_1_on_error
 
 
 def test_sarif_locates_findings_at_the_url_with_the_rule_described(site: SiteFactory) -> None:
-    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "nope", {"Content-Type": "text/plain"})})
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(410, "nope", {"Content-Type": "text/plain"})})
     result = invoke(*LOCAL, "-f", "sarif", f"{s.origin}/api")
     sarif = json.loads(result.output)
     run = sarif["runs"][0]
@@ -199,7 +199,7 @@ def test_a_tampered_snapshot_is_an_input_error_naming_the_member(site: SiteFacto
 def test_several_targets_as_jsonl_one_line_each_in_order(sandbox: Callable[[str], str], site: SiteFactory,
                                                          tmp_path: Path) -> None:
     good = sandbox("v0.7-B")
-    bad = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "", {"Content-Type": "text/plain"})})
+    bad = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(410, "", {"Content-Type": "text/plain"})})
     listing = tmp_path / "targets.txt"
     listing.write_text(f"# two services\n{bad.origin}/api\n\n", encoding="utf-8")
     result = invoke(*LOCAL, "-f", "jsonl", "--concurrency", "2", f"{good}/api", "--from-file", str(listing))
@@ -227,7 +227,7 @@ def test_lint_explains_and_lists_probe_rules() -> None:
 
 
 def test_lint_snapshot_lints_what_the_probe_saved(site: SiteFactory, tmp_path: Path) -> None:
-    s = site(lambda o: {**clean_routes(o), "/oauth2/revoke": Answer(404, "x", {"Content-Type": "text/plain"})})
+    s = site(lambda o: {**clean_routes(o), "/oauth2/revoke": Answer(410, "x", {"Content-Type": "text/plain"})})
     invoke(*LOCAL, "--save", str(tmp_path / "snap"), f"{s.origin}/api")
     result = CliRunner().invoke(app, ["lint", "--no-config", "-f", "json", "--snapshot", str(tmp_path / "snap")])
     doc = json.loads(result.output)
@@ -238,7 +238,7 @@ def test_lint_snapshot_lints_what_the_probe_saved(site: SiteFactory, tmp_path: P
 
 
 def test_github_actions_gets_annotations_by_default(site: SiteFactory) -> None:
-    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "nope", {"Content-Type": "text/plain"})})
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(410, "nope", {"Content-Type": "text/plain"})})
     result = CliRunner().invoke(app, ["probe", *LOCAL, f"{s.origin}/api"], env={"GITHUB_ACTIONS": "true"})
     assert result.exit_code == 1
     assert result.output.startswith("::error title=PR013 endpoint-not-served::" + s.origin + "/agent/identity: ")
@@ -287,3 +287,30 @@ def test_output_file_gets_the_report_and_replaces_the_old_one(site: SiteFactory,
     result = invoke(*LOCAL, "-f", "json", "-o", str(out), f"{s.origin}/api")
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["target"]["origin"] == s.origin
+
+
+SECRET = "Zx9Qw3ErTy7UiOp2AsDf"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_a_secret_in_a_url_a_finding_is_located_at_is_scrubbed_in_every_format(site: SiteFactory, fmt: str) -> None:
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)  # /prm is not served: PR002 is located at the URL the challenge names
+        routes["/api"] = Answer(401, "{}", {"Content-Type": "application/json", "WWW-Authenticate":
+                                            f'Bearer resource_metadata="{o}/prm?access_token={SECRET}"'})
+        return routes
+    s = site(build)
+    result = invoke(*LOCAL, "-f", fmt, f"{s.origin}/api")
+    assert result.exit_code == 1
+    assert SECRET not in result.output
+    shown = f"{s.origin}/prm?access_token=…AsDf"
+    if fmt == "text":
+        assert f"{shown}: PR002 http-status [error] the PRM URL the 401 challenge names answered 404" in result.output
+    elif fmt == "json":
+        doc = json.loads(result.output)
+        assert [(d["code"], d["location"]["source"]) for d in doc["diagnostics"]] == [("PR002", shown)]
+    elif fmt == "sarif":
+        res = json.loads(result.output)["runs"][0]["results"]
+        assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in res] == [shown]
+    else:
+        assert result.output.startswith(f"::error title=PR002 http-status::{shown}: ")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from probe_sites import (
     CACHED,
+    ENDPOINT_PATHS,
     Answer,
     F,
     Routes,
@@ -209,6 +210,20 @@ def test_pr008_a_401_without_challenge_after_the_prm_was_found_does_not_claim_a_
     assert report.report.diagnostics[0].message == f"the 401 from {s.origin} has no WWW-Authenticate header"
 
 
+def test_pr008_a_bearer_challenge_in_a_second_www_authenticate_field_is_found(site: SiteFactory) -> None:
+    # RFC 9110 §5.3: two field lines of one name are one comma-separated list of challenges
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)
+        challenge = f'Bearer resource_metadata="{o}/.well-known/oauth-protected-resource/api"'
+        routes["/api"] = Answer(401, '{"error": "unauthorized"}', {"Content-Type": "application/json"},
+                                more=(("WWW-Authenticate", 'Basic realm="api"'), ("WWW-Authenticate", challenge)))
+        return routes
+    s = site(build)
+    report = probe(f"{s.origin}/api")
+    assert findings(report) == []
+    assert report.discovery.prm_via == "challenge"
+
+
 def test_pr009_prm_at_the_root_with_a_path_resource_is_the_lenient_warning_at_its_line(site: SiteFactory) -> None:
     def build(o: str) -> Routes:
         routes = clean_routes(o)
@@ -394,9 +409,9 @@ def test_pr012_skill_serving_other_content_warns_no_line(site: SiteFactory) -> N
     assert findings(report) == [F("PR012", "warning", f"{s.origin}/docs/auth.md", line=None)]
 
 
-def test_pr013_advertised_endpoint_404_and_web_page_no_line(site: SiteFactory) -> None:
+def test_pr013_advertised_endpoint_gone_and_web_page_no_line(site: SiteFactory) -> None:
     page = "<!doctype html><html><body>Contact us</body></html>"
-    s = site(with_changes(**{"__agent__identity": None,
+    s = site(with_changes(**{"__agent__identity": Answer(410, "gone", {"Content-Type": "text/plain"}),
                              "__oauth2__revoke": Answer(200, page, {"Content-Type": "text/html"})}))
     report = probe(f"{s.origin}/api")
     assert findings(report) == [F("PR013", "error", f"{s.origin}/agent/identity", line=None),
@@ -404,6 +419,53 @@ def test_pr013_advertised_endpoint_404_and_web_page_no_line(site: SiteFactory) -
     cells = report.capabilities[2]["steps"]
     assert cells["register"]["broken_by"] == ["PR013"] and cells["revoke"]["broken_by"] == ["PR013"]
     assert "broken at register, revoke (PR013)" in report.verdict
+
+
+EXPRESS_404 = "<!DOCTYPE html>\n<html lang=\"en\">\n<body>\n<pre>Cannot GET {path}</pre>\n</body>\n</html>\n"
+
+
+def express_routes(origin: str) -> Routes:
+    """A correct service on Express: a POST-only route answers GET with 404 "Cannot GET /path"."""
+    routes = clean_routes(origin)
+    token = json_answer({"error": "unsupported_grant_type"}, 400, **{"Cache-Control": "no-store"})
+    refused = json_answer({"error": "invalid_request", "message": "a JSON body is required"}, 400)
+    events = json_answer({"err": "invalid_request", "description": "not a SET"}, 400)
+    posts = {"/oauth2/token": token, "/agent/identity": refused, "/agent/event/notify": events}
+    for path in ENDPOINT_PATHS:
+        routes[path] = Answer(404, EXPRESS_404.format(path=path), {"Content-Type": "text/html; charset=utf-8"},
+                              post=posts.get(path, refused))
+    return routes
+
+
+def test_pr013_get_404_alone_is_one_warning_naming_every_endpoint_not_an_error(site: SiteFactory) -> None:
+    s = site(express_routes)
+    report = probe(f"{s.origin}/api")
+    assert findings(report) == [F("PR013", "warning", f"{s.origin}/agent/identity", line=None)]
+    diag = report.report.diagnostics[0]
+    assert diag.message.startswith("the identity, claim, events, token and revocation endpoints answered 404 to a "
+                                   f"GET ({s.origin}/agent/identity, ")
+    assert "a read-only probe cannot tell which" in diag.message
+    assert [r.source for r in diag.related] == [f"{s.origin}{p}" for p in ENDPOINT_PATHS[1:]]
+    assert report.exit_code() == 0 and report.verdict.endswith("advertised; no errors")
+
+
+def test_pr013_does_not_stand_where_the_check_endpoints_posts_were_answered(site: SiteFactory) -> None:
+    s = site(express_routes)
+    report = probe(f"{s.origin}/api", check_endpoints=True)
+    # the token, registration and events POSTs got their protocol answers: on this server a 404 to
+    # a GET says nothing, so the claim and revocation endpoints' 404s are no finding either
+    assert findings(report) == []
+    assert report.side_effects == 3 and report.exit_code() == 0
+
+
+def test_pr013_404_to_get_and_post_is_one_error_per_endpoint_not_also_pr017_pr018_pr019(site: SiteFactory) -> None:
+    s = site(with_changes(__oauth2__token=None, __agent__identity=None, __agent__event__notify=None))
+    report = probe(f"{s.origin}/api", check_endpoints=True)
+    assert findings(report) == [F("PR013", "error", f"{s.origin}/agent/event/notify", line=None),
+                                F("PR013", "error", f"{s.origin}/agent/identity", line=None),
+                                F("PR013", "error", f"{s.origin}/oauth2/token", line=None)]
+    assert all("answered 404 to a POST (404 to a GET): it is not served" in d.message
+               for d in report.report.diagnostics)
 
 
 def test_pr014_jwks_uri_that_is_not_a_jwk_set_no_line(site: SiteFactory) -> None:
@@ -472,6 +534,16 @@ def test_pr017_pr018_pr019_check_endpoints_on_a_site_that_does_not_refuse_no_lin
     assert report.side_effects == 3
     assert sorted(p for m, p in s.requests if m == "POST") == ["/agent/event/notify", "/agent/identity",
                                                                "/oauth2/token"]
+
+
+def test_pr017_no_store_in_a_second_cache_control_field_counts(site: SiteFactory) -> None:
+    # RFC 9110 §5.3: `Cache-Control: no-cache` then `Cache-Control: no-store` is `no-cache, no-store`
+    refused = Answer(400, '{"error": "unsupported_grant_type", "error_description": "x"}',
+                     {"Content-Type": "application/json"},
+                     more=(("Cache-Control", "no-cache"), ("Cache-Control", "no-store"), ("Pragma", "no-cache")))
+    s = site(with_changes(__oauth2__token=Answer(405, "", {"Allow": "POST"}, post=refused)))
+    report = probe(f"{s.origin}/api", check_endpoints=True)
+    assert [f for f in findings(report) if f[0] == "PR017"] == []
 
 
 def test_pr020_active_flow_names_the_failing_step_no_line(site: SiteFactory) -> None:

@@ -31,7 +31,8 @@ def unreachable(*_args: Any) -> Iterator[Finding]:
     answer did not arrive within the deadline.
 
     Why: an agent that cannot fetch a discovery document cannot register. The message names the failure (`dns`,
-    `connect`, `tls`, `timeout`, `reset`, `deadline`) so it can be told apart from a wrong answer.
+    `connect`, `tls`, `timeout`, `reset`, `deadline`) so it can be told apart from a wrong answer. A host that fails
+    every request the same way is one finding naming each request, not one per URL.
     Bad: the connection to `https://api.quillnote.io/.well-known/oauth-protected-resource` is reset mid-answer.
     Good: every discovery URL answers within a few seconds.
     """
@@ -197,14 +198,17 @@ def skill_not_served(*_args: Any) -> Iterator[Finding]:
 @rule("PR013", "endpoint-not-served", Severity.ERROR, scope="probe",
       spec="RFC 9110 §15.5.5, §15.5.6; RFC 8414 §2", no_registration=True)
 def endpoint_not_served(*_args: Any) -> Iterator[Finding]:
-    """An endpoint the metadata advertises is not served: a GET answers 404/410, a 5xx, an HTML page, or nothing at
-    all.
+    """An endpoint the metadata advertises is not served: a GET answers 410, a 5xx, an HTML page, or nothing at all;
+    a `--check-endpoints` POST answers 404/410. A 404 to the GET alone is a warning.
 
     Why: the probe's read-only check sends a plain GET; a live POST-only endpoint answers 405 (or 400/401), which
-    counts as served. A 404 or a web page means agents will fail at that step (a stub that advertises what it does
-    not serve).
-    Bad: `identity_endpoint` -> `GET` -> `404 Not Found`
-    Good: `identity_endpoint` -> `GET` -> `405 Method Not Allowed`
+    counts as served. A web page or no answer means agents will fail at that step (a stub that advertises what it
+    does not serve). Many frameworks answer a GET on a POST-only route with 404 (Express: `Cannot GET /path`), so a
+    404 alone cannot tell a missing endpoint from a live one: one warning names every such endpoint, and none stands
+    where a POST of the same run got an answer. A host that does not answer at all is one finding naming every
+    endpoint on it.
+    Bad: `identity_endpoint` -> `GET` -> `410 Gone`; `POST` -> `404 Not Found`
+    Good: `identity_endpoint` -> `GET` -> `405 Method Not Allowed` with `Allow: POST`
     """
     return _checked_in_probe()
 
