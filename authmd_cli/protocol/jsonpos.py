@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from authmd_cli.core.pointer import escape_token
+from authmd_cli.core.strict_json import MAX_DEPTH as STRICT_MAX_DEPTH
 from authmd_cli.core.strict_json import has_lone_surrogate
 from authmd_cli.protocol.model import JsonDoc, JsonSyntaxError, Position, PositionTables
 
@@ -67,6 +68,11 @@ def _lone_surrogate_token(tok: str) -> bool:
 
 
 def _depth_ok(text: str) -> bool:
+    # Nesting cannot exceed the number of opening brackets (counting those inside strings too):
+    # nearly every document has fewer than the limit in all, and counting them is C speed where
+    # the walk below is the slowest step of parsing a small document.
+    if _openers(text) <= _MAX_DEPTH:
+        return True
     depth = best = 0
     in_str = esc = False
     for ch in text:
@@ -89,6 +95,22 @@ def _depth_ok(text: str) -> bool:
     return True
 
 
+def _openers(text: str) -> int:
+    return text.count("[") + text.count("{")
+
+
+# A decoded string can hold a surrogate only from a raw one in the text or a `\uD800`-`\uDFFF`
+# escape (a backslash before it may make it no escape: then this only answers "maybe").
+_MAYBE_SURROGATE_RE = re.compile(r"[\ud800-\udfff]|\\u[dD][89a-fA-F]")
+
+
+def _may_fail_surrogate_check(text: str) -> bool:
+    """False when `has_lone_surrogate` is certainly False for the value `text` parses to: no
+    string can hold a surrogate, and no value sits deeper than its depth limit (a value at depth
+    d has d enclosing brackets). Walking every string of the value is what this saves."""
+    return _openers(text) > STRICT_MAX_DEPTH or _MAYBE_SURROGATE_RE.search(text) is not None
+
+
 def parse_json(text: str, *, line_offset: int = 0) -> tuple[JsonDoc | None, JsonSyntaxError | None]:
     """Parse `text` strictly. Positions are shifted by `line_offset` (for JSON inside a fence)."""
     if not _depth_ok(text):
@@ -107,7 +129,7 @@ def parse_json(text: str, *, line_offset: int = 0) -> tuple[JsonDoc | None, Json
                                      hint="write it as a string if it is an identifier, else with fewer digits")
     except (ValueError, RecursionError) as exc:
         return None, JsonSyntaxError(str(exc), 1 + line_offset, 1)
-    if has_lone_surrogate(value):
+    if _may_fail_surrogate_check(text) and has_lone_surrogate(value):
         # json.loads decodes "\ud800" into a lone surrogate, which no UTF-8 output can hold:
         # such a string is not Unicode text (RFC 8259 §8.2), so the document is refused here,
         # with the string named as written (ASCII escapes, safe to print).
