@@ -149,6 +149,8 @@ _TOKEN_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
 # Line breaks as PyYAML counted them (and editors do): CRLF, CR, LF. Raw U+2028/U+2029/U+0085
 # can only occur inside strings, where they are not line ends (json's own line numbers agree).
 _BREAK_RE = re.compile(r"\r\n|\r|\n")
+# `_TOKEN_RE`, and the line breaks between tokens (`_scan` counts lines with it).
+_SCAN_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|\r\n|\r|\n|[^\s{}\[\]:,"]+')
 
 
 def _locate(text: str, line_offset: int) -> PositionTables:
@@ -167,20 +169,20 @@ def _locate(text: str, line_offset: int) -> PositionTables:
 
 
 def _scan(text: str, line_offset: int, positions: dict[str, Position], key_positions: dict[str, Position]) -> None:
-    line_starts = [0, *(m.end() for m in _BREAK_RE.finditer(text))]
-    line = 0  # index into line_starts; tokens come in order, so it only moves forward
-
-    def where(offset: int) -> Position:
-        nonlocal line
-        while line + 1 < len(line_starts) and line_starts[line + 1] <= offset:
-            line += 1
-        return line + 1 + line_offset, offset - line_starts[line] + 1
+    # Line ends come as tokens of the same pass (valid JSON has them only between tokens: a raw
+    # CR or LF in a string is invalid), so a position is two subtractions, not a search.
+    line = 1 + line_offset
+    line_start = 0
 
     # Open containers: [pointer, is_object, next child (member pointer or array index), expecting a key].
     stack: list[list[Any]] = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in _SCAN_RE.finditer(text):
         tok = m.group()
         c = tok[0]
+        if c in "\r\n":
+            line += 1
+            line_start = m.end()
+            continue
         top = stack[-1] if stack else None
         if top is not None:
             if c in ",:":
@@ -199,12 +201,12 @@ def _scan(text: str, line_offset: int, positions: dict[str, Position], key_posit
                 top[3] = False
                 # With a duplicated name the last occurrence, the one json.loads keeps, is
                 # recorded last and wins.
-                key_positions[top[2]] = where(m.start())
+                key_positions[top[2]] = (line, m.start() - line_start + 1)
                 continue
             ptr = top[2] if top[1] else f"{top[0]}/{top[2]}"
         else:
             ptr = ""
-        positions[ptr] = where(m.start())
+        positions[ptr] = (line, m.start() - line_start + 1)
         if c == "{":
             stack.append([ptr, True, "", True])
         elif c == "[":

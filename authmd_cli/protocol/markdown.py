@@ -180,21 +180,42 @@ class _Inlines:
         `terminator_re`): the inline parse would give one text token equal to the content."""
         return self.lazy and not self.md.inline.terminator_re.search(tok.content)
 
-    def code_span(self, tok: Any) -> str | None:
-        """Lazy mode, and the content is exactly one code span with single backticks and no other
-        backtick (`` `invalid_grant` ``, most Errors-table cells): the inline parse would give one
-        `code_inline` token, whose content this returns without running it. At offset 0 only the
-        backticks rule fires (the text, newline and escape rules before it do not start at a
-        backtick) and it closes at the last character; markdown-it turns line ends into spaces and
-        strips one space from each side unless the code is all spaces. None otherwise."""
+    def simple_children(self, tok: Any) -> list[tuple[str, str]] | None:
+        """(type, content) of the children the inline parse would give, found without running
+        it, when the content is only code spans in single backticks and text between them with
+        no character an inline rule starts at (`` `invalid_grant` ``, `` `/a`, `/b` ``: most
+        Errors-table cells); None otherwise, and in eager mode.
+
+        Why it is the same: the text rule takes everything up to the next such character (here
+        the next backtick, markdown-it's `terminator_re`); at a backtick only the backticks rule
+        fires (text, newline and escape do not start there) and, every run being one backtick,
+        it closes at the next one; markdown-it turns line ends in code into spaces and strips one
+        space from each side unless the code is all spaces; no delimiter is left for the
+        post-processing rules. tests/protocol/test_load_shortcuts.py holds this to the parse."""
         content: str = tok.content
-        if not self.lazy or len(content) < 3 or content[0] != "`" or content[-1] != "`" \
-                or content.count("`") != 2:
+        if not self.lazy or "`" not in content:
             return None
-        code = content[1:-1].replace("\n", " ")
-        if code.startswith(" ") and code.endswith(" ") and code.strip(" "):
-            code = code[1:-1]
-        return code
+        pieces = content.split("`")
+        last = len(pieces) - 1
+        if last % 2:  # an odd number of backticks leaves one unmatched
+            return None
+        terminator = self.md.inline.terminator_re
+        out: list[tuple[str, str]] = []
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                if not piece:  # "``": a run of two backticks
+                    return None
+                code = piece.replace("\n", " ")
+                if code.startswith(" ") and code.endswith(" ") and code.strip(" "):
+                    code = code[1:-1]
+                out.append(("code_inline", code))
+            elif piece:
+                if terminator.search(piece):
+                    return None
+                out.append(("text", piece))
+            elif 0 < i < last:  # "`a``b`": two backticks in one run
+                return None
+        return out
 
     def comments_possible(self, tok: Any) -> bool:
         """Whether an inline token can hold an `html_inline` comment (only then is it parsed)."""
@@ -319,15 +340,14 @@ def parse_auth_md(text: str, *, lazy_inline: bool = True) -> AuthDoc:
 def _inline_text(inline: Any, inlines: _Inlines) -> str:
     if inlines.plain(inline):  # most table cells and headings: nothing to parse
         return str(inline.content).strip()
-    code = inlines.code_span(inline)
-    if code is not None:  # what the parts below make of a lone code_inline child
-        return "" if code.startswith("<!--") else code.strip()
-    children = inlines.children(inline)
+    children = inlines.simple_children(inline)  # most of the others: code spans
+    if children is None:
+        children = [(c.type, c.content) for c in inlines.children(inline)]
     if not children:
         return str(inline.content).strip()
     # Soft/hard breaks (a multi-line setext heading) become spaces, not nothing.
-    parts = [" " if c.type in ("softbreak", "hardbreak") else c.content
-             for c in children if c.type in ("text", "code_inline", "html_inline", "softbreak", "hardbreak")]
+    parts = [" " if kind in ("softbreak", "hardbreak") else text
+             for kind, text in children if kind in ("text", "code_inline", "html_inline", "softbreak", "hardbreak")]
     parts = [p for p in parts if not p.startswith("<!--")]
     return "".join(parts).strip()
 

@@ -172,28 +172,40 @@ def _inline_token(content: str) -> Token:
     return tok
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("` \na<!->*_\\|&[]()#")), max_size=12), st.booleans())
-def test_code_span_shortcut_is_the_inline_parse(inner: str, wrap: bool) -> None:
-    content = f"`{inner}`" if wrap else inner
+_SIMPLE_PIECES = st.sampled_from([
+    "`a`", "` a `", "`  `", "` `", "`a b`", "`<!-- c -->`", "` <!--`", "`a\nb`", "`\n a\n`", "`_x_`", "`\\`",
+    "a", " ", ", ", "é",
+])
+_OTHER_PIECES = st.sampled_from(["\n", "`", "``", "<!--", "-", "*", "_", "\\", "|", "&", "[", "]", "(", "#"])
+_SPANS = st.one_of(st.lists(st.one_of(_SIMPLE_PIECES, _OTHER_PIECES), max_size=6).map("".join),
+                   st.lists(_SIMPLE_PIECES, max_size=6).map(" ".join),
+                   st.lists(st.one_of(_SIMPLE_PIECES, _SIMPLE_PIECES, _OTHER_PIECES), max_size=6).map(", ".join))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_SPANS)
+def test_simple_children_are_the_inline_parse(content: str) -> None:
     inlines = _Inlines(_parser(False), {}, True)
-    code = inlines.code_span(_inline_token(content))
-    if code is not None:
+    simple = inlines.simple_children(_inline_token(content))
+    if simple is not None:
         children = inlines.children(_inline_token(content))
-        assert [(c.type, c.content) for c in children] == [("code_inline", code)]
+        assert [(c.type, c.content) for c in children] == simple
 
 
-def test_code_span_shortcut_cases() -> None:
+def test_simple_children_cases() -> None:
     inlines = _Inlines(_parser(False), {}, True)
-    assert inlines.code_span(_inline_token("`invalid_grant`")) == "invalid_grant"
-    assert inlines.code_span(_inline_token("` a `")) == "a"
-    assert inlines.code_span(_inline_token("`   `")) == "   "
-    for other in ("``", "`a`b`", "`a` b", "`` a ``", "a"):
-        assert inlines.code_span(_inline_token(other)) is None
-    assert _Inlines(_parser(True), {}, False).code_span(_inline_token("`a`")) is None  # eager mode
-    doc = parse_auth_md("## `Errors`\n\n| Code | x |\n| - | - |\n| `invalid_grant` | ` <!-- c --> ` |\n")
+    assert inlines.simple_children(_inline_token("`invalid_grant`")) == [("code_inline", "invalid_grant")]
+    assert inlines.simple_children(_inline_token("` a `")) == [("code_inline", "a")]
+    assert inlines.simple_children(_inline_token("`   `")) == [("code_inline", "   ")]
+    assert inlines.simple_children(_inline_token("see `/a`, `/b` ")) == [
+        ("text", "see "), ("code_inline", "/a"), ("text", ", "), ("code_inline", "/b"), ("text", " ")]
+    for other in ("``", "`a`b`", "`a``b`", "`` a ``", "a", "a_b", "`a` *b*", "`a` <!-- c -->"):
+        assert inlines.simple_children(_inline_token(other)) is None
+    assert _Inlines(_parser(True), {}, False).simple_children(_inline_token("`a`")) is None  # eager mode
+    doc = parse_auth_md("## `Errors`\n\n| Code | x |\n| - | - |\n| `invalid_grant` | ` <!-- c --> ` |\n"
+                        "| `a`, `b` | x `c` |\n")
     assert doc.headings[0].text == "Errors"
-    assert doc.tables[0].rows == (("invalid_grant", ""),)
+    assert doc.tables[0].rows == (("invalid_grant", ""), ("a, b", "x c"))
 
 
 # ------------------------------------------------------------------ markdown-it debug logging
