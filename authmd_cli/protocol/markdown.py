@@ -150,6 +150,13 @@ def _parser(inline: bool) -> Any:
     return md
 
 
+# The inline rules `_Inlines.simple_children` reasons about (markdown-it's commonmark preset).
+_SIMPLE_RULES = (("text", "newline", "escape", "backticks", "emphasis", "link", "image", "autolink", "html_inline",
+                  "entity"), ("balance_pairs", "emphasis", "fragments_join"))
+# Text in which no enabled inline rule but `text` starts (see `simple_children`).
+_INERT_TEXT_RE = re.compile(r"(?:[^\n\\`*_\[!<&]|(?<=[A-Za-z0-9])_(?=[A-Za-z0-9]))*")
+
+
 class _Inlines:
     """Children of `inline` tokens, parsed on first request when the block pass skipped them.
 
@@ -161,6 +168,8 @@ class _Inlines:
 
     def __init__(self, md: Any, env: dict[str, Any], lazy: bool) -> None:
         self.md, self.env, self.lazy = md, env, lazy
+        self.simple_ok = lazy and (tuple(md.inline.ruler.get_active_rules()),
+                                   tuple(md.inline.ruler2.get_active_rules())) == _SIMPLE_RULES
 
     def children(self, tok: Any) -> list[Any]:
         if not self.lazy:
@@ -182,24 +191,27 @@ class _Inlines:
 
     def simple_children(self, tok: Any) -> list[tuple[str, str]] | None:
         """(type, content) of the children the inline parse would give, found without running
-        it, when the content is only code spans in single backticks and text between them with
-        no character an inline rule starts at (`` `invalid_grant` ``, `` `/a`, `/b` ``: most
-        Errors-table cells); None otherwise, and in eager mode.
+        it, when the content is only code spans in single backticks and inert text between them
+        (`` `invalid_grant` ``, `` `/a`, `/b` ``, `service_auth`, `Step 4a-alt: ...`: most table
+        cells and headings that hold markup); None otherwise, and in eager mode.
 
-        Why it is the same: the text rule takes everything up to the next such character (here
-        the next backtick, markdown-it's `terminator_re`); at a backtick only the backticks rule
-        fires (text, newline and escape do not start there) and, every run being one backtick,
-        it closes at the next one; markdown-it turns line ends in code into spaces and strips one
-        space from each side unless the code is all spaces; no delimiter is left for the
-        post-processing rules. tests/protocol/test_load_shortcuts.py holds this to the parse."""
-        content: str = tok.content
-        if not self.lazy or "`" not in content:
+        Why it is the same, with exactly the commonmark inline rules (`_SIMPLE_RULES`):
+        - text without any of ``\\n \\ ` * [ ! < &`` and `_` is pending text: every other
+          character is either taken by the text rule or, being one of its terminators that no
+          enabled rule starts at (`-`, `:`, `#`, ...), appended as one character of text;
+        - a lone `_` between ASCII letters or digits is a delimiter that can neither open nor
+          close (CommonMark §6.2), so it stays a text token that `fragments_join` merges back;
+        - at a backtick only the backticks rule fires and, every run being one backtick, it
+          closes at the next one; line ends in code become spaces, and one space is stripped from
+          each side unless the code is all spaces.
+        tests/protocol/test_load_shortcuts.py holds this to the parse."""
+        if not self.simple_ok:
             return None
+        content: str = tok.content
         pieces = content.split("`")
         last = len(pieces) - 1
         if last % 2:  # an odd number of backticks leaves one unmatched
             return None
-        terminator = self.md.inline.terminator_re
         out: list[tuple[str, str]] = []
         for i, piece in enumerate(pieces):
             if i % 2:
@@ -210,7 +222,7 @@ class _Inlines:
                     code = code[1:-1]
                 out.append(("code_inline", code))
             elif piece:
-                if terminator.search(piece):
+                if not _INERT_TEXT_RE.fullmatch(piece):
                     return None
                 out.append(("text", piece))
             elif 0 < i < last:  # "`a``b`": two backticks in one run

@@ -174,22 +174,35 @@ def _inline_token(content: str) -> Token:
 
 _SIMPLE_PIECES = st.sampled_from([
     "`a`", "` a `", "`  `", "` `", "`a b`", "`<!-- c -->`", "` <!--`", "`a\nb`", "`\n a\n`", "`_x_`", "`\\`",
-    "a", " ", ", ", "é",
+    "a", " ", ", ", "é", "service_auth", "x_1", "4a-alt:", "(Step 3).", "+", "#", "$%=@^{}~]>)", "\t",
 ])
-_OTHER_PIECES = st.sampled_from(["\n", "`", "``", "<!--", "-", "*", "_", "\\", "|", "&", "[", "]", "(", "#"])
+# Every other ASCII punctuation character, and underscores next to what is not an ASCII
+# letter or digit (those can open or close emphasis, or stay text only by luck).
+_OTHER_PIECES = st.sampled_from(["\n", "`", "``", "<!--", "<", "!", "![", "&", "&amp;", "[", "*", "**", "\\", "_",
+                                 "__", "a_", "_a", "a__b", "é_b", "a_é", "*a*", "_a_", "a_b_c", "|", "(", "-", ":"])
 _SPANS = st.one_of(st.lists(st.one_of(_SIMPLE_PIECES, _OTHER_PIECES), max_size=6).map("".join),
                    st.lists(_SIMPLE_PIECES, max_size=6).map(" ".join),
                    st.lists(st.one_of(_SIMPLE_PIECES, _SIMPLE_PIECES, _OTHER_PIECES), max_size=6).map(", ".join))
 
 
-@settings(max_examples=1000, deadline=None)
-@given(_SPANS)
-def test_simple_children_are_the_inline_parse(content: str) -> None:
+def _check_simple_children(content: str) -> None:
     inlines = _Inlines(_parser(False), {}, True)
     simple = inlines.simple_children(_inline_token(content))
     if simple is not None:
         children = inlines.children(_inline_token(content))
         assert [(c.type, c.content) for c in children] == simple
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_SPANS)
+def test_simple_children_are_the_inline_parse(content: str) -> None:
+    _check_simple_children(content)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF) | st.sampled_from("`_\u00a0\u2028\u3000"), max_size=16))
+def test_simple_children_are_the_inline_parse_on_any_text(content: str) -> None:
+    _check_simple_children(content)
 
 
 def test_simple_children_cases() -> None:
@@ -199,7 +212,10 @@ def test_simple_children_cases() -> None:
     assert inlines.simple_children(_inline_token("`   `")) == [("code_inline", "   ")]
     assert inlines.simple_children(_inline_token("see `/a`, `/b` ")) == [
         ("text", "see "), ("code_inline", "/a"), ("text", ", "), ("code_inline", "/b"), ("text", " ")]
-    for other in ("``", "`a`b`", "`a``b`", "`` a ``", "a", "a_b", "`a` *b*", "`a` <!-- c -->"):
+    assert inlines.simple_children(_inline_token("use service_auth (Step 3).")) == [
+        ("text", "use service_auth (Step 3).")]
+    for other in ("``", "`a`b`", "`a``b`", "`` a ``", "a_", "_a_", "a__b", "`a` *b*", "`a` <!-- c -->", "a\\-b",
+                  "a &amp; b", "[x]", "!"):
         assert inlines.simple_children(_inline_token(other)) is None
     assert _Inlines(_parser(True), {}, False).simple_children(_inline_token("`a`")) is None  # eager mode
     doc = parse_auth_md("## `Errors`\n\n| Code | x |\n| - | - |\n| `invalid_grant` | ` <!-- c --> ` |\n"
