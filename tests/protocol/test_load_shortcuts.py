@@ -86,6 +86,17 @@ def test_every_no_registration_match_holds_a_hint(text: str) -> None:
         assert detect._NO_REG_HINT_RE.search(text)
 
 
+_UNPREFIXED_NO_REG_RE = re.compile(detect._NO_REG_PATTERN, re.IGNORECASE)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_PROSE_LINE, st.text(alphabet=st.sampled_from(list("acdnrsoteigplbuwy ſKıİ'’.\n-")), max_size=60)))
+def test_no_registration_prefix_keeps_every_match(text: str) -> None:
+    # `\b(?=[acdnrs])` in front of the pattern only says what every alternative starts with.
+    assert [m.span() for m in detect._NO_REG_RE.finditer(text)] == \
+        [m.span() for m in _UNPREFIXED_NO_REG_RE.finditer(text)]
+
+
 def test_hint_first_letters_fold_to_ascii_only() -> None:
     # The hint spells its first letter as the class [nNpP]; under IGNORECASE n and p match
     # nothing else (unlike i, s, k), so the class is exactly what _NO_REG_RE's `n`/`p` match.
