@@ -140,14 +140,39 @@ def _markdown_parser(*, inline: bool = True) -> Any:
     return md
 
 
-_PARSERS: dict[bool, Any] = {}
+_PARSERS: dict[tuple[bool, bool], Any] = {}
 
 
-def _parser(inline: bool) -> Any:
-    md = _PARSERS.get(inline)
+def _parser(inline: bool, setext: bool = True) -> Any:
+    """The parser; `setext=False` leaves out the setext-heading rule (see `_may_have_setext`)."""
+    md = _PARSERS.get((inline, setext))
     if md is None:
-        md = _PARSERS[inline] = _markdown_parser(inline=inline)
+        md = _markdown_parser(inline=inline)
+        if not setext:
+            md.disable("lheading")
+        _PARSERS[(inline, setext)] = md
     return md
+
+
+# The end of a line a setext heading could be underlined with (CommonMark §4.3): the underline
+# is the rest of its line from the first character after the indentation or container markers,
+# `=` or `-` characters then only spaces and tabs to the line end.
+_UNDERLINE_END_RE = re.compile(r"[-=][ \t]*$", re.MULTILINE)
+
+
+def _may_have_setext(body: str) -> bool:
+    """False when no line of `body` (line ends normalised to LF) can underline a setext heading.
+
+    markdown-it tries its setext rule (`lheading`) before every paragraph, scanning the lines
+    ahead for an underline and checking each against the rules that end a paragraph; the
+    paragraph rule then scans them again: ~10 % of a block parse. Without a possible underline
+    the rule fails every time, and a failing `lheading` pushes no token and moves no line. Its
+    one trace is `state.parentType` left at "paragraph", which the paragraph rule, always next,
+    saves and restores; markdown-it reads parentType only in the list rule's terminator check,
+    and every rule that runs terminator checks sets parentType first. So leaving the rule out
+    gives the same tokens (tests/protocol/test_load_shortcuts.py compares whole token streams).
+    Most auth.md files have no such line (hr and front matter `---` lines do count)."""
+    return _UNDERLINE_END_RE.search(body) is not None
 
 
 # The inline rules `_Inlines.simple_children` reasons about (markdown-it's commonmark preset).
@@ -259,11 +284,12 @@ def parse_auth_md(text: str, *, lazy_inline: bool = True) -> AuthDoc:
     """The document model of `text`. Inline content is parsed only where the model reads it
     (headings, table cells, HTML comments); `lazy_inline=False` parses every paragraph first,
     as markdown-it does by default, and gives the same model (kept for the equivalence test)."""
-    md = _parser(inline=not lazy_inline)
     lines = split_lines(text)
     fm, fm_error, fm_len = _front_matter(lines)
     # Blank out the front matter instead of cutting it, so token line numbers stay true.
     body = "\n".join(([""] * fm_len) + lines[fm_len:])
+    # The eager mode keeps the full parser, so the lazy/eager equivalence test covers both.
+    md = _parser(inline=not lazy_inline, setext=not lazy_inline or _may_have_setext(body))
     env: dict[str, Any] = {}
     tokens = md.parse(body, env)
     inlines = _Inlines(md, env, lazy_inline)

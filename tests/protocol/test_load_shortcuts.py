@@ -18,7 +18,7 @@ from markdown_it.token import Token
 from authmd_cli.core.strict_json import has_lone_surrogate
 from authmd_cli.protocol import detect, jsonpos
 from authmd_cli.protocol.jsonpos import parse_json
-from authmd_cli.protocol.markdown import _Inlines, _parser, _quiet_markdown_it_debug, parse_auth_md
+from authmd_cli.protocol.markdown import _Inlines, _may_have_setext, _parser, _quiet_markdown_it_debug, parse_auth_md
 from authmd_cli.protocol.model import AuthDoc
 
 # ------------------------------------------------------------------ no_registration_line
@@ -233,6 +233,51 @@ def test_simple_children_cases() -> None:
                         "| `a`, `b` | x `c` |\n")
     assert doc.headings[0].text == "Errors"
     assert doc.tables[0].rows == (("invalid_grant", ""), ("a, b", "x c"))
+
+
+# ------------------------------------------------------------------ setext rule left out
+
+
+def _tokens(text: str, *, setext: bool) -> list[tuple[object, ...]]:
+    return [(t.type, t.tag, t.map, t.content, t.info, t.markup, t.level, t.nesting, t.block, t.hidden, t.meta,
+             t.attrs, t.children) for t in _parser(False, setext).parse(text, {})]
+
+
+# Lines of every block kind, container prefixes and indentation, so that paragraphs meet lists,
+# block quotes, tables, fences, HTML and headings in every nesting (where parentType matters).
+_MD_LINE = st.sampled_from([
+    "text", "more text", "# H", "## Step 1 — Discover", "### 4a. Claim", "- item", "* item", "+ item", "1. one",
+    "2) two", "10. ten", "- [ ] task", "> quote", "> > deep", "> - in quote", ">", "| a | b |", "|---|---|",
+    "| - | :-: |", "a | b", "```json", "```", "~~~", "    indented code", "\tcode", "<!-- authmd: x -->",
+    "<!-- open", "-->", "<div>", "</div>", "[ref]: https://x.io", "* * *", "***", "___", "_ _ _", "text ---x",
+    "-", "=x", "a=b", "{\"a\": 1}", "", "", "",
+])
+_MD_INDENT = st.sampled_from(["", "", "", " ", "  ", "   ", "    ", "\t", "> ", "- ", "1. ", "  - ", ">  "])
+_MD_DOC = st.lists(st.tuples(_MD_INDENT, _MD_LINE).map("".join), min_size=1, max_size=25).map(
+    lambda lines: "\n".join(line.rstrip(" \t-=") for line in lines))
+
+
+@settings(max_examples=600, deadline=None)
+@given(_MD_DOC)
+def test_without_an_underline_the_setext_rule_changes_no_token(text: str) -> None:
+    assert not _may_have_setext(text)
+    assert _tokens(text, setext=False) == _tokens(text, setext=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("#|-*_`[]()<>!\\&;: \n\tab1=~>+.")), max_size=300))
+def test_without_an_underline_the_setext_rule_changes_no_token_on_noise(text: str) -> None:
+    text = "\n".join(line.rstrip(" \t-=") for line in text.split("\n"))
+    assert _tokens(text, setext=False) == _tokens(text, setext=True)
+
+
+def test_setext_rule_kept_where_an_underline_may_be() -> None:
+    for text in ("Title\n===", "Title\n---  ", "> Title\n> -", "- a\n  b\n  ==\t", "x\n---\ny"):
+        assert _may_have_setext(text)
+        assert parse_auth_md(text) == parse_auth_md(text, lazy_inline=False)
+    assert parse_auth_md("Title\n===\n").headings[0].text == "Title"
+    for text in ("# T\n\ntext\n", "a - b\nc", "| a |\n|---|\n| b |", "***"):
+        assert not _may_have_setext(text)
 
 
 # ------------------------------------------------------------------ markdown-it debug logging
