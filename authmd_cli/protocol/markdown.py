@@ -108,29 +108,9 @@ class _RawSection:
     children: list[Heading]
 
 
-def _no_debug(*_args: object, **_kwargs: object) -> None:
-    """Stands in for `Logger.debug` on markdown-it's loggers (see `_quiet_markdown_it_debug`)."""
-
-
-def _quiet_markdown_it_debug() -> None:
-    """markdown-it calls `LOGGER.debug(...)` on entering every block rule: ~1,700 calls for an
-    18 KB auth.md, each two Python calls (`debug`, `isEnabledFor`) that find DEBUG disabled,
-    ~0.1 ms of a ~2 ms block parse. Loggers for which DEBUG is disabled now get a no-op `debug`
-    (an instance attribute, so `logging.getLogger(name).debug` sees it too); one enabled for
-    DEBUG when the parser is built keeps its messages. The token stream does not depend on
-    logging."""
-    import logging
-
-    for name, logger in list(logging.Logger.manager.loggerDict.items()):
-        if name.startswith("markdown_it.") and isinstance(logger, logging.Logger) \
-                and not logger.isEnabledFor(logging.DEBUG):
-            logger.debug = _no_debug  # type: ignore[method-assign]
-
-
 def _markdown_parser(*, inline: bool = True) -> Any:
     from markdown_it import MarkdownIt
 
-    _quiet_markdown_it_debug()
     md = MarkdownIt("commonmark").enable("table")
     if not inline:
         # Block structure only: the core "inline" rule tokenises every paragraph's text, which is

@@ -5,12 +5,9 @@ shortcut of the lazy inline parse, and markdown-it's silenced debug calls."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 import sys
-from collections.abc import Iterator
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it.token import Token
@@ -18,7 +15,7 @@ from markdown_it.token import Token
 from authmd_cli.core.strict_json import has_lone_surrogate
 from authmd_cli.protocol import detect, jsonpos
 from authmd_cli.protocol.jsonpos import parse_json
-from authmd_cli.protocol.markdown import _Inlines, _may_have_setext, _parser, _quiet_markdown_it_debug, parse_auth_md
+from authmd_cli.protocol.markdown import _Inlines, _may_have_setext, _parser, parse_auth_md
 from authmd_cli.protocol.model import AuthDoc
 
 # ------------------------------------------------------------------ no_registration_line
@@ -278,24 +275,3 @@ def test_setext_rule_kept_where_an_underline_may_be() -> None:
     assert parse_auth_md("Title\n===\n").headings[0].text == "Title"
     for text in ("# T\n\ntext\n", "a - b\nc", "| a |\n|---|\n| b |", "***"):
         assert not _may_have_setext(text)
-
-
-# ------------------------------------------------------------------ markdown-it debug logging
-
-
-@pytest.fixture
-def heading_logger() -> Iterator[logging.Logger]:
-    logger = logging.getLogger("markdown_it.rules_block.heading")
-    level = logger.level
-    yield logger
-    logger.setLevel(level)
-    _quiet_markdown_it_debug()
-
-
-def test_debug_silenced_only_where_disabled(heading_logger: logging.Logger) -> None:
-    parse_auth_md("# x\n")
-    assert "debug" in vars(heading_logger)  # the no-op
-    del heading_logger.debug
-    heading_logger.setLevel(logging.DEBUG)
-    _quiet_markdown_it_debug()
-    assert "debug" not in vars(heading_logger)  # DEBUG enabled: its messages stay
