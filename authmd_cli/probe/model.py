@@ -138,3 +138,11 @@ def _selected(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
         if low in TRACE_HEADERS:
             out[low] = f"{out[low]}, {v}" if low in out else v
     return out
+
+
+def looks_html(ex: Exchange) -> bool:
+    """An HTML page: by media type or by the first bytes of the body (an SPA shell served for every path)."""
+    if ex.media_type() in ("text/html", "application/xhtml+xml"):
+        return True
+    head = ex.body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))

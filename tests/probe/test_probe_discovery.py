@@ -167,8 +167,8 @@ def test_documented_urls_skip_placeholders() -> None:
 def test_as_candidates() -> None:
     assert as_candidates("https://a.io") == [("https://a.io/.well-known/oauth-authorization-server", "inserted")]
     assert as_candidates("https://a.io/") == [("https://a.io/.well-known/oauth-authorization-server", "inserted")]
-    assert as_candidates("https://a.io/t/") == [
-        ("https://a.io/.well-known/oauth-authorization-server/t/", "inserted"),
+    assert as_candidates("https://a.io/t/") == [  # RFC 8414 §3.1 drops the terminating "/"
+        ("https://a.io/.well-known/oauth-authorization-server/t", "inserted"),
         ("https://a.io/t/.well-known/oauth-authorization-server", "appended")]
     listed = "https://a.io/.well-known/oauth-authorization-server"
     assert as_candidates(listed) == [(listed, "as-listed")]
