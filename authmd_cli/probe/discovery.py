@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from authmd_cli.core.urls import AS_SUFFIX, PRM_SUFFIX, has_template, insert_well_known, is_absolute, is_placeholder
-from authmd_cli.probe.model import Exchange, looks_html
+from authmd_cli.probe.model import Exchange, html_body
 from authmd_cli.probe.target import Target, parse_target
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def gap_of(document: str, ex: Exchange | None) -> Gap | None:
         return Gap(document, ex.url, f"got no answer ({f.kind})", f.kind in _OUTAGE_KINDS)
     if ex.status == 429 or (ex.status is not None and ex.status >= 500):
         return Gap(document, ex.url, f"answered {ex.status}", True)
-    if ex.ok and looks_html(ex):
+    if ex.ok and html_body(ex):
         return Gap(document, ex.url, "is an HTML page", False)
     return None
 

@@ -140,9 +140,8 @@ def _selected(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return out
 
 
-def looks_html(ex: Exchange) -> bool:
-    """An HTML page: by media type or by the first bytes of the body (an SPA shell served for every path)."""
-    if ex.media_type() in ("text/html", "application/xhtml+xml"):
-        return True
+def html_body(ex: Exchange) -> bool:
+    """The body is an HTML page (an SPA shell served for every path), whatever its media type says: a
+    Markdown or JSON body mislabelled `text/html` is still the document."""
     head = ex.body[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))

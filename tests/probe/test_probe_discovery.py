@@ -374,14 +374,17 @@ def test_an_outage_or_html_shell_is_not_no_registration(site: Callable[[Callable
     assert not any("publish the auth.md" in (h or "") for h in hints)
 
 
+@pytest.mark.parametrize("ctype", ["text/markdown", "text/html"])
 def test_a_site_that_says_it_offers_no_registration_still_is_no_registration(
-        site: Callable[[Callable[[str], Routes]], Site]) -> None:
+        site: Callable[[Callable[[str], Routes]], Site], ctype: str) -> None:
+    # (Markdown mislabelled text/html is PR003's; the document is still read.)
     text = "# auth.md\n\nThis origin offers no agent registration. There is no API for agents here.\n"
-    s = site(lambda o: {"/auth.md": Answer(200, text, {"Content-Type": "text/markdown"})})
+    s = site(lambda o: {"/auth.md": Answer(200, text, {"Content-Type": ctype})})
     report = probe(s.origin)
     assert report.discovery.no_registration and report.discovery.gaps == ()
-    assert report.verdict == "no-registration: no agent registration offered; no errors"
-    assert report.exit_code() == 0
+    errors = "no errors" if ctype == "text/markdown" else "1 error"
+    assert report.verdict == f"no-registration: no agent registration offered; {errors}"
+    assert report.exit_code() == (0 if ctype == "text/markdown" else 1)
 
 
 def test_authorization_servers_are_bounded(site: Callable[[Callable[[str], Routes]], Site]) -> None:
@@ -459,3 +462,6 @@ def test_live_and_replay_traces_are_the_same_whichever_answer_comes_first(
         traces.append([(i, step, method, url.replace(s.origin, "O"), after)
                        for i, step, method, url, _, after in _trace(live)])
     assert all(t == traces[0] for t in traces[1:])
+    if shape == "root-prm":  # the protocol's order: the 401 check (it reads the auth.md), then the AS metadata
+        assert [(i, step, after) for i, step, _, _, after in traces[0][:4]] == [
+            (0, "prm", None), (1, "auth.md", None), (2, "challenge", 0), (3, "as-metadata", 0)]
