@@ -26,10 +26,10 @@ only to diagnose an `agent_auth` block placed there. Then, independently and con
 every advertised endpoint (405/400/401 mean "served"; IN-THE-WILD P5). The auth.md is fetched
 from the start, concurrently with all of it. Only GET is used here.
 
-Requests are numbered when they are sent, and the walk sends them in an order that does not
-depend on which concurrent answer comes first (a `--replay`, whose answers come at once, numbers
-them alike): requests started together are started in a fixed order, and nothing is sent
-between them and the next step but what they themselves need.
+Requests are numbered when they are sent, so the walk never lets the order of concurrent answers
+decide what is sent next: what runs concurrently is started together in a fixed order (the AS
+metadata candidates in rounds, a root PRM's 401 check before the AS metadata), and a `--replay`,
+whose answers come at once, numbers the trace exactly as the live run did.
 """
 
 from __future__ import annotations
