@@ -387,7 +387,8 @@ def test_a_site_that_says_it_offers_no_registration_still_is_no_registration(
     assert report.exit_code() == (0 if ctype == "text/markdown" else 1)
 
 
-def test_authorization_servers_are_bounded(site: Callable[[Callable[[str], Routes]], Site]) -> None:
+def test_pr022_authorization_servers_are_bounded_one_finding_with_line(
+        site: Callable[[Callable[[str], Routes]], Site]) -> None:
     # Review bug 17: agents use [0]; a PRM listing 2000 entries is one finding, not 4000 requests.
     s = site(lambda o: {**_api_site(o, [o] + [f"{o}/t{i}" for i in range(2000)]),
                         AS: json_answer(_as(o))})
@@ -397,8 +398,8 @@ def test_authorization_servers_are_bounded(site: Callable[[Callable[[str], Route
     assert len([r for r in s.requests if "oauth-authorization-server" in r[1]]) == 1 + 2 * (MAX_AUTH_SERVERS - 1)
     assert len(s.requests) < 30
     pr022 = [x for x in report.report.diagnostics if x.code == "PR022"]
-    assert [(x.severity.value, x.location.source, x.location.pointer) for x in pr022] == [
-        ("warning", f"{s.origin}/.well-known/oauth-protected-resource/api", "/authorization_servers")]
+    assert [(x.severity.value, x.location.source, x.location.line, x.location.pointer) for x in pr022] == [
+        ("warning", f"{s.origin}/.well-known/oauth-protected-resource/api", 1, "/authorization_servers")]
     assert pr022[0].message.startswith("`authorization_servers` lists 2001 authorization servers; the probe "
                                        "followed the first 5 and not the other 1996")
 
