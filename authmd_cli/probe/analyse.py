@@ -53,6 +53,8 @@ class ProbeReport:
 
         if not self.discovery.reachable:
             return int(ExitCode.UNREACHABLE)
+        if self.discovery.gaps:  # reachable but not assessed: failing, like a 5xx, never a pass
+            return int(ExitCode.FINDINGS)
         return self.report.exit_code(strict=strict)
 
     def to_dict(self, tool_version: str) -> dict[str, Any]:
@@ -70,6 +72,7 @@ class ProbeReport:
             "capabilities": self.capabilities,
             "verdict": self.verdict,
             "reachable": d.reachable,
+            "not_assessed": [g.to_dict() for g in d.gaps],
             "ruleset": ruleset(),
         })
         return out
@@ -170,6 +173,24 @@ def early_lint(d: Discovery, options: LintOptions) -> tuple[LintInput, Report]:
     return given, run_lint(given)
 
 
+def walk_findings(d: Discovery) -> list[tuple[str, Finding]]:
+    """What the walk itself left out: the `authorization_servers` entries past the bound (PR022)."""
+    from authmd_cli.core.display import inline
+    from authmd_cli.lint.rules.base import at
+    from authmd_cli.probe.discovery import MAX_AUTH_SERVERS
+
+    doc = d.documents.get("prm")
+    if d.servers_listed <= MAX_AUTH_SERVERS or doc is None:
+        return []
+    skipped = d.servers_listed - MAX_AUTH_SERVERS
+    first = d.servers[0].identifier if d.servers else ""
+    return [("PR022", Finding(
+        f"`authorization_servers` lists {d.servers_listed} authorization servers; the probe followed the first "
+        f"{MAX_AUTH_SERVERS} and not the other {skipped} (agents use the first, {inline(first)})",
+        at(doc, pointer="/authorization_servers"),
+        hint="list the authorization server agents use first, and only the few a client may choose from"))]
+
+
 def analyse(d: Discovery, options: LintOptions | None = None, *, extra: list[tuple[str, Finding]] | None = None,
             verified: dict[str, bool] | None = None, early: tuple[LintInput, Report] | None = None) -> ProbeReport:
     """Judge a walk: lint findings + transport findings (+ `extra`, from --check-endpoints and
@@ -179,7 +200,7 @@ def analyse(d: Discovery, options: LintOptions | None = None, *, extra: list[tup
 
     given = lint_input(d, options or LintOptions())
     report = early[1] if early is not None and early[0].same_as(given) else run_lint(given)
-    report.extend(_stamp([*transport_findings(d), *(extra or [])], given.options))
+    report.extend(_stamp([*transport_findings(d), *walk_findings(d), *(extra or [])], given.options))
     report = report.sorted()
     table = capability_table(d, report, verified)  # matches locations to the trace's URLs: before scrubbing
     return ProbeReport(d, scrubbed(report), table, verdict(d, report, table))

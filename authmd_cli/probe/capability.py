@@ -185,6 +185,8 @@ def verdict(d: Discovery, report: Report, table: list[dict[str, Any]]) -> str:
     gen = d.profile or "unknown generation"
     if d.dialect:
         gen += f" ({d.dialect} dialect)"
+    if d.gaps:  # what is offered is not known: say what could not be read, not "not offered"
+        return f"{gen}: could not be assessed: {', '.join(g.describe() for g in d.gaps)}"
     errors = report.count(Severity.ERROR)
     if d.no_registration:
         state = "no errors" if errors == 0 else f"{errors} error{'s' if errors != 1 else ''}"

@@ -148,3 +148,10 @@ def _selected(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
         if low in TRACE_HEADERS:
             out[low] = f"{out[low]}, {v}" if low in out else v
     return out
+
+
+def html_body(ex: Exchange) -> bool:
+    """The body is an HTML page (an SPA shell served for every path), whatever its media type says: a
+    Markdown or JSON body mislabelled `text/html` is still the document."""
+    head = ex.body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))

@@ -165,8 +165,10 @@ def _documents(d: Discovery) -> Iterator[Found]:
             if e.failure is not None or e.status == 429 or (e.status == 503 and e.header("retry-after"))}
     auth = d.auth_md
     if auth is not None and id(auth) not in skip and not auth.ok:
+        failed = auth.status is not None and auth.status >= 500  # a failure to serve it, not a missing file
         yield "PR002", Finding(f"auth.md answered {_status_text(auth)} at {inline(auth.url, width=100)}", _at(auth),
-                               hint="publish the auth.md at the service root, `/auth.md`")
+                               hint="check that the service is up and serves `/auth.md` with 200" if failed
+                               else "publish the auth.md at the service root, `/auth.md`")
     # A 5xx is the cause and is reported as such; "not found anywhere" only when every location
     # answered (404s): one finding for one fact.
     prm_5xx = [e for e in d.prm_attempts if id(e) not in skip and e.status is not None and e.status >= 500]

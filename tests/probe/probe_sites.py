@@ -25,6 +25,7 @@ class Answer:
     first: Answer | None = None  # answered once, before this one (e.g. a 429 then the document)
     more: tuple[tuple[str, str], ...] = ()  # further header lines, sent after `headers` (repeated names)
     post: Answer | None = None  # the answer to a POST, when it differs (a POST-only route)
+    delay: float = 0.0  # seconds before answering (to make one concurrent answer come last)
 
     def payload(self) -> bytes:
         if isinstance(self.body, dict | list):
@@ -60,6 +61,8 @@ class SiteHandler(BaseHTTPRequestHandler):
             answer = answer.post
         if answer is None:
             answer = Answer(404, "not found", {"Content-Type": "text/plain"})
+        if answer.delay:
+            self.server.stopping.wait(answer.delay)
         if answer.behaviour is not None:
             getattr(self, "_" + answer.behaviour.replace("-", "_"))(answer)
             return

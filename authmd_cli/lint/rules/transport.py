@@ -319,3 +319,17 @@ def refused_url(*_args: Any) -> Iterator[Finding]:
     Good: every URL is a public https URL.
     """
     return _checked_in_probe()
+
+
+@rule("PR022", "too-many-authorization-servers", Severity.WARNING, scope="probe", spec="RFC 9728 §2",
+      no_registration=True)
+def too_many_authorization_servers(*_args: Any) -> Iterator[Finding]:
+    """The PRM lists more `authorization_servers` than the probe follows (5): the first five are checked, the
+    rest are one finding and never requested.
+
+    Why: agents use `authorization_servers[0]`; a long list adds nothing for them, and a client that walked every
+    entry would send a request wherever the list points, as often as it is long.
+    Bad: `"authorization_servers"` with 2,000 entries.
+    Good: `["https://auth.quillnote.io"]`, the server agents use first.
+    """
+    return _checked_in_probe()
