@@ -29,7 +29,7 @@ from authmd_cli.core.display import (
 )
 from authmd_cli.core.urls import is_loopback_host, is_placeholder_host
 from authmd_cli.lint.rules.base import RuleContext, at, escape_pointer_token, rule
-from authmd_cli.lint.rules.memo import per_subject
+from authmd_cli.lint.rules.memo import lowered_prose, lowered_prose_text, per_subject
 from authmd_cli.protocol.markdown import split_lines
 from authmd_cli.protocol.model import DocKind, Document, JsonDoc
 
@@ -308,6 +308,14 @@ def _pressure_any() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p.pattern})" for p in _PRESSURE), re.IGNORECASE)
 
 
+def _may_pressure(low: str) -> bool:
+    """False when the lowered line cannot hold a `_PRESSURE` phrase: each phrase needs one of these
+    literals (no i or s in them, see `memo.lowered_prose`), and a line rarely has any."""
+    return ("on not to " in low or "gnore " in low or "thout " in low or "p con" in low or "p the con" in low
+            or "hould alway" in low
+            or ("for" in low and ("do not" in low or "don't" in low or "never" in low or "no need to" in low)))
+
+
 @rule("SC005", "agent-pressure", Severity.INFO, scope="auth.md", spec="docs/protocol.md §3.5, P15")
 def agent_pressure(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Prose that pressures agents to register or to bypass their user.
@@ -322,8 +330,10 @@ def agent_pressure(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """
     if doc.auth is None or doc.detection.not_protocol:
         return
-    for line, text in doc.auth.prose_lines():
-        if not _pressure_any().search(text):
+    if not _may_pressure(lowered_prose_text(doc.auth)):
+        return  # no line can hold a phrase
+    for line, text, low in lowered_prose(doc.auth):
+        if not _may_pressure(low) or not _pressure_any().search(text):
             continue  # one pass over the line instead of one per phrase
         for pattern in _PRESSURE:
             m = pattern.search(text)

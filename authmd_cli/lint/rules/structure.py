@@ -17,7 +17,7 @@ from authmd_cli.core import urls
 from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, scrub
 from authmd_cli.lint.rules.base import RuleContext, at, rule
-from authmd_cli.lint.rules.memo import per_subject
+from authmd_cli.lint.rules.memo import lowered_prose, lowered_prose_text, per_subject
 from authmd_cli.protocol.detect import said_no_registration
 from authmd_cli.protocol.model import SECTION_ORDER, SECTION_TITLES, AuthDoc, Document, Fence, Heading, Section
 from authmd_cli.protocol.profiles import (
@@ -751,7 +751,10 @@ def placeholder_host(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                 first[h] = (line, col)
 
     for n in range(auth.body_start_line, len(auth.lines) + 1):
-        for m in _URL_HOST_RE.finditer(auth.lines[n - 1]):
+        text = auth.lines[n - 1]
+        if "://" not in text:
+            continue  # every match has it (no case to fold): spares the regex on most lines
+        for m in _URL_HOST_RE.finditer(text):
             note(_bare_host(m.group(1)), n, m.start() + 1)
     for msg in auth.http_messages:
         for hdr in msg.headers:
@@ -982,6 +985,13 @@ _STALE: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
 )
 
 
+# Literals one of which each `_STALE` pattern's every match contains, and whether the pattern
+# ignores case (then they are looked for in the lowered line, see `memo.lowered_prose`). "/view"
+# has an i: under re.IGNORECASE it matches i, I, U+0130 (lowered to "i" + U+0307) and U+0131.
+_STALE_LITERALS = tuple((literals, bool(pattern.flags & re.IGNORECASE)) for literals, (pattern, _, _) in zip(
+    (("/view", "/vi\u0307ew", "/v\u0131ew"), ('"status"',), ("`ema",)), _STALE, strict=True))
+
+
 @rule("MD016", "stale-prose", Severity.INFO, scope="auth.md", spec="docs/protocol.md D25")
 def stale_prose(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Prose left over from an older protocol version (polling "at `/view`", `"status": "pending"`).
@@ -995,10 +1005,17 @@ def stale_prose(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     auth = doc.auth
     if auth is None or ctx.profile.order < 4:
         return
-    for n, text in auth.prose_lines():
-        for pattern, only, why in _STALE:
-            if only and ctx.profile.label not in only:
-                continue
+    everywhere = lowered_prose_text(auth)
+    # `"status"` is matched case-sensitively: it is in a line only if it is in the lowered line.
+    stale = [(pattern, why, literals, folded)
+             for (pattern, only, why), (literals, folded) in zip(_STALE, _STALE_LITERALS, strict=True)
+             if (not only or ctx.profile.label in only) and any(x in everywhere for x in literals)]
+    if not stale:
+        return  # no line has any pattern's literal
+    for n, text, low in lowered_prose(auth):
+        for pattern, why, literals, folded in stale:
+            if not any(x in (low if folded else text) for x in literals):
+                continue  # the pattern needs one: spares the regex on nearly every line
             m = pattern.search(text)
             if m:
                 yield Finding(f"stale sentence: {m.group(0).strip()!r}", at(doc, n, m.start() + 1), hint=why)
@@ -1092,7 +1109,13 @@ def idjag_audience(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     auth = doc.auth
     if auth is None:
         return
-    for n, text in auth.prose_lines():
+    everywhere = lowered_prose_text(auth).replace("`", "")
+    if "aud" not in everywhere or "ource" not in everywhere:
+        return
+    for n, text, low in lowered_prose(auth):
+        flat = low.replace("`", "")
+        if "aud" not in flat or "ource" not in flat:
+            continue  # both alternatives need `aud` and `resource` (→ "ource": no i or s, see lowered_prose)
         m = _AUD_RESOURCE_RE.search(text.replace("`", ""))
         if m:
             yield Finding("the prose makes the PRM `resource` the ID-JAG `aud`; verifiers that follow the ID-JAG "
