@@ -182,3 +182,10 @@ def test_a_keyword_the_precheck_does_not_know_leaves_the_schema_to_jsonschema() 
         schemas._compile_check({"type": "object", "unevaluatedProperties": False})
     with pytest.raises(schemas._UnsupportedError):
         schemas._compile_check({"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"})
+
+
+def test_the_space_pattern_of_the_format_checks_is_str_isspace() -> None:
+    import sys
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    assert set(schemas._SPACE_RE.findall(every)) == {c for c in every if c.isspace()}

@@ -75,6 +75,12 @@ def offered_methods(auth: AuthDoc) -> set[str] | None:
     examples and the Register subsection headings count; Register prose only when nothing
     else says (prose may say "anonymous registration is not offered").
     """
+    found = _offered_methods(auth)
+    return set(found) if found is not None else None
+
+
+@per_subject  # MD003 and MD013 ask (claim_capable, errors_table): decided once per document
+def _offered_methods(auth: AuthDoc) -> frozenset[str] | None:
     found: set[str] = set()
     for value in json_values(auth):
         block = value.get("agent_auth") if isinstance(value, dict) else None
@@ -98,7 +104,7 @@ def offered_methods(auth: AuthDoc) -> set[str] | None:
                 prose.update(_METHOD_OF_WORD.get(w, w) for w in _METHOD_RE.findall(text))
         if not found:
             found = prose
-    return found or None
+    return frozenset(found) if found else None
 
 
 def claim_capable(auth: AuthDoc) -> bool:
@@ -591,6 +597,7 @@ def invalid_http_example(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 
 _CONFLICT_RE = re.compile(r"^(<{7}|>{7}|\|{7})(?:\s|$)")
 _SEPARATOR_RE = re.compile(r"^={7}\s*$")
+_MARKERS = ("<<<<<<<", ">>>>>>>", "|||||||", "=======")  # what a line matching either pattern holds
 _FENCE_OPEN_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -643,6 +650,8 @@ def conflict_marker_lines(auth: AuthDoc) -> list[int]:
     after it): a resolution that kept both sides and only deleted the outer markers.
     """
     lines = auth.lines
+    if not any(marker in auth.text for marker in _MARKERS):
+        return []  # every marker line holds one of them (the lines are pieces of the text)
     code = _raw_code_lines(lines)
     hits: list[int] = []
     open_conflict = False  # between `<<<<<<<` and `>>>>>>>` a bare `=======` is the separator
