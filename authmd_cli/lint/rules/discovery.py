@@ -341,6 +341,11 @@ def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS006
 
 
+def _where(pointer: str, value: str) -> str:
+    # Only for a finding: showing a value scrubs it (five regex passes), and most URLs are fine.
+    return f"{shape.display(pointer)} {shape.show(value)}"
+
+
 @rule("DS006", "endpoint-url", Severity.ERROR, scope="json", spec="docs/protocol.md D12, D29, P5; RFC 8414 §2",
       embedded=True)
 def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
@@ -361,26 +366,25 @@ def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         v = m.value
         if not isinstance(v, str) or has_template(v):
             continue
-        where = f"{shape.display(m.pointer)} {shape.show(v)}"
         if shape.looks_placeholder(v) and ctx.embedded:
             continue  # placeholders are fine in auth.md examples (SPEC §14 D12)
         if shape.looks_placeholder(v):
-            yield Finding(f"{where} is a placeholder, not a URL", at(doc, pointer=m.pointer),
+            yield Finding(f"{_where(m.pointer, v)} is a placeholder, not a URL", at(doc, pointer=m.pointer),
                           hint="served metadata must carry the real URL (docs/protocol.md D12)")
             continue
         problem = scheme_problem(v)
         if problem:
-            yield Finding(f"{where} {problem}", at(doc, pointer=m.pointer),
+            yield Finding(f"{_where(m.pointer, v)} {problem}", at(doc, pointer=m.pointer),
                           hint="publish the absolute https URL agents should call")
             continue
         parts = split(v)
         identifier = m.key in ("issuer", "authorization_servers")
         if parts and parts.fragment and not (m.role and shape.page_reason(v, skill)):
-            yield Finding(f"{where} has a fragment `#{inline(parts.fragment)}`", at(doc, pointer=m.pointer),
-                          hint="remove the fragment; it is never sent to the server")
+            yield Finding(f"{_where(m.pointer, v)} has a fragment `#{inline(parts.fragment)}`",
+                          at(doc, pointer=m.pointer), hint="remove the fragment; it is never sent to the server")
         elif parts and identifier and parts.query:
-            yield Finding(f"{where} has a query `?{inline(parts.query)}`; an issuer has none (RFC 8414 §2)",
-                          at(doc, pointer=m.pointer), hint="remove the query component")
+            yield Finding(f"{_where(m.pointer, v)} has a query `?{inline(parts.query)}`; an issuer has none "
+                          "(RFC 8414 §2)", at(doc, pointer=m.pointer), hint="remove the query component")
 
 
 # ---------------------------------------------------------------------------- DS007
