@@ -34,21 +34,42 @@ def per_subject(fn: F) -> F:
 
 
 @per_subject
-def lowered_prose(auth: AuthDoc) -> tuple[tuple[int, str, str], ...]:
-    """(line, text, text.lower()) of each prose line (`AuthDoc.prose_lines()`), for cheap literal
-    prefilters before a case-insensitive regex.
-
-    A prefilter literal must be free of the letters i and s: under `re.IGNORECASE` `i` also
-    matches U+0130 and U+0131 and `s` matches U+017F, which `str.lower()` does not turn into
-    them. Every other ASCII letter matches exactly the characters that lower to it (checked over
-    all of Unicode in tests/lint/test_prose_prefilters.py), so a line whose lowered text lacks
-    such a literal cannot hold a match of a pattern that needs it.
-    """
-    return tuple((n, text, text.lower()) for n, text in auth.prose_lines())
+def prose_text(auth: AuthDoc) -> str:
+    """The prose lines (`AuthDoc.prose_lines()`) joined by newlines (no line holds one)."""
+    return "\n".join(text for _, text in auth.prose_lines())
 
 
 @per_subject
 def lowered_prose_text(auth: AuthDoc) -> str:
-    """The prose lines joined by newlines, lowered: one test tells whether any line may have a
-    literal (lowering the whole text at once or line by line gives the same ASCII letters)."""
-    return "\n".join(text for _, text in auth.prose_lines()).lower()
+    """`prose_text`, lowered: for literal prefilters before a case-insensitive regex.
+
+    A prefilter literal must be free of the letters i and s: under `re.IGNORECASE` `i` also
+    matches U+0130 and U+0131 and `s` matches U+017F, which `str.lower()` does not turn into
+    them. Every other ASCII letter matches exactly the characters that lower to it (checked over
+    all of Unicode in tests/lint/rules/test_memo.py), so a line whose lowered text lacks such a
+    literal cannot hold a match of a pattern that needs it. Lowering keeps every newline and
+    makes none, so the lowered text has the same lines.
+    """
+    return prose_text(auth).lower()
+
+
+def prose_lines_with(auth: AuthDoc, literals: tuple[str, ...], *, folded: bool = True) -> list[tuple[int, str]]:
+    """The prose lines (line, text) holding one of `literals` (none holds a newline), looked for in
+    the lowered text when `folded`, else in the text as written; in document order.
+
+    The literals are found in the joined text and the lines counted by the newlines before
+    them: a prefiltered rule never lowers or scans its lines one by one."""
+    text = lowered_prose_text(auth) if folded else prose_text(auth)
+    hits: set[int] = set()
+    for literal in literals:
+        at = text.find(literal)
+        line, counted = 0, 0
+        while at >= 0:
+            line += text.count("\n", counted, at)
+            counted = at
+            hits.add(line)
+            at = text.find(literal, at + 1)
+    if not hits:
+        return []
+    prose = auth.prose_lines()
+    return [prose[i] for i in sorted(hits)]

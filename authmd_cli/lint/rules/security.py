@@ -28,7 +28,7 @@ from authmd_cli.core.display import (
 )
 from authmd_cli.core.urls import is_loopback_host, is_placeholder_host
 from authmd_cli.lint.rules.base import RuleContext, at, escape_pointer_token, rule
-from authmd_cli.lint.rules.memo import lowered_prose, lowered_prose_text, per_subject
+from authmd_cli.lint.rules.memo import per_subject, prose_lines_with
 from authmd_cli.protocol.markdown import split_lines
 from authmd_cli.protocol.model import DocKind, Document, JsonDoc
 
@@ -315,9 +315,16 @@ def _pressure_any() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p.pattern})" for p in _PRESSURE), re.IGNORECASE)
 
 
+# Each `_PRESSURE` phrase needs one of these literals (lowered, no i or s in them, see
+# `memo.lowered_prose_text`): "no reason not to", "ignore", "without", "do not / don't / never /
+# no need to ... for|before ...", "skip (the) consent|confirmation", "should always register".
+_PRESSURE_LITERALS = ("on not to ", "gnore ", "thout ", "p con", "p the con", "hould alway",
+                      "do not", "don't", "never", "no need to")
+
+
 def _may_pressure(low: str) -> bool:
-    """False when the lowered line cannot hold a `_PRESSURE` phrase: each phrase needs one of these
-    literals (no i or s in them, see `memo.lowered_prose`), and a line rarely has any."""
+    """False when the lowered line cannot hold a `_PRESSURE` phrase (the fourth phrase needs both
+    a negation and "for")."""
     return ("on not to " in low or "gnore " in low or "thout " in low or "p con" in low or "p the con" in low
             or "hould alway" in low
             or ("for" in low and ("do not" in low or "don't" in low or "never" in low or "no need to" in low)))
@@ -337,10 +344,8 @@ def agent_pressure(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """
     if doc.auth is None or doc.detection.not_protocol:
         return
-    if not _may_pressure(lowered_prose_text(doc.auth)):
-        return  # no line can hold a phrase
-    for line, text, low in lowered_prose(doc.auth):
-        if not _may_pressure(low) or not _pressure_any().search(text):
+    for line, text in prose_lines_with(doc.auth, _PRESSURE_LITERALS):
+        if not _may_pressure(text.lower()) or not _pressure_any().search(text):
             continue  # one pass over the line instead of one per phrase
         for pattern in _PRESSURE:
             m = pattern.search(text)

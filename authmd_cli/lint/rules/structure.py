@@ -17,7 +17,7 @@ from authmd_cli.core import urls
 from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, scrub
 from authmd_cli.lint.rules.base import RuleContext, at, rule
-from authmd_cli.lint.rules.memo import lowered_prose, lowered_prose_text, per_subject
+from authmd_cli.lint.rules.memo import lowered_prose_text, per_subject, prose_lines_with
 from authmd_cli.protocol.detect import said_no_registration
 from authmd_cli.protocol.model import SECTION_ORDER, SECTION_TITLES, AuthDoc, Document, Fence, Heading, Section
 from authmd_cli.protocol.profiles import (
@@ -995,7 +995,7 @@ _STALE: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
 
 
 # Literals one of which each `_STALE` pattern's every match contains, and whether the pattern
-# ignores case (then they are looked for in the lowered line, see `memo.lowered_prose`). "/view"
+# ignores case (then they are looked for in the lowered line, see `memo.lowered_prose_text`). "/view"
 # has an i: under re.IGNORECASE it matches i, I, U+0130 (lowered to "i" + U+0307) and U+0131.
 _STALE_LITERALS = tuple((literals, bool(pattern.flags & re.IGNORECASE)) for literals, (pattern, _, _) in zip(
     (("/view", "/vi\u0307ew", "/v\u0131ew"), ('"status"',), ("`ema",)), _STALE, strict=True))
@@ -1014,17 +1014,18 @@ def stale_prose(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     auth = doc.auth
     if auth is None or ctx.profile.order < 4:
         return
-    everywhere = lowered_prose_text(auth)
-    # `"status"` is matched case-sensitively: it is in a line only if it is in the lowered line.
-    stale = [(pattern, why, literals, folded)
+    # The lines that may hold a match of each pattern (one of its literals): the regexes run on
+    # those only.
+    stale = [(pattern, why, dict(prose_lines_with(auth, literals, folded=folded)))
              for (pattern, only, why), (literals, folded) in zip(_STALE, _STALE_LITERALS, strict=True)
-             if (not only or ctx.profile.label in only) and any(x in everywhere for x in literals)]
-    if not stale:
-        return  # no line has any pattern's literal
-    for n, text, low in lowered_prose(auth):
-        for pattern, why, literals, folded in stale:
-            if not any(x in (low if folded else text) for x in literals):
-                continue  # the pattern needs one: spares the regex on nearly every line
+             if not only or ctx.profile.label in only]
+    candidates: dict[int, str] = {}
+    for _, _, lines in stale:
+        candidates.update(lines)
+    for n, text in sorted(candidates.items()):
+        for pattern, why, lines in stale:
+            if n not in lines:
+                continue
             m = pattern.search(text)
             if m:
                 yield Finding(f"stale sentence: {m.group(0).strip()!r}", at(doc, n, m.start() + 1), hint=why)
@@ -1121,11 +1122,14 @@ def idjag_audience(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     everywhere = lowered_prose_text(auth).replace("`", "")
     if "aud" not in everywhere or "ource" not in everywhere:
         return
-    for n, text, low in lowered_prose(auth):
-        flat = low.replace("`", "")
-        if "aud" not in flat or "ource" not in flat:
-            continue  # both alternatives need `aud` and `resource` (→ "ource": no i or s, see lowered_prose)
-        m = _AUD_RESOURCE_RE.search(text.replace("`", ""))
+    # Both alternatives need `aud` and `resource` (→ "ource": no i or s, see memo.lowered_prose_text),
+    # in the line without backticks.
+    for n, text in auth.prose_lines():
+        flat = text.replace("`", "")
+        low = flat.lower()
+        if "aud" not in low or "ource" not in low:
+            continue
+        m = _AUD_RESOURCE_RE.search(flat)
         if m:
             yield Finding("the prose makes the PRM `resource` the ID-JAG `aud`; verifiers that follow the ID-JAG "
                           "draft expect the authorization server's `issuer`", at(doc, n, 1),

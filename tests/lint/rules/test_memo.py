@@ -39,7 +39,7 @@ def test_pressure_prefilter_never_misses_a_phrase(text: str) -> None:
         assert _pressure_any().search(text)
 
 
-# ---------------------------------------------------------------- literal prefilters (memo.lowered_prose)
+# ------------------------------------------------ literal prefilters (memo.lowered_prose_text, prose_lines_with)
 
 
 def test_only_i_and_s_match_characters_that_do_not_lower_to_them() -> None:
@@ -141,3 +141,19 @@ _DOCS = st.lists(st.one_of(_LINES, st.sampled_from(["", "```json", "```", "## St
 @given(st.sampled_from(["SC005", "MD016", "MD019", "MD012"]), _DOCS, st.sampled_from(["v0.7-B", "v0.6", "v0.3"]))
 def test_prefiltered_rules_report_what_the_plain_regex_loops_reported(code: str, text: str, profile: str) -> None:
     assert _findings(code, text, profile) == _reference_findings(code, text, profile)
+
+
+@given(st.lists(st.sampled_from(["never", "Never", "NEVER", "nevernever", "", "x", "İ", "ſ", "do not", "`"]),
+                max_size=6)
+       .map(" ".join), st.integers(1, 8))
+def test_prose_lines_with_finds_exactly_the_lines_holding_a_literal(line: str, copies: int) -> None:
+    from authmd_cli.lint.loader import load_document
+    from authmd_cli.lint.rules.memo import prose_lines_with
+
+    text = "# auth.md\n\n" + "\n".join(f"{line} {i}" if i % 2 else "plain" for i in range(copies)) + "\n"
+    auth = load_document("auth.md", text).auth
+    assert auth is not None
+    for literals, folded in ((("never",), True), (("never", "do not"), True), (("NEVER",), False)):
+        want = [(n, t) for n, t in auth.prose_lines()
+                if any(x in (t.lower() if folded else t) for x in literals)]
+        assert prose_lines_with(auth, literals, folded=folded) == want
