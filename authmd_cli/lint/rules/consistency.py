@@ -383,6 +383,8 @@ def _body_drifts(jdoc: JsonDoc, prm: dict[str, Any] | None, asm: dict[str, Any] 
     """Request/response bodies: claim URLs and scopes agents act on (docs/protocol.md §6)."""
     claim_ep = _str(_agent_auth(asm).get("claim_endpoint"))
     scopes = _known_scopes(prm, asm)
+    if not claim_ep and scopes is None:
+        return  # nothing to compare the body with: the walk below would find nothing
     stack: list[tuple[Any, str, str | None]] = [(jdoc.value, "", None)]
     while stack:
         v, ptr, key = stack.pop()
