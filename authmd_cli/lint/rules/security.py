@@ -223,7 +223,10 @@ def secret_in_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     strings = list(_strings(doc))
     if doc.auth is not None:  # prose too: "call https://user:secret@api… directly"
-        strings += [_Str(text, "@prose", n, 1, None) for n, text in doc.auth.prose_lines()]
+        # Only lines where `urls_in` can find something (a query or userinfo): the others hold no
+        # URL credential, and there are hundreds of them.
+        strings += [_Str(text, "@prose", n, 1, None) for n, text in doc.auth.prose_lines()
+                    if "?" in text or "@" in text]
     for s in strings:
         if s.key in _OPAQUE_URL_MEMBERS:
             continue
