@@ -152,6 +152,7 @@ def list_schemas() -> list[SchemaInfo]:
     return list(_catalogue())
 
 
+@functools.lru_cache(maxsize=256)  # EX001 asks per example; kinds x profiles are a few dozen pairs
 def schema_for(kind: str, profile: str) -> str:
     """Name of the schema describing `kind` under `profile` (a SPEC §14 D1 label or alias).
 
