@@ -157,3 +157,23 @@ def test_prose_lines_with_finds_exactly_the_lines_holding_a_literal(line: str, c
         want = [(n, t) for n, t in auth.prose_lines()
                 if any(x in (t.lower() if folded else t) for x in literals)]
         assert prose_lines_with(auth, literals, folded=folded) == want
+
+
+_SECRETISH = st.lists(st.sampled_from([
+    "eyJhbGciOiJIUzI1NiJ9", ".", "eyJzdWIiOiIxIn0", "c2lnbmF0dXJlX3g", "sk_live_", "rk_live_", "AKIA",
+    "ABCDEFGHIJKLMNOP", "ghp_", "github_pat_", "xoxb-", "0123456789abcdef0123456789", "EYJ", "Sk_LIVE_", "-", " ",
+    "http://", "HTTP://", "hTtP://a.b", "://", "x",
+]), max_size=8).map("".join)
+
+
+@given(_SECRETISH)
+def test_secret_and_url_prefilter_literals_are_in_every_match(value: str) -> None:
+    from authmd_cli.core.display import JWT_RE, VENDOR_KEY_RE
+    from authmd_cli.lint.rules.security import _HTTP_URL_RE, _JWT_LITERAL, _may_vendor_key
+
+    if JWT_RE.search(value):
+        assert _JWT_LITERAL in value
+    if VENDOR_KEY_RE.search(value):
+        assert _may_vendor_key(value)
+    if _HTTP_URL_RE.search(value):
+        assert "://" in value
