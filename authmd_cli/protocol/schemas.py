@@ -523,9 +523,11 @@ def _compile_check(schema: object, tolerant: bool = False) -> _Check:
                 raise _UnsupportedError(f"$schema {value!r}")
         elif key == "type":
             tests = [_type_test(t) for t in (value if isinstance(value, list) else [value])]
-            checks.append(tests[0] if len(tests) == 1 else lambda v, tests=tests: any(t(v) for t in tests))
+            checks.append(lambda v, tests=tests: any(t(v) for t in tests))
         elif key == "properties" and isinstance(value, dict):
-            checks.append(_properties_check([(name, _compile_check(sub, tolerant)) for name, sub in value.items()]))
+            subs = [(name, _compile_check(sub, tolerant)) for name, sub in value.items()]
+            checks.append(lambda v, subs=subs: not isinstance(v, dict)
+                          or all(name not in v or c(v[name]) for name, c in subs))
         elif key == "additionalProperties":
             if "patternProperties" in schema:
                 raise _UnsupportedError("patternProperties")
@@ -563,15 +565,9 @@ def _compile_check(schema: object, tolerant: bool = False) -> _Check:
             if value:
                 checks.append(lambda v: not isinstance(v, list) or uniq(v))
         elif key == "const":
-            # jsonschema's `equal` compares a string with `==` (and anything with a string is False).
-            checks.append((lambda v, const=value: v == const) if isinstance(value, str)
-                          else lambda v, const=value: equal(v, const))
+            checks.append(lambda v, const=value: equal(v, const))
         elif key == "enum":
-            if isinstance(value, list) and all(isinstance(each, str) for each in value):
-                strings = frozenset(value)  # the same `==` per member; a set needs a (hashable) string
-                checks.append(lambda v, strings=strings: isinstance(v, str) and v in strings)
-            else:
-                checks.append(lambda v, enums=value: not all(not equal(each, v) for each in enums))
+            checks.append(lambda v, enums=value: not all(not equal(each, v) for each in enums))
         elif key == "pattern":
             search = re.compile(value).search
             checks.append(lambda v, search=search: not isinstance(v, str) or search(v) is not None)
@@ -589,7 +585,7 @@ def _compile_check(schema: object, tolerant: bool = False) -> _Check:
         elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
             subs = [_compile_check(sub, tolerant and key == "allOf") for sub in value]
             if key == "allOf":
-                checks.append(_all_check(subs))
+                checks.append(lambda v, subs=subs: all(c(v) for c in subs))
             elif key == "anyOf":
                 checks.append(lambda v, subs=subs: any(c(v) for c in subs))
             else:
@@ -608,39 +604,9 @@ def _compile_check(schema: object, tolerant: bool = False) -> _Check:
         if tolerant and key in _PLACEHOLDER_KEYWORDS and len(checks) > before:
             strict = checks.pop()
             checks.append(lambda v, strict=strict: strict(v) or is_placeholder(v))
-    return _all_check(checks)
-
-
-def _all_check(checks: list[_Check]) -> _Check:
-    """Valid when every check is (a loop in a function: cheaper than `all` over a generator)."""
-    if not checks:
-        return lambda v: True
     if len(checks) == 1:
         return checks[0]
-    if len(checks) == 2:
-        first, second = checks
-        return lambda v: first(v) and second(v)
-    ordered = tuple(checks)
-
-    def every(v: object) -> bool:
-        for check in ordered:  # noqa: SIM110  (a generator per call costs what this saves)
-            if not check(v):
-                return False
-        return True
-
-    return every
-
-
-def _properties_check(subs: list[tuple[str, _Check]]) -> _Check:
-    def properties(v: object) -> bool:
-        if not isinstance(v, dict):
-            return True
-        for name, check in subs:  # noqa: SIM110  (a generator per call costs what this saves)
-            if name in v and not check(v[name]):
-                return False
-        return True
-
-    return properties
+    return lambda v, checks=tuple(checks): all(c(v) for c in checks)
 
 
 @functools.cache
