@@ -287,7 +287,7 @@ def _registry_for(schema_id: str) -> Registry[Any]:
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$", re.ASCII)
 
 
-# `\s` is exactly `str.isspace()` (tests/protocol/test_schema_precheck.py), one C scan instead of a
+# `\s` is exactly `str.isspace()` (tests/protocol/test_schema_formats.py), one C scan instead of a
 # generator per character.
 _SPACE_RE = re.compile(r"\s")
 
@@ -454,173 +454,6 @@ def _bundled_validator(name: str, profile: str | None) -> Any:
     return _jsonschema().Draft202012Validator(schema, format_checker=_format_checker())
 
 
-# ---------------------------------------------------------------- validity precheck
-
-# Most instances a lint validates are valid, and jsonschema spends most of its time building a
-# validator per subschema visited (`descend` → `evolve`), also when nothing fails. A bundled
-# schema is therefore also compiled to plain closures that answer only "valid or not", with
-# jsonschema's own semantics for each keyword (its `equal`/`uniq`, the same format checker,
-# `re.search`): `validate` returns [] at once when they say valid and asks jsonschema for the
-# errors otherwise, so the violations are jsonschema's (tests/protocol/test_schema_precheck.py
-# compares the two answers). A schema using a keyword not handled here is not compiled.
-
-_Check = Any  # Callable[[object], bool]
-
-_DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
-# Keywords that assert nothing (annotations, identifiers); `then`/`else` are read by `if`.
-_ANNOTATIONS = frozenset({"title", "description", "$comment", "default", "$id", "examples", "deprecated",
-                          "readOnly", "writeOnly", "then", "else"})
-
-
-class _UnsupportedError(Exception):
-    """A schema shape the precheck does not compile (jsonschema alone validates it)."""
-
-
-def _type_test(name: object) -> _Check:
-    import numbers
-
-    if name == "array":
-        return lambda v: isinstance(v, list)
-    if name == "object":
-        return lambda v: isinstance(v, dict)
-    if name == "string":
-        return lambda v: isinstance(v, str)
-    if name == "boolean":
-        return lambda v: isinstance(v, bool)
-    if name == "null":
-        return lambda v: v is None
-    if name == "integer":
-        return lambda v: isinstance(v, int) and not isinstance(v, bool)
-    if name == "number":
-        return lambda v: isinstance(v, numbers.Number) and not isinstance(v, bool)
-    raise _UnsupportedError(f"type {name!r}")
-
-
-def _compile_check(schema: object, tolerant: bool = False) -> _Check:
-    """A function telling whether an instance is valid against `schema` (no `$ref` left in it).
-
-    `tolerant`: a placeholder string passes the keywords whose failures `validate(...,
-    allow_placeholders=True)` drops (`_PLACEHOLDER_KEYWORDS`). Only where a failure would be a
-    violation of its own: below `anyOf`/`oneOf`/`not`/`contains`/`propertyNames` and in an `if`
-    condition a failure decides something else (a branch, a condition), so checks there stay
-    strict. "Valid" then means `validate` would drop every violation: it returns [] either way.
-    """
-    if schema is True:
-        return lambda v: True
-    if schema is False:
-        return lambda v: False
-    if not isinstance(schema, dict):
-        raise _UnsupportedError(repr(schema))
-    from jsonschema._utils import equal, uniq  # type: ignore[import-untyped]
-
-    checks: list[_Check] = []
-    for key, value in schema.items():
-        if key in _ANNOTATIONS:
-            continue
-        before = len(checks)
-        if key == "$schema":
-            if value != _DRAFT_2020_12:
-                raise _UnsupportedError(f"$schema {value!r}")
-        elif key == "type":
-            tests = [_type_test(t) for t in (value if isinstance(value, list) else [value])]
-            checks.append(lambda v, tests=tests: any(t(v) for t in tests))
-        elif key == "properties" and isinstance(value, dict):
-            subs = [(name, _compile_check(sub, tolerant)) for name, sub in value.items()]
-            checks.append(lambda v, subs=subs: not isinstance(v, dict)
-                          or all(name not in v or c(v[name]) for name, c in subs))
-        elif key == "additionalProperties":
-            if "patternProperties" in schema:
-                raise _UnsupportedError("patternProperties")
-            known = schema.get("properties", {})
-            if isinstance(value, dict):
-                extra = _compile_check(value, tolerant)
-                checks.append(lambda v, known=known, extra=extra: not isinstance(v, dict)
-                              or all(extra(x) for k, x in v.items() if k not in known))
-            elif not value:
-                checks.append(lambda v, known=known: not isinstance(v, dict) or all(k in known for k in v))
-        elif key == "required" and isinstance(value, list):
-            checks.append(lambda v, names=tuple(value): not isinstance(v, dict) or all(n in v for n in names))
-        elif key == "dependentRequired" and isinstance(value, dict):
-            pairs = tuple((p, tuple(deps)) for p, deps in value.items())
-            checks.append(lambda v, pairs=pairs: not isinstance(v, dict)
-                          or all(p not in v or all(d in v for d in deps) for p, deps in pairs))
-        elif key == "propertyNames":
-            names = _compile_check(value)
-            checks.append(lambda v, names=names: not isinstance(v, dict) or all(names(k) for k in v))
-        elif key == "minProperties":
-            checks.append(lambda v, n=value: not isinstance(v, dict) or not len(v) < n)
-        elif key == "items":
-            if "prefixItems" in schema:
-                raise _UnsupportedError("prefixItems")
-            item = _compile_check(value, tolerant)
-            checks.append(lambda v, item=item: not isinstance(v, list) or all(item(x) for x in v))
-        elif key == "contains":
-            if "minContains" in schema or "maxContains" in schema:
-                raise _UnsupportedError("minContains/maxContains")
-            member = _compile_check(value)
-            checks.append(lambda v, member=member: not isinstance(v, list) or any(member(x) for x in v))
-        elif key == "minItems":
-            checks.append(lambda v, n=value: not isinstance(v, list) or not len(v) < n)
-        elif key == "uniqueItems":
-            if value:
-                checks.append(lambda v: not isinstance(v, list) or uniq(v))
-        elif key == "const":
-            checks.append(lambda v, const=value: equal(v, const))
-        elif key == "enum":
-            checks.append(lambda v, enums=value: not all(not equal(each, v) for each in enums))
-        elif key == "pattern":
-            search = re.compile(value).search
-            checks.append(lambda v, search=search: not isinstance(v, str) or search(v) is not None)
-        elif key == "format":
-            conforms = _format_checker().conforms
-            checks.append(lambda v, fmt=value, conforms=conforms: conforms(v, fmt))
-        elif key in ("minLength", "maxLength"):
-            low = key == "minLength"
-            checks.append(lambda v, n=value, low=low: not isinstance(v, str) or not (len(v) < n if low else len(v) > n))
-        elif key in ("minimum", "maximum"):
-            number = _type_test("number")
-            low = key == "minimum"
-            checks.append(lambda v, n=value, low=low, number=number: not number(v)
-                          or not (v < n if low else v > n))
-        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
-            subs = [_compile_check(sub, tolerant and key == "allOf") for sub in value]
-            if key == "allOf":
-                checks.append(lambda v, subs=subs: all(c(v) for c in subs))
-            elif key == "anyOf":
-                checks.append(lambda v, subs=subs: any(c(v) for c in subs))
-            else:
-                checks.append(lambda v, subs=subs: sum(1 for c in subs if c(v)) == 1)
-        elif key == "not":
-            negated = _compile_check(value)
-            checks.append(lambda v, negated=negated: not negated(v))
-        elif key == "if":
-            cond = _compile_check(value)
-            then = _compile_check(schema["then"], tolerant) if "then" in schema else None
-            else_ = _compile_check(schema["else"], tolerant) if "else" in schema else None
-            checks.append(lambda v, cond=cond, then=then, else_=else_:
-                          (then is None or then(v)) if cond(v) else (else_ is None or else_(v)))
-        else:
-            raise _UnsupportedError(key)
-        if tolerant and key in _PLACEHOLDER_KEYWORDS and len(checks) > before:
-            strict = checks.pop()
-            checks.append(lambda v, strict=strict: strict(v) or is_placeholder(v))
-    if len(checks) == 1:
-        return checks[0]
-    return lambda v, checks=tuple(checks): all(c(v) for c in checks)
-
-
-@functools.cache
-def _precheck(name: str, profile: str | None, tolerant: bool = False) -> _Check | None:
-    """The compiled validity check of `_bundled_validator(name, profile)`, or None (not compiled)."""
-    validator = _bundled_validator(name, profile)
-    if validator is _validator_for(name, profile):
-        return None  # the registry-backed fallback: its `$ref`s are not inlined
-    try:
-        return _compile_check(validator.schema, tolerant)
-    except (_UnsupportedError, re.error, TypeError):
-        return None
-
-
 # ---------------------------------------------------------------- validation
 
 
@@ -646,13 +479,6 @@ def validate(instance: object, name: str, profile: str | None = None, *,
     same violations, with `$ref` steps in `schema_path`).
     """
     validator = _bundled_validator(name, profile) if bundled else _validator_for(name, profile)
-    check = _precheck(name, profile, allow_placeholders) if bundled else None
-    if check is not None:
-        try:
-            if check(instance):
-                return []
-        except Exception:  # whatever the precheck meets (a deep value, a format error), jsonschema decides
-            pass
     try:
         errors = list(validator.iter_errors(instance))
         leaves = [leaf for err in errors for leaf in _leaves(err)]
