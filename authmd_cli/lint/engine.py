@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from authmd_cli.core.diagnostics import Diagnostic, DocumentInfo, Finding, Location, Report, Severity
 from authmd_cli.protocol.model import DocKind, Document, Site
@@ -136,8 +136,10 @@ def lint_documents(documents: Sequence[Document], sites: Sequence[Site], options
                 fallback[d.source] = sp
                 site_of[d.source] = site
 
+    validations: dict[tuple[Any, ...], list[Any]] = {}  # RuleContext.validate's memo, for this run only
+
     def context(profile: Profile, dialect: str | None) -> RuleContext:
-        return RuleContext(profile=profile, pinned=pinned is not None, dialect=dialect,
+        return RuleContext(profile=profile, pinned=pinned is not None, dialect=dialect, validations=validations,
                            allowed_extension_keys=ext, verbose=options.verbose)
 
     def run(rule: Rule, subject: Document | Site, ctx: RuleContext, source: str) -> list[Diagnostic]:

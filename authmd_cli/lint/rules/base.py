@@ -47,6 +47,34 @@ class RuleContext:
     # may use it to word a hint (never to decide whether to report).
     site: Site | None = None
     verbose: bool = False  # LintOptions.verbose: no folding of per-construct findings
+    # One lint run's schema validations by content (`validate`): the same JSON against the same
+    # schema is validated once per run (an auth.md showing the served metadata, an example shown
+    # twice). Shared by every context of the run; never across runs.
+    validations: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict, compare=False, repr=False)
+
+    def validate(self, instance: object, name: str, *, allow_placeholders: bool = False) -> list[Any]:
+        """`protocol.schemas.validate(instance, name, self.profile.label, ...)`, once per content in
+        this run. The key is the instance's JSON text in its own member order (the violations come
+        in document order) with the schema, profile and flag; a result is a fresh list each time."""
+        import json
+
+        from authmd_cli.protocol.schemas import validate
+
+        try:
+            text = json.dumps(instance, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError, RecursionError):
+            return validate(instance, name, self.profile.label, allow_placeholders=allow_placeholders)
+        key = (name, self.profile.label, allow_placeholders, text)
+        found = self.validations.get(key)
+        if found is None:
+            found = validate(instance, name, self.profile.label, allow_placeholders=allow_placeholders)
+            if len(self.validations) < _MAX_VALIDATIONS:
+                self.validations[key] = found
+        return list(found)
+
+
+# A lint run validates a few dozen instances per site; the memo stops growing beyond this.
+_MAX_VALIDATIONS = 4096
 
 
 Check = Callable[..., Iterable[Finding]]

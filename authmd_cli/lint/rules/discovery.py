@@ -95,13 +95,11 @@ def schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     Good: `"identity_types_supported": ["anonymous"]`, `"bearer_methods_supported": ["header"]`
     Spec: docs/protocol.md §13.4, §4.2, §5.2-5.3.
     """
-    from authmd_cli.protocol.schemas import validate
-
     if doc.json is None:
         return
     kind = "prm" if doc.kind is DocKind.PRM else "as-metadata"
     try:
-        violations = validate(doc.json.value, kind, ctx.profile.label)
+        violations = ctx.validate(doc.json.value, kind)
     except KeyError:  # no schema for this kind under this profile
         return
     for v in violations:

@@ -432,7 +432,7 @@ def example_schema(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         except KeyError:
             continue  # the kind does not exist in this profile (e.g. a token response in v0.1)
         missing: dict[str, tuple[str, list[str]]] = {}  # pointer -> (what, members): one finding per object
-        for v in schemas.validate(ex.value, name, ctx.profile.label, allow_placeholders=True):
+        for v in ctx.validate(ex.value, name, allow_placeholders=True):
             found = value_at(ex.value, v.pointer)
             if isinstance(found, str) and urls.is_placeholder(found):
                 continue
