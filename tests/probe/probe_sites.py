@@ -23,6 +23,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     behaviour: str | None = None  # "drip", "endless", "reset", "gzip-bomb", "hang"
     first: Answer | None = None  # answered once, before this one (e.g. a 429 then the document)
+    delay: float = 0.0  # seconds before the answer (a slow server that does answer)
 
     def payload(self) -> bytes:
         if isinstance(self.body, dict | list):
@@ -56,6 +57,8 @@ class SiteHandler(BaseHTTPRequestHandler):
             answer = answer.first
         if answer is None:
             answer = Answer(404, "not found", {"Content-Type": "text/plain"})
+        if answer.delay:
+            self.server.stopping.wait(answer.delay)
         if answer.behaviour is not None:
             getattr(self, "_" + answer.behaviour.replace("-", "_"))(answer)
             return
