@@ -591,9 +591,10 @@ async def fetch(client: httpx.AsyncClient, method: str, url: str, *, limits: Fet
                 retried = True
                 await asyncio.sleep(wait)
                 left = _time_left(deadline)
-                again = await _one(client, method, url, headers=headers, content=content, limits=limits,
-                                   timeout=limits.timeout if left is None else min(limits.timeout, max(left, 0.0)))
-                hop = replace(again, retried_after=wait)
+                if left is None or left > 0:  # else the first answer stands: there is no time to ask again
+                    again = await _one(client, method, url, headers=headers, content=content, limits=limits,
+                                       timeout=limits.timeout if left is None else min(limits.timeout, left))
+                    hop = replace(again, retried_after=wait)
         hops.append(hop)
         if hop.error is not None or hop.status not in _REDIRECTS:
             return hops
