@@ -81,7 +81,8 @@ def probe_command(  # noqa: PLR0917 - typer maps parameters to options
       (the trace, the findings, the capability table: README "authmd probe")
 
     Read-only by default (GET only). Exit codes: 0 no errors, 1 errors found (or warnings with
-    --strict), 2 usage or input error, 3 the service could not be reached at all.
+    --strict, or the service could not be assessed), 2 usage or input error, 3 the service could
+    not be reached at all.
     """
 
     def body() -> int:

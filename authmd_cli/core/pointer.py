@@ -8,7 +8,10 @@ from collections.abc import Iterable
 
 def escape_token(token: object) -> str:
     """RFC 6901 §3: `~` -> `~0`, `/` -> `~1`."""
-    return str(token).replace("~", "~0").replace("/", "~1")
+    text = str(token)
+    if "~" not in text and "/" not in text:
+        return text  # most member names: no two copies made for nothing
+    return text.replace("~", "~0").replace("/", "~1")
 
 
 def join(tokens: Iterable[object]) -> str:

@@ -140,13 +140,22 @@ def origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+# Suffixes of authorization server metadata (RFC 8414 §3.1, and §5 for OpenID's): "any
+# terminating `/` MUST be removed" from the issuer's path before inserting. RFC 9728 §3.1 removes
+# only the `/` that follows the host, so a resource `https://h/api/` keeps its slash.
+_AS_SUFFIXES = frozenset({AS_SUFFIX, "/.well-known/openid-configuration"})
+
+
 def insert_well_known(identifier: str, suffix: str) -> str:
-    """RFC 8414 §3.1 / RFC 9728 §3.1: https://h/p -> https://h/.well-known/x/p (a terminating
-    `/` after the host is dropped first)."""
+    """RFC 8414 §3.1 / RFC 9728 §3.1: https://h/p -> https://h/.well-known/x/p. A `/` alone after
+    the host is dropped first; for AS metadata suffixes a `/` ending the issuer's path is too
+    (`https://h/oauth/` -> `https://h/.well-known/oauth-authorization-server/oauth`)."""
     parts = urlsplit(identifier)
     path = parts.path
     if path == "/":
         path = ""
+    elif suffix in _AS_SUFFIXES:
+        path = path.rstrip("/")
     return urlunsplit((parts.scheme, parts.netloc, suffix + path, parts.query, ""))
 
 

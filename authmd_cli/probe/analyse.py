@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authmd_cli.core.diagnostics import Diagnostic, Finding, Report
+from authmd_cli.core.display import scrub
 from authmd_cli.lint.engine import LintOptions
 from authmd_cli.probe.discovery import Discovery
 from authmd_cli.probe.transport import looks_html, transport_findings
@@ -52,6 +53,8 @@ class ProbeReport:
 
         if not self.discovery.reachable:
             return int(ExitCode.UNREACHABLE)
+        if self.discovery.gaps:  # reachable but not assessed: failing, like a 5xx, never a pass
+            return int(ExitCode.FINDINGS)
         return self.report.exit_code(strict=strict)
 
     def to_dict(self, tool_version: str) -> dict[str, Any]:
@@ -62,13 +65,14 @@ class ProbeReport:
         out.update({
             "target": {"given": d.target.given, "origin": d.target.origin, "api": d.target.api},
             "generation": {"profile": d.profile, "dialect": d.dialect, "no_registration": d.no_registration},
-            "endpoints": d.endpoints.to_dict(),
-            "not_checkable": list(d.not_checkable),
+            "endpoints": {k: scrub(v) if isinstance(v, str) else v for k, v in d.endpoints.to_dict().items()},
+            "not_checkable": [scrub(u) for u in d.not_checkable],
             "trace": [e.trace_dict() for e in d.exchanges],
             "requests_with_side_effects": self.side_effects,
             "capabilities": self.capabilities,
             "verdict": self.verdict,
             "reachable": d.reachable,
+            "not_assessed": [g.to_dict() for g in d.gaps],
             "ruleset": ruleset(),
         })
         return out
@@ -101,7 +105,7 @@ def _stamp(found: list[tuple[str, Finding]], options: LintOptions) -> list[Diagn
             continue
         severity = next((options.severity[k] for k in (r.code, r.code.lower(), r.name) if k in options.severity),
                         f.severity or r.severity)
-        out.append(Diagnostic(r.code, r.name, severity, f.message, f.location, f.hint))
+        out.append(Diagnostic(r.code, r.name, severity, f.message, f.location, f.hint, f.related))
     return out
 
 
@@ -169,6 +173,24 @@ def early_lint(d: Discovery, options: LintOptions) -> tuple[LintInput, Report]:
     return given, run_lint(given)
 
 
+def walk_findings(d: Discovery) -> list[tuple[str, Finding]]:
+    """What the walk itself left out: the `authorization_servers` entries past the bound (PR022)."""
+    from authmd_cli.core.display import inline
+    from authmd_cli.lint.rules.base import at
+    from authmd_cli.probe.discovery import MAX_AUTH_SERVERS
+
+    doc = d.documents.get("prm")
+    if d.servers_listed <= MAX_AUTH_SERVERS or doc is None:
+        return []
+    skipped = d.servers_listed - MAX_AUTH_SERVERS
+    first = d.servers[0].identifier if d.servers else ""
+    return [("PR022", Finding(
+        f"`authorization_servers` lists {d.servers_listed} authorization servers; the probe followed the first "
+        f"{MAX_AUTH_SERVERS} and not the other {skipped} (agents use the first, {inline(first)})",
+        at(doc, pointer="/authorization_servers"),
+        hint="list the authorization server agents use first, and only the few a client may choose from"))]
+
+
 def analyse(d: Discovery, options: LintOptions | None = None, *, extra: list[tuple[str, Finding]] | None = None,
             verified: dict[str, bool] | None = None, early: tuple[LintInput, Report] | None = None) -> ProbeReport:
     """Judge a walk: lint findings + transport findings (+ `extra`, from --check-endpoints and
@@ -178,7 +200,25 @@ def analyse(d: Discovery, options: LintOptions | None = None, *, extra: list[tup
 
     given = lint_input(d, options or LintOptions())
     report = early[1] if early is not None and early[0].same_as(given) else run_lint(given)
-    report.extend(_stamp([*transport_findings(d), *(extra or [])], given.options))
+    report.extend(_stamp([*transport_findings(d), *walk_findings(d), *(extra or [])], given.options))
     report = report.sorted()
-    table = capability_table(d, report, verified)
-    return ProbeReport(d, report, table, verdict(d, report, table))
+    table = capability_table(d, report, verified)  # matches locations to the trace's URLs: before scrubbing
+    return ProbeReport(d, scrubbed(report), table, verdict(d, report, table))
+
+
+def scrubbed(report: Report) -> Report:
+    """`report` as it may be shown: every location (a fetched or advertised URL, which may carry a
+    token in its query), message and hint through `core.display.scrub`, as the trace is. The one
+    place probe findings pass before any format renders them (text, JSON, SARIF, GitHub)."""
+    from dataclasses import replace
+
+    from authmd_cli.core.diagnostics import Location
+
+    def where(loc: Location) -> Location:
+        return replace(loc, source=scrub(loc.source))
+
+    diagnostics = [replace(x, message=scrub(x.message), hint=None if x.hint is None else scrub(x.hint),
+                           location=where(x.location), related=tuple(where(r) for r in x.related))
+                   for x in report.diagnostics]
+    documents = [replace(info, source=scrub(info.source)) for info in report.documents]
+    return Report(documents, diagnostics).sorted()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from authmd_cli.core.diagnostics import Diagnostic, Report, Severity
+from authmd_cli.core.diagnostics import Diagnostic, Location, Report, Severity
 from authmd_cli.probe.discovery import Discovery
 from authmd_cli.protocol.profiles import CLAIM_GRANT_URN, JWT_BEARER_URN, LATEST, PROFILES, Profile
 
@@ -115,12 +115,27 @@ def breaking_step(diag: Diagnostic, steps_by_url: Mapping[str, str], as_url: str
     """The capability step an error finding breaks, or None (prose findings break nothing)."""
     if diag.code in _CODE_STEPS:
         return _CODE_STEPS[diag.code]
-    src = diag.location.source
+    return _step_at(diag.location, steps_by_url, as_url, prm_url)
+
+
+def breaking_steps(diag: Diagnostic, steps_by_url: Mapping[str, str], as_url: str | None,
+                   prm_url: str | None) -> list[str]:
+    """Every capability step an error finding breaks: its location's and those of its related
+    locations (one finding for a dead host names every endpoint on it)."""
+    first = breaking_step(diag, steps_by_url, as_url, prm_url)
+    steps = [first] if first is not None else []
+    if diag.code not in _CODE_STEPS:
+        steps += [s for loc in diag.related if (s := _step_at(loc, steps_by_url, as_url, prm_url)) is not None]
+    return list(dict.fromkeys(steps))
+
+
+def _step_at(loc: Location, steps_by_url: Mapping[str, str], as_url: str | None, prm_url: str | None) -> str | None:
+    src = loc.source
     step = steps_by_url.get(src)
     if step in _EXCHANGE_STEPS:
         return _EXCHANGE_STEPS[step]
     if src == as_url:
-        pointer = diag.location.pointer or ""
+        pointer = loc.pointer or ""
         for prefix, s in _POINTER_STEPS:
             if pointer == prefix or pointer.startswith(prefix + "/"):
                 return s
@@ -141,9 +156,9 @@ def capability_table(d: Discovery, report: Report, verified: Mapping[str, bool] 
     for diag in report.diagnostics:
         if diag.severity is not Severity.ERROR:
             continue
-        step = breaking_step(diag, steps_by_url, d.endpoints.as_metadata, d.endpoints.prm)
-        if step is not None and diag.code not in broken.setdefault(step, []):
-            broken[step].append(diag.code)
+        for step in breaking_steps(diag, steps_by_url, d.endpoints.as_metadata, d.endpoints.prm):
+            if diag.code not in broken.setdefault(step, []):
+                broken[step].append(diag.code)
     rows: list[dict[str, Any]] = []
     for method in METHODS:
         offered = method in d.endpoints.identity_types
@@ -170,6 +185,8 @@ def verdict(d: Discovery, report: Report, table: list[dict[str, Any]]) -> str:
     gen = d.profile or "unknown generation"
     if d.dialect:
         gen += f" ({d.dialect} dialect)"
+    if d.gaps:  # what is offered is not known: say what could not be read, not "not offered"
+        return f"{gen}: could not be assessed: {', '.join(g.describe() for g in d.gaps)}"
     errors = report.count(Severity.ERROR)
     if d.no_registration:
         state = "no errors" if errors == 0 else f"{errors} error{'s' if errors != 1 else ''}"

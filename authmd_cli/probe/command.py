@@ -154,6 +154,10 @@ def run_probe(opts: CommandOptions, *, read_stdin: Callable[[], bytes | None],
                 progress.write(f"\r[{done[0]}/{len(targets)}] {targets[i].origin:<60.60}")
                 progress.flush()
 
+        if options.save is not None:  # checked above; the earlier run's snapshots go now, not on refusal
+            from authmd_cli.probe.snapshot import start_save
+
+            start_save(options.save)
         reports = probe_targets(targets, options, on_done=on_done if len(targets) > 1 else None)
         if progress is not None and len(targets) > 1:
             progress.write("\n")

@@ -17,13 +17,19 @@ Order (SPEC §4.1, §5.1, §13.5, §14 D22): an unauthenticated request to the A
 `--api`, or the PRM's `resource`) and its 401 `WWW-Authenticate: Bearer resource_metadata="…"`
 (RFC 9728 §5.1); the PRM from the header, else by RFC 9728 §3.1 insertion into the API URL, else
 at the origin root; for a bare domain the origin-root PRM first, then what the auth.md documents
-(an agent that starts from a domain reads it), then the AS metadata's echo of `resource`. Then
-the AS metadata of every `authorization_servers` entry by RFC 8414 §3.1 insertion, falling back to
-the appended form real clients also try (reported by the transport rules), `openid-configuration`
+(an agent that starts from a domain reads it: its API request, then its PRM URL), then the AS
+metadata's echo of `resource`. Then the AS metadata of the first `MAX_AUTH_SERVERS` entries of
+`authorization_servers` (agents use `[0]`) by RFC 8414 §3.1 insertion, falling back to the
+appended form real clients also try (reported by the transport rules), `openid-configuration`
 only to diagnose an `agent_auth` block placed there. Then, independently and concurrently: the
 `skill` URL (when it is not the auth.md already fetched), `jwks_uri` (SPEC §14 D20), and a GET of
 every advertised endpoint (405/400/401 mean "served"; IN-THE-WILD P5). The auth.md is fetched
 from the start, concurrently with all of it. Only GET is used here.
+
+Requests are numbered when they are sent, so the walk never lets the order of concurrent answers
+decide what is sent next: what runs concurrently is started together in a fixed order (the AS
+metadata candidates in rounds, a root PRM's 401 check before the AS metadata), and a `--replay`,
+whose answers come at once, numbers the trace exactly as the live run did.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from authmd_cli.core.urls import AS_SUFFIX, PRM_SUFFIX, has_template, insert_well_known, is_absolute, is_placeholder
-from authmd_cli.probe.model import Exchange
+from authmd_cli.probe.model import Exchange, html_body
 from authmd_cli.probe.target import Target, parse_target
 
 if TYPE_CHECKING:
@@ -58,6 +64,15 @@ VIA_AUTH_MD = "auth.md"  # the URL the auth.md documents
 
 # Endpoint roles checked for being served (read-only GET), in report order.
 ENDPOINT_ROLES = ("identity", "claim", "events", "token", "revocation")
+
+# How many `authorization_servers` entries the walk follows. Agents use `[0]` (RFC 9728 §2 lets
+# a PRM list alternatives); a few more are checked, and the rest are one finding (PR022), never
+# requests: the list is the service's to make as long as it likes.
+MAX_AUTH_SERVERS = 5
+
+# Failures that say the service did not deliver this time (try again later), as opposed to
+# answers that are the site's own doing (a refused URL, a redirect loop, a body too large).
+_OUTAGE_KINDS = frozenset({"dns", "connect", "tls", "timeout", "reset", "protocol", "deadline"})
 
 
 @dataclass(frozen=True)
@@ -94,6 +109,39 @@ class AuthServer:
     @property
     def metadata(self) -> dict[str, Any] | None:
         return _obj(self.document)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A document the verdict depends on (auth.md, PRM, AS metadata) that the walk could not read."""
+
+    document: str  # "auth.md", "PRM", "AS metadata"
+    url: str
+    why: str  # "answered 429", "got no answer (timeout)", "is an HTML page"
+    outage: bool  # the service did not deliver it (429, 5xx, no answer): another run may get it
+
+    def describe(self) -> str:
+        return f"the {self.document} {self.why}"
+
+    def to_dict(self) -> dict[str, Any]:
+        from authmd_cli.core.display import scrub
+
+        return {"document": self.document, "url": scrub(self.url), "why": self.why, "outage": self.outage}
+
+
+def gap_of(document: str, ex: Exchange | None) -> Gap | None:
+    """Why `ex` gave no readable `document`, when the reason is not "it is not there" (a 404 is
+    an answer: the document does not exist)."""
+    if ex is None:
+        return None
+    f = ex.failure
+    if f is not None:
+        return Gap(document, ex.url, f"got no answer ({f.kind})", f.kind in _OUTAGE_KINDS)
+    if ex.status == 429 or (ex.status is not None and ex.status >= 500):
+        return Gap(document, ex.url, f"answered {ex.status}", True)
+    if ex.ok and html_body(ex):
+        return Gap(document, ex.url, "is an HTML page", False)
+    return None
 
 
 @dataclass(frozen=True)
@@ -137,6 +185,9 @@ class Discovery:
     prm: Exchange | None = None  # the PRM exchange agents would use (None: none found)
     prm_via: str | None = None
     prm_identifier: str | None = None  # the identifier its well-known URL was built from (VIA_INSERTED/ROOT)
+    # The unauthenticated request was sent for a PRM already found at the origin-root well-known URL
+    # (a bare domain): it checked for the challenge, it did not lead to the PRM.
+    challenge_after_prm: bool = False
     prm_attempts: tuple[Exchange, ...] = ()
     servers: tuple[AuthServer, ...] = ()
     openid: Exchange | None = None
@@ -149,6 +200,11 @@ class Discovery:
     dialect: str | None = None
     no_registration: bool = False  # nothing advertises agent registration (SPEC §14 D13)
     not_checkable: tuple[str, ...] = ()  # advertised URLs that are URI templates, never fetched
+    # Documents that could advertise registration and could not be read (an outage, or HTML where
+    # a document belongs) while nothing read shows registration: the service could not be
+    # assessed. Empty when it could.
+    gaps: tuple[Gap, ...] = ()
+    servers_listed: int = 0  # usable distinct `authorization_servers` entries (MAX_AUTH_SERVERS followed)
 
     @property
     def as_metadata(self) -> dict[str, Any] | None:
@@ -374,44 +430,73 @@ class _Walk:
         ex = await self.f.fetch("challenge", api, after=after, note=note)
         params = bearer_params(ex.header("www-authenticate")) if ex.status == 401 else None
         rm = (params or {}).get("resource_metadata")
+        if not rm:
+            return ex, None
         try:
-            return ex, (urljoin(api, rm) if rm else None)
-        except ValueError:  # a half-open IP literal (`http://[::1/x`, RFC 3986 §3.2.2) does not even split
-            return ex, rm  # as sent: not fetchable, so the walk falls back and the challenge rule names it
+            return ex, urljoin(api, rm)
+        except ValueError:  # `http://[::1/x`: unusable as it stands (not fetchable; PR008 says why)
+            return ex, rm
 
     async def prm_at(self, url: str, after: Exchange | None, note: str) -> tuple[Exchange, dict[str, Any] | None]:
         ex = await self.f.fetch("prm", url, after=after, note=note)
         doc = self.load("prm-candidate:" + url, ex)
         return ex, _obj(doc)
 
-    async def servers(self, prm: dict[str, Any] | None, after: Exchange | None) -> list[AuthServer]:
+    def listed_servers(self, prm: dict[str, Any] | None) -> list[str]:
+        """The usable distinct `authorization_servers` entries, in order."""
         listed = prm.get("authorization_servers") if prm else None
         ids = [s for s in listed if isinstance(s, str) and fetchable(s)] if isinstance(listed, list) else []
-        if ids:
-            unique = list(dict.fromkeys(ids))
-            found = await asyncio.gather(*(self.server(i, True, after, first=n == 0 and len(unique) > 1)
-                                           for n, i in enumerate(unique)))
-            return list(found)
-        # No usable PRM list: agents that start from auth.md try the origin as the issuer.
-        return [await self.server(self.t.origin, False, after)]
+        return list(dict.fromkeys(ids))
 
-    async def server(self, identifier: str, listed: bool, after: Exchange | None, *,
-                     first: bool = False) -> AuthServer:
-        attempts: list[Exchange] = []
-        for url, how in as_candidates(identifier):
-            note = {"inserted": "RFC 8414 insertion", "appended": "fallback: appended well-known",
-                    "as-listed": "listed as a metadata URL"}[how]
-            if not listed:
-                note += " (origin assumed as issuer)"
-            if first:
-                note += "; authorization_servers[0], the one agents use"
-            ex = await self.f.fetch("as-metadata", url, after=after, note=note)
-            attempts.append(ex)
-            if ex.ok:
-                return AuthServer(identifier, listed, tuple(attempts), how, self.load_as(ex))
-            if ex.failure is not None and ex.failure.kind == "deadline":
+    async def servers(self, prm: dict[str, Any] | None, after: Exchange | None) -> list[AuthServer]:
+        unique = self.listed_servers(prm)[:MAX_AUTH_SERVERS]
+        if unique:
+            return await self.fetch_servers([(i, True) for i in unique], after)
+        # No usable PRM list: agents that start from auth.md try the origin as the issuer.
+        return await self.fetch_servers([(self.t.origin, False)], after)
+
+    async def server(self, identifier: str, listed: bool, after: Exchange | None) -> AuthServer:
+        return (await self.fetch_servers([(identifier, listed)], after))[0]
+
+    async def fetch_servers(self, entries: Sequence[tuple[str, bool]], after: Exchange | None) -> list[AuthServer]:
+        """The RFC 8414 metadata of each (identifier, listed) entry. The URLs are tried in rounds:
+        every entry's first candidate at once, then the next candidate of each entry still without
+        metadata, and so on, so the requests are numbered in entry order whichever answer comes
+        first (a replay numbers them alike); a fallback waits at most for the other entries'
+        previous attempt."""
+        plans = [as_candidates(identifier) for identifier, _ in entries]
+        attempts: list[list[Exchange]] = [[] for _ in entries]
+        found: list[tuple[str, Document | None] | None] = [None] * len(entries)
+        stopped = [False] * len(entries)
+        for step in range(max(len(p) for p in plans)):
+            todo = [k for k, plan in enumerate(plans) if step < len(plan) and found[k] is None and not stopped[k]]
+            if not todo:
                 break
-        return AuthServer(identifier, listed, tuple(attempts), None, None)
+            answers = await asyncio.gather(*(self.f.fetch("as-metadata", plans[k][step][0], after=after,
+                                                          note=self.as_note(plans[k][step][1], entries[k][1],
+                                                                            first=k == 0 and len(entries) > 1))
+                                             for k in todo))
+            for k, ex in zip(todo, answers, strict=True):
+                attempts[k].append(ex)
+                if ex.ok:
+                    found[k] = (plans[k][step][1], self.load_as(ex))
+                elif ex.failure is not None and ex.failure.kind == "deadline":
+                    stopped[k] = True
+        out = []
+        for k, (identifier, listed) in enumerate(entries):
+            how, doc = found[k] or (None, None)
+            out.append(AuthServer(identifier, listed, tuple(attempts[k]), how, doc))
+        return out
+
+    @staticmethod
+    def as_note(how: str, listed: bool, *, first: bool) -> str:
+        note = {"inserted": "RFC 8414 insertion", "appended": "fallback: appended well-known",
+                "as-listed": "listed as a metadata URL"}[how]
+        if not listed:
+            note += " (origin assumed as issuer)"
+        if first:
+            note += "; authorization_servers[0], the one agents use"
+        return note
 
     def load_as(self, ex: Exchange) -> Document | None:
         from authmd_cli.lint.loader import load_document
@@ -419,17 +504,15 @@ class _Walk:
 
         return load_document(ex.url, ex.body, kind=DocKind.AS_METADATA)
 
-    async def challenge_resource(self, resource: str, after: Exchange,
-                                 auth_task: asyncio.Future[Exchange]) -> tuple[Exchange, str | None]:
-        """The unauthenticated API request for a PRM found at a well-known URL. A resource
-        identifier is often the bare origin, whose GET is a home page (200, no challenge): the
-        API request the auth.md documents, when it lies inside the resource, is what an agent
-        calls, so it is asked first (auth.md was fetched at the start, beside the PRM)."""
-        auth_ex = await auth_task
+    def challenge_of(self, resource: str, auth_ex: Exchange) -> tuple[str, str]:
+        """(URL, note) of the unauthenticated API request for a PRM found at a well-known URL. A
+        resource identifier is often the bare origin, whose GET is a home page (200, no
+        challenge): the API request the auth.md documents, when it lies inside the resource, is
+        what an agent calls, so it is asked (auth.md was fetched at the start, beside the PRM)."""
         doc_api, _ = documented_urls(self.load("auth.md", auth_ex), self.t.origin)
         if doc_api and doc_api != resource and fetchable(doc_api) and within_resource(resource, doc_api):
-            return await self.challenge(doc_api, after, "the API request the auth.md documents, inside the resource")
-        return await self.challenge(resource, after, "the PRM's resource, unauthenticated")
+            return doc_api, "the API request the auth.md documents, inside the resource"
+        return resource, "the PRM's resource, unauthenticated"
 
     async def run(self) -> Discovery:
         t, f = self.t, self.f
@@ -474,17 +557,20 @@ class _Walk:
                     prm_ex, prm, via, identifier = ex, obj, how, ident
                     return
 
+        async def from_documented_prm(auth_ex: Exchange) -> None:
+            """Nothing at the challenge or the well-known URLs: the PRM URL the auth.md documents."""
+            nonlocal prm_ex, prm, via, identifier
+            _, doc_prm = documented_urls(self.load("auth.md", auth_ex), t.origin)
+            if doc_prm and fetchable(doc_prm) and not any(a.url == doc_prm for a in attempts):
+                ex, obj = await self.prm_at(doc_prm, auth_ex, "the PRM URL the auth.md documents")
+                attempts.append(ex)
+                if ex.ok:
+                    prm_ex, prm, via, identifier = ex, obj, VIA_AUTH_MD, None
+
         if api:
             await from_api(api, None, "unauthenticated API request")
             if prm_ex is None or not prm_ex.ok:
-                # Nothing at the challenge or the well-known URLs: the PRM URL the auth.md documents.
-                auth_ex = await auth_task
-                _, doc_prm = documented_urls(self.load("auth.md", auth_ex), t.origin)
-                if doc_prm and fetchable(doc_prm) and not any(a.url == doc_prm for a in attempts):
-                    ex, obj = await self.prm_at(doc_prm, auth_ex, "the PRM URL the auth.md documents")
-                    attempts.append(ex)
-                    if ex.ok:
-                        prm_ex, prm, via, identifier = ex, obj, VIA_AUTH_MD, None
+                await from_documented_prm(await auth_task)
         else:
             root_url = insert_well_known(t.origin, PRM_SUFFIX)
             root, root_obj = await self.prm_at(root_url, None, "well-known, origin root")
@@ -494,18 +580,22 @@ class _Walk:
                 prm_ex, prm, via, identifier = root, root_obj, VIA_ROOT, t.origin
                 if resource and fetchable(resource):
                     # The 401 check runs while the AS metadata is fetched; its header wins if it
-                    # names another PRM (RFC 9728 §5.1).
-                    pending_challenge = asyncio.ensure_future(self.challenge_resource(resource, root, auth_task))
+                    # names another PRM (RFC 9728 §5.1). It reads the auth.md first, so the AS
+                    # metadata waits for the auth.md too (asked at the start, beside this PRM):
+                    # the challenge is then sent first whichever answer came first (its task is
+                    # started before the AS metadata's, and a task's first step runs in order).
+                    auth_ex = await auth_task
+                    api_url, why = self.challenge_of(resource, auth_ex)
+                    pending_challenge = asyncio.ensure_future(self.challenge(api_url, root, why))
             else:
                 auth_ex = await auth_task
-                doc_api, doc_prm = documented_urls(self.load("auth.md", auth_ex), t.origin)
+                doc_api, _ = documented_urls(self.load("auth.md", auth_ex), t.origin)
                 if doc_api and fetchable(doc_api):
                     await from_api(doc_api, auth_ex, "the API request the auth.md documents")
-                elif doc_prm and fetchable(doc_prm) and doc_prm != root_url:
-                    prm_ex, prm = await self.prm_at(doc_prm, auth_ex, "the PRM URL the auth.md documents")
-                    attempts.append(prm_ex)
-                    if prm_ex.ok:
-                        via = VIA_AUTH_MD
+                if prm is None:
+                    # As from an API URL: the PRM URL the auth.md documents, when the API request
+                    # and the well-known URLs gave none.
+                    await from_documented_prm(auth_ex)
                 if prm is None:
                     # Last resort: the AS metadata at the origin may echo `resource` (SPEC §5.2).
                     servers = [await self.server(t.origin, False, auth_ex)]
@@ -573,6 +663,9 @@ class _Walk:
                         f.fetch(f"endpoint:{role}", str(url), after=after, note="served? read-only GET"))))
         auth_ex = await auth_task
         auth_doc = self.load("auth.md", auth_ex)
+        block = (meta or {}).get("agent_auth")
+        gaps = _gaps(auth_ex, attempts if prm is None else [], first, registration_known=isinstance(block, dict))
+        listed = len(self.listed_servers(prm if prm_ex is not None and prm_ex.ok else None))
 
         def found(*, last: bool) -> Discovery:
             """What the walk knows; before the last step (`last=False`) without its answers."""
@@ -583,19 +676,23 @@ class _Walk:
             if openid is not None:
                 self.load("openid", openid)
             profile, dialect = _generation([d for d in (auth_doc, self.docs.get("prm"), self.docs.get("as")) if d])
-            block = (meta or {}).get("agent_auth")
             answered = any(e.ok for e in f.exchanges)  # nothing fetched: nothing to call "no registration"
-            no_reg = answered and not isinstance(block, dict) and not _documents_registration(auth_doc)
+            # Nor when a document that could advertise registration was not read (SPEC §14 D13
+            # needs the auth.md and the AS metadata to say so): an outage is not an answer.
+            no_reg = (answered and not gaps and not isinstance(block, dict)
+                      and not _documents_registration(auth_doc))
             if no_reg and profile is None:
                 profile = "no-registration"
             return Discovery(
                 target=t, exchanges=tuple(f.exchanges), auth_md=auth_ex, challenge=challenge,
                 resource_metadata=rm, prm=prm_ex if prm_ex is not None and prm_ex.ok else None, prm_via=via,
-                prm_identifier=identifier, prm_attempts=tuple(attempts), servers=tuple(servers), openid=openid,
+                prm_identifier=identifier, challenge_after_prm=pending_challenge is not None,
+                prm_attempts=tuple(attempts), servers=tuple(servers), openid=openid,
                 skill=skill, jwks=jwks_job.result() if jwks_job and last else None,
                 served=tuple((role, j.result()) for role, j in served_jobs) if last else (), endpoints=endpoints,
                 documents={k: v for k, v in self.docs.items() if not k.startswith("prm-candidate:")},
                 profile=profile, dialect=dialect, no_registration=no_reg, not_checkable=not_checkable,
+                gaps=gaps, servers_listed=listed,
             )
 
         if self.o.before_last_step is not None:
@@ -617,6 +714,22 @@ def _parse(role: str, ex: Exchange) -> Document:
 
 def root_url_of(t: Target) -> str:
     return insert_well_known(t.origin, PRM_SUFFIX)
+
+
+def _gaps(auth_ex: Exchange, prm_attempts: Sequence[Exchange], first: AuthServer | None, *,
+          registration_known: bool) -> tuple[Gap, ...]:
+    """The documents the verdict needs that were not read, while nothing read shows registration:
+    the auth.md, the PRM (when none was read; `prm_attempts` is then every URL tried) and the AS
+    metadata agents use. Any of them could advertise registration; one that was not delivered
+    (429, 5xx, no answer) or is an HTML page says neither yes nor no. Once the AS metadata shows
+    an `agent_auth` block, what is offered is known and the rules report the rest."""
+    if registration_known:
+        return ()
+    found = [gap_of("auth.md", auth_ex)]
+    found += [gap_of("PRM", e) for e in prm_attempts]
+    if first is not None and first.metadata is None:
+        found += [gap_of("AS metadata", e) for e in first.attempts]
+    return tuple(dict.fromkeys(g for g in found if g is not None))
 
 
 def _documents_registration(doc: Document | None) -> bool:

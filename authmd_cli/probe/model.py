@@ -15,6 +15,10 @@ from authmd_cli.core.display import scrub
 # Set-Cookie and anything else that may carry a secret are never shown.
 TRACE_HEADERS = ("content-type", "content-length", "content-encoding", "cache-control", "expires", "pragma",
                  "location", "www-authenticate", "retry-after", "access-control-allow-origin")
+# Fields that hold one value (RFC 9110 §5.3): a repeated line is the sender's error, and joining
+# two of them would make a value neither line sent, so the first line is read.
+_SINGLETON_FIELDS = frozenset({"content-type", "content-length", "location", "retry-after", "expires", "date",
+                               "last-modified", "etag", "age", "content-location", "access-control-allow-origin"})
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,14 @@ class Hop:
     size: int | None = None  # the body's length, kept when the body itself was dropped (`Exchange.slim`)
 
     def header(self, name: str) -> str | None:
+        """The field's value; several lines of a list-based field are one comma-separated list
+        (RFC 9110 §5.3): `WWW-Authenticate: Basic …` then `WWW-Authenticate: Bearer …` hold both
+        challenges, `Cache-Control: no-cache` then `Cache-Control: no-store` both directives."""
         low = name.lower()
-        return next((v for k, v in self.headers if k.lower() == low), None)
+        values = [v for k, v in self.headers if k.lower() == low]
+        if not values:
+            return None
+        return values[0] if low in _SINGLETON_FIELDS else ", ".join(values)
 
     @property
     def length(self) -> int:
@@ -138,3 +148,10 @@ def _selected(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
         if low in TRACE_HEADERS:
             out[low] = f"{out[low]}, {v}" if low in out else v
     return out
+
+
+def html_body(ex: Exchange) -> bool:
+    """The body is an HTML page (an SPA shell served for every path), whatever its media type says: a
+    Markdown or JSON body mislabelled `text/html` is still the document."""
+    head = ex.body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))

@@ -44,25 +44,76 @@ def _is_snapshot(directory: Path) -> bool:
     return isinstance(doc, dict) and doc.get("format") == FORMAT
 
 
+def _bodies_only(bodies: Path) -> bool:
+    return (bodies.is_dir() and not bodies.is_symlink()
+            and all(b.suffix == ".body" and b.is_file() and not b.is_symlink() for b in bodies.iterdir()))
+
+
+def _replaceable(directory: Path, *, top: bool) -> bool:
+    """`directory` holds nothing but what `save` writes (snapshot.json, bodies/*.body) and, at the
+    top of a `--save` directory (`top`), per-target snapshot directories that hold nothing else:
+    then replacing it loses nothing of the user's. Symlinks are never ours."""
+    try:
+        for entry in directory.iterdir():
+            if entry.is_symlink():
+                return False
+            if entry.name == INDEX and entry.is_file() and _is_snapshot(directory):
+                continue
+            if entry.name == "bodies" and _bodies_only(entry):
+                continue
+            if top and entry.is_dir() and _is_snapshot(entry) and _replaceable(entry, top=False):
+                continue
+            return False
+    except OSError:
+        return False
+    return True
+
+
 def check_save_dir(directory: Path) -> None:
     """Refuse (OutputError) a `--save` directory that holds anything but earlier snapshots: saving
     replaces `snapshot.json` and the bodies, and must never clear files the user keeps there.
     A new or empty directory, an earlier snapshot, or a directory of earlier per-target snapshots
-    are fine. Run before any request, so a refusal costs nothing."""
+    (holding nothing else) are fine. Run before any request, so a refusal costs nothing."""
     if not directory.exists():
         return
     if not directory.is_dir():
         raise OutputError("exists and is not a directory", source=str(directory))
     try:
-        entries = list(directory.iterdir())
+        next(directory.iterdir(), None)
     except OSError as err:
         raise OutputError(f"cannot read the directory: {err.strerror or err}", source=str(directory)) from None
-    if not entries or _is_snapshot(directory):
+    if not _replaceable(directory, top=True):
+        raise OutputError("holds files that are not an authmd probe snapshot; give --save a new or empty "
+                          "directory (nothing was written)", source=str(directory))
+
+
+def start_save(directory: Path) -> None:
+    """Before a run that saves into `directory`: refuse it as `check_save_dir` does, then remove
+    the earlier run's snapshots, so that `--replay DIR` gives this run and only this run (a run of
+    3 targets saved over a run of 2 must not replay 5, nor a run of 2 over a single one replay the
+    old one). Only what `save` writes is removed (snapshot.json, bodies/*.body, then the emptied
+    directories). A directory holding anything else was refused by `check_save_dir`."""
+    check_save_dir(directory)  # after it: every entry is ours (`_replaceable`)
+    if not directory.is_dir():
         return
-    if all(e.is_dir() and _is_snapshot(e) for e in entries):
-        return
-    raise OutputError("holds files that are not an authmd probe snapshot; give --save a new or empty "
-                      "directory (nothing was written)", source=str(directory))
+    try:
+        for sub in [e for e in directory.iterdir() if e.is_dir() and e.name != "bodies"]:
+            _clear(sub, remove_dir=True)
+        _clear(directory, remove_dir=False)
+    except OSError as err:
+        raise OutputError(f"cannot clear the earlier snapshot: {err.strerror or err}", source=str(directory)) from None
+
+
+def _clear(snap: Path, *, remove_dir: bool) -> None:
+    (snap / INDEX).unlink(missing_ok=True)
+    bodies = snap / "bodies"
+    if bodies.is_dir() and not bodies.is_symlink():
+        for old in bodies.glob("*.body"):
+            old.unlink()
+        if not any(bodies.iterdir()):
+            bodies.rmdir()
+    if remove_dir and not any(snap.iterdir()):
+        snap.rmdir()
 
 
 def save(directory: Path, target: Target, exchanges: list[Exchange] | tuple[Exchange, ...]) -> None:

@@ -89,7 +89,7 @@ def render(doc: dict[str, Any], findings_text: str, stream: TextIO) -> None:
     lines.append(f"requests with side effects: {doc['requests_with_side_effects']}")
     if doc.get("not_checkable"):
         lines.append(visible("not checkable (URI templates, not fetched): " + ", ".join(doc["not_checkable"])))
-    if doc["capabilities"] and doc["reachable"] and not gen["no_registration"]:
+    if doc["capabilities"] and doc["reachable"] and not gen["no_registration"] and not doc.get("not_assessed"):
         lines += ["capabilities:", *capability_lines(doc["capabilities"])]
     lines.append(visible(f"verdict: {doc['verdict']}"))
     stream.write("\n".join(lines) + "\n")

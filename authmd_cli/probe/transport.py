@@ -18,8 +18,16 @@ from urllib.parse import urlsplit as _urlsplit
 
 from authmd_cli.core.diagnostics import Finding, Location, Severity
 from authmd_cli.core.display import inline
-from authmd_cli.core.urls import PRM_SUFFIX, compare, is_loopback_host, origin, split
-from authmd_cli.probe.discovery import VIA_CHALLENGE, Discovery, bearer_params, within_resource
+from authmd_cli.core.urls import (
+    PRM_SUFFIX,
+    compare,
+    has_template,
+    is_loopback_host,
+    is_placeholder,
+    origin,
+    split,
+)
+from authmd_cli.probe.discovery import VIA_CHALLENGE, Discovery, bearer_params, fetchable, within_resource
 from authmd_cli.probe.model import Exchange
 
 Found = tuple[str, Finding]
@@ -169,8 +177,10 @@ def _documents(d: Discovery) -> Iterator[Found]:
             if e.failure is not None or e.status == 429 or (e.status == 503 and e.header("retry-after"))}
     auth = d.auth_md
     if auth is not None and id(auth) not in skip and not auth.ok:
+        failed = auth.status is not None and auth.status >= 500  # a failure to serve it, not a missing file
         yield "PR002", Finding(f"auth.md answered {_status_text(auth)} at {inline(auth.url, width=100)}", _at(auth),
-                               hint="publish the auth.md at the service root, `/auth.md`")
+                               hint="check that the service is up and serves `/auth.md` with 200" if failed
+                               else "publish the auth.md at the service root, `/auth.md`")
     # A 5xx is the cause and is reported as such; "not found anywhere" only when every location
     # answered (404s): one finding for one fact.
     prm_5xx = [e for e in d.prm_attempts if id(e) not in skip and e.status is not None and e.status >= 500]
@@ -211,7 +221,14 @@ def _challenge(d: Discovery) -> Iterator[Found]:
     ex = d.challenge
     if ex is None or ex.failure is not None or ex.status == 429:
         return
-    fallback = " (the probe fell back to the well-known URLs)" if d.prm_via != VIA_CHALLENGE else ""
+    if d.challenge_after_prm and ex.status != 401:
+        # A bare domain: the PRM was found at the origin-root well-known URL first, and this GET of
+        # its resource (often the origin's home page) only checked for a challenge. A page that
+        # answers without a token is not wrong; only a 401 that lacks a usable challenge is.
+        return
+    # Only a request that was meant to lead to the PRM can have been fallen back from.
+    fallback = (" (the probe fell back to the well-known URLs)"
+                if d.prm_via != VIA_CHALLENGE and not d.challenge_after_prm else "")
     if ex.status != 401:
         yield "PR008", Finding(f"the unauthenticated request to {inline(ex.url, width=100)} answered {ex.status}, "
                                f"not 401 with a challenge{fallback}", _at(ex),
@@ -227,10 +244,11 @@ def _challenge(d: Discovery) -> Iterator[Found]:
         problem = f"has no Bearer challenge (WWW-Authenticate: {inline(header, width=80)})"
     elif not rm:
         problem = "has a Bearer challenge without resource_metadata"
-    elif split(rm) is None:  # RFC 3986 §3.2.2-§3.2.3: a malformed IP literal or port; nothing to fetch
-        problem = f"names a resource_metadata that is not a valid URL, {inline(rm)}"
-    elif not urlsplit(rm).scheme:
+    elif (parts := split(rm)) is not None and not parts.scheme:
         problem = f"names a relative resource_metadata {inline(rm)}"
+    elif not fetchable(d.resource_metadata):
+        # What an agent following the header cannot request: the walk did not either.
+        problem = _unusable(rm)
     else:
         rm_parts = urlsplit(d.resource_metadata or "")
         if rm_parts.scheme == "http" and not is_loopback_host(rm_parts.hostname) and (
@@ -240,6 +258,18 @@ def _challenge(d: Discovery) -> Iterator[Found]:
         return
     yield "PR008", Finding(f"the 401 from {inline(ex.url, width=100)} {problem}{fallback}", _at(ex),
                            hint="send `WWW-Authenticate: Bearer resource_metadata=\"<absolute PRM URL>\"`")
+
+
+def _unusable(rm: str) -> str:
+    """Why an absolute `resource_metadata` cannot be requested (`fetchable` is False)."""
+    parts = split(rm)
+    if parts is not None and parts.scheme not in ("http", "https"):
+        return f"names a resource_metadata that is not an http(s) URL: {inline(rm)}"
+    if is_placeholder(rm, partial=True):
+        return f"names a placeholder resource_metadata {inline(rm)}"
+    if has_template(rm):
+        return f"names a URI template as resource_metadata {inline(rm)}"
+    return f"names a malformed resource_metadata {inline(rm)}"
 
 
 # ---------------------------------------------------------------------------- RFC 9728 §3.3 / RFC 8414 §3.3
@@ -275,54 +305,96 @@ def _resource_identity(d: Discovery) -> Iterator[Found]:
     if doc is None or d.prm is None or not isinstance(resource, str) or not resource:
         return
     loc = at(doc, pointer="/resource")
-    lenient = ("as the reference implementation serves it; strict RFC 9728 clients discard this PRM")
-    # Rule 1: the identifier the well-known suffix was inserted into.
-    ident = prm_identifier_of(d.prm.url)
-    if ident is not None:
-        root = urlsplit(ident).path in ("", "/")
-        # RFC 9728 §3.1 drops a slash that ends an origin-only identifier before inserting, so
-        # `https://h` and `https://h/` build the same URL: either one is the identifier.
-        verdict = "same" if root and resource == ident.rstrip("/") + "/" else compare(resource, ident)
-        if verdict == "normalised":
-            yield "PR009", Finding(f"`resource` {inline(resource)} differs from {inline(ident)}, the identifier its "
-                                   "well-known URL was built from, only by normalisation", loc,
-                                   hint=f"use exactly {inline(ident)}", severity=Severity.WARNING)
-        elif verdict == "different":
-            api = d.challenge.url if d.challenge is not None and d.challenge.status == 401 else None
-            if root and _inside(resource, resource) and origin(resource) == origin(ident) and (
-                    api is None or _inside(resource, api)):
-                yield "PR009", Finding(
-                    f"the PRM at the origin-root well-known URL has `resource` {inline(resource)} with a path "
-                    f"({lenient})", loc, severity=Severity.WARNING,
-                    hint=f"serve it at {inline(_inserted(resource))} (RFC 9728 §3.1 insertion)")
-            elif root:
-                yield "PR009", Finding(f"the PRM at the origin-root well-known URL has `resource` {inline(resource)}, "
-                                       f"not the origin {inline(ident)}", loc,
-                                       hint=f"serve it at {inline(_inserted(resource))}, or make `resource` the "
-                                            "origin")
-            else:
-                yield "PR009", Finding(f"`resource` {inline(resource)} is not {inline(ident)}, the identifier its "
-                                       "well-known URL was built from", loc, hint=f"use exactly {inline(ident)}")
-    # Rule 2: with the URL from a challenge, `resource` is the URL that got the 401.
-    if d.prm_via == VIA_CHALLENGE and d.challenge is not None:
-        asked = d.challenge.url
-        # An empty path and "/" are one request-target (RFC 9110 §4.2.3): `https://h` is `https://h/`.
-        origin_only = urlsplit(asked).path in ("", "/") and urlsplit(resource).path in ("", "/")
-        verdict = "same" if origin_only and resource.rstrip("/") == asked.rstrip("/") else compare(resource, asked)
-        if verdict == "normalised":
-            yield "PR009", Finding(f"`resource` {inline(resource)} differs from the requested URL {inline(asked)} "
-                                   "only by normalisation", loc, hint=f"use exactly {inline(asked)}",
-                                   severity=Severity.WARNING)
-        elif verdict == "different":
-            if within_resource(resource, asked):
-                yield "PR009", Finding(f"`resource` {inline(resource)} is a path prefix of the URL that got the 401, "
-                                       f"{inline(asked)} ({lenient})", loc, severity=Severity.WARNING,
-                                       hint="challenge with the PRM of the requested resource, or make the "
-                                            "resource identifier cover it exactly")
-            else:
-                yield "PR009", Finding(f"`resource` {inline(resource)} is not the URL that got the 401 challenge, "
-                                       f"{inline(asked)}", loc,
-                                       hint="the PRM named in a challenge must describe the requested resource")
+    # One fact, one finding: both rules judge the one `resource` member; when both object (a bare
+    # domain's root PRM that a challenge then named too), the worse verdict is the one reported.
+    found = [*_built_from(d, d.prm.url, resource, loc), *_challenged(d, resource, loc)]
+    if found:
+        yield max(found, key=lambda f: (f[1].severity or Severity.ERROR).rank)
+
+
+_LENIENT = "as the reference implementation serves it; strict RFC 9728 clients discard this PRM"
+
+
+def _built_from(d: Discovery, prm_url: str, resource: str, loc: Location) -> Iterator[Found]:
+    """Rule 1: `resource` is the identifier the well-known suffix was inserted into. Only a URL the
+    walk built by insertion (as agents starting from the API or the domain do) was built from an
+    identifier; a URL taken from a challenge's resource_metadata was built by no one (rule 2)."""
+    ident = d.prm_identifier or (prm_identifier_of(prm_url) if d.prm_via != VIA_CHALLENGE else None)
+    if ident is None:
+        return
+    root = urlsplit(ident).path in ("", "/")
+    # RFC 9728 §3.1 drops a slash that ends an origin-only identifier before inserting, so
+    # `https://h` and `https://h/` build the same URL: either one is the identifier.
+    verdict = "same" if root and resource == ident.rstrip("/") + "/" else compare(resource, ident)
+    if verdict == "normalised":
+        yield "PR009", Finding(f"`resource` {inline(resource)} differs from {inline(ident)}, the identifier its "
+                               "well-known URL was built from, only by normalisation", loc,
+                               hint=f"use exactly {inline(ident)}", severity=Severity.WARNING)
+    elif verdict == "different":
+        api = d.challenge.final_url if d.challenge is not None and d.challenge.status == 401 else None
+        if root and _inside(resource, resource) and origin(resource) == origin(ident) and (
+                api is None or _inside(resource, api)):
+            yield "PR009", Finding(
+                f"the PRM at the origin-root well-known URL has `resource` {inline(resource)} with a path "
+                f"({_LENIENT})", loc, severity=Severity.WARNING,
+                hint=f"serve it at {inline(_inserted(resource))} (RFC 9728 §3.1 insertion)")
+        elif root:
+            yield "PR009", Finding(f"the PRM at the origin-root well-known URL has `resource` {inline(resource)}, "
+                                   f"not the origin {inline(ident)}", loc,
+                                   hint=f"serve it at {inline(_inserted(resource))}, or make `resource` the "
+                                        "origin")
+        else:
+            slash = ": they differ by a trailing slash" if _slash_only(resource, ident) else ""
+            yield "PR009", Finding(f"`resource` {inline(resource)} is not {inline(ident)}, the identifier its "
+                                   f"well-known URL was built from{slash}", loc, hint=f"use exactly {inline(ident)}")
+
+
+def _challenged(d: Discovery, resource: str, loc: Location) -> Iterator[Found]:
+    """Rule 2: with the PRM URL from a challenge, `resource` is the URL of the request that got the
+    401: the URL that answered it, after any redirect the agent followed."""
+    if d.prm_via != VIA_CHALLENGE or d.challenge is None:
+        return
+    asked = d.challenge.final_url
+    shown = inline(asked) + (f" (redirected from {inline(d.challenge.url)})" if asked != d.challenge.url else "")
+    # An empty path and "/" are one request-target (RFC 9110 §4.2.3): `https://h` is `https://h/`.
+    origin_only = urlsplit(asked).path in ("", "/") and urlsplit(resource).path in ("", "/")
+    verdict = "same" if origin_only and resource.rstrip("/") == asked.rstrip("/") else compare(resource, asked)
+    if verdict == "normalised":
+        yield "PR009", Finding(f"`resource` {inline(resource)} differs from the requested URL {shown} "
+                               "only by normalisation", loc, hint=f"use exactly {inline(asked)}",
+                               severity=Severity.WARNING)
+    elif verdict != "different":
+        return
+    elif _slash_only(resource, asked) and urlsplit(resource).path.endswith("/"):
+        # `…/api/` for `…/api`: no prefix match accepts it either (`/api` is not below `/api/`).
+        yield "PR009", Finding(f"`resource` {inline(resource)} is not the URL that got the 401 challenge, {shown}: "
+                               "they differ by a trailing slash", loc, hint=f"use exactly {inline(asked)}")
+    elif _slash_only(resource, asked):
+        yield "PR009", Finding(f"`resource` {inline(resource)} differs from the URL that got the 401, {shown}, only "
+                               "by a trailing slash (clients that match a resource by prefix accept it; strict "
+                               "RFC 9728 clients discard this PRM)", loc, severity=Severity.WARNING,
+                               hint=f"use exactly {inline(asked)}")
+    elif within_resource(resource, asked):
+        yield "PR009", Finding(f"`resource` {inline(resource)} is a path prefix of the URL that got the 401, "
+                               f"{shown} ({_LENIENT})", loc, severity=Severity.WARNING,
+                               hint="challenge with the PRM of the requested resource, or make the "
+                                    "resource identifier cover it exactly")
+    else:
+        yield "PR009", Finding(f"`resource` {inline(resource)} is not the URL that got the 401 challenge, "
+                               f"{shown}", loc,
+                               hint="the PRM named in a challenge must describe the requested resource")
+
+
+def _slash_only(a: str, b: str) -> bool:
+    """`a` and `b` differ only by a `/` that ends a path with a segment (`…/api` and `…/api/`): two
+    resources by RFC 3986 §6.2.3, but not a path prefix of one another."""
+    pa, pb = split(a), split(b)
+    if pa is None or pb is None or (pa.query, pa.fragment) != (pb.query, pb.fragment):
+        return False
+    if (pa.scheme, (pa.netloc or "").lower()) != (pb.scheme, (pb.netloc or "").lower()):
+        return False
+    stem = pa.path.rstrip("/")
+    return bool(stem) and pa.path != pb.path and stem == pb.path.rstrip("/")
 
 
 def _inserted(resource: str) -> str:
@@ -384,18 +456,61 @@ def _normal(body: bytes) -> bytes:
     return b"\n".join(line.rstrip() for line in body.replace(b"\r\n", b"\n").strip().split(b"\n"))
 
 
+# A 404 to a GET says little about a POST-only endpoint: frameworks answer an unknown method on a
+# known route with 404 (Express's "Cannot GET /path") where RFC 9110 §15.5.6 has 405.
+_GONE = frozenset({404, 410})
+
+
 def _served(d: Discovery) -> Iterator[Found]:
+    # The --check-endpoints POSTs of this run: an HTTP answer to one shows what a GET could not.
+    posts = {e.url: e for e in d.exchanges
+             if e.method == "POST" and e.step.startswith("check:") and e.failure is None and e.status is not None}
+    # Origins whose server answered a GET of a live POST-only endpoint with 404: there a 404 is no evidence.
+    quiet_404 = {origin(ex.url) for _, ex in d.served if ex.status == 404 and ex.url in posts
+                 and posts[ex.url].status not in _GONE}
+    unsure: list[tuple[str, Exchange]] = []
     for role, ex in d.served:
         if ex.failure is not None or ex.status is None:
             continue  # reported by _failure
         status = ex.status
-        if status in (404, 410) or status >= 500:
+        post = posts.get(ex.url)
+        if post is not None and post.status in _GONE:
+            yield "PR013", Finding(f"the {role} endpoint {inline(ex.url, width=100)} answered {post.status} to a "
+                                   f"POST ({status} to a GET): it is not served", _at(ex),
+                                   hint="advertise only endpoints that are served")
+        elif status == 410 or status >= 500:
             yield "PR013", Finding(f"the {role} endpoint {inline(ex.url, width=100)} answered {status} to a GET",
                                    _at(ex), hint="advertise only endpoints that are served")
+        elif status == 404:
+            if post is None and origin(ex.url) not in quiet_404:
+                unsure.append((role, ex))
+            # else: the POST got an answer, which the check judges (PR017/PR018/PR019)
         elif looks_html(ex) and status not in _SERVED:
             yield "PR013", Finding(f"the {role} endpoint {inline(ex.url, width=100)} serves a web page "
                                    f"({status}, {inline(ex.media_type() or 'no Content-Type')})", _at(ex),
                                    hint="point the member at the API endpoint, not at a page for people")
+    if unsure:
+        yield "PR013", _unsure_404(unsure)
+
+
+def _unsure_404(unsure: list[tuple[str, Exchange]]) -> Finding:
+    """One warning for every endpoint whose GET answered 404 and that no POST of this run reached:
+    not served, or a POST-only route answering 404 for GET; a read-only probe cannot tell which."""
+    if len(unsure) == 1:
+        role, ex = unsure[0]
+        what = f"the {role} endpoint {inline(ex.url, width=100)} answered 404 to a GET"
+    else:
+        what = (f"the {_and([r for r, _ in unsure])} endpoints answered 404 to a GET ("
+                + ", ".join(inline(ex.url, width=100) for _, ex in unsure) + ")")
+    return Finding(f"{what}: not served, or a POST-only route that answers GET with 404 instead of 405 "
+                   "(RFC 9110 §15.5.6); a read-only probe cannot tell which", _at(unsure[0][1]),
+                   hint="answer GET on a POST-only endpoint with 405 and `Allow: POST`; `--check-endpoints` POSTs "
+                        "to the token, registration and events endpoints",
+                   severity=Severity.WARNING, related=tuple(_at(ex) for _, ex in unsure[1:]))
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" and {words[-1]}"
 
 
 def _jwks(d: Discovery) -> Iterator[Found]:
@@ -436,23 +551,72 @@ def _target(d: Discovery) -> Iterator[Found]:
                                hint="probe (and publish) the https origin")
 
 
-_HOST_LEVEL = frozenset({"dns", "connect", "tls"})
+# Failures that are the host's, not one URL's: one finding per host and kind, naming every request
+# it cost (an unresponsive or dead host is one root cause, however many URLs the walk asked it).
+# "deadline": requests the probe's own deadline kept from being sent, one finding per host as well.
+_HOST_LEVEL = frozenset({"dns", "connect", "tls", "timeout", "reset", "deadline"})
+_CHECK_ROLES = {"check:token": "token", "check:registration": "identity", "check:events": "events"}
+
+
+def _host_group_key(ex: Exchange) -> tuple[str | None, str] | None:
+    f = ex.failure
+    if f is None or f.kind not in _HOST_LEVEL or ex.step == "openid-configuration":
+        return None
+    return origin(ex.url), f.kind
+
+
+def _host_failure(d: Discovery, group: list[Exchange]) -> Iterator[Found]:
+    """The finding of one host's failures of one kind (`group`, in trace order): the first request's
+    finding, naming every other request and locating each (`related`), so the capability table
+    marks every step it breaks."""
+    first, f = group[0], group[0].failure
+    if f is None:
+        return
+    host = origin(first.url) or first.url
+    answered = any(e.failure is None and origin(e.url) == host for e in d.exchanges)
+    for code, finding in _failure(first):
+        hint = finding.hint
+        if f.kind == "reset" and urlsplit(first.url).scheme == "http" and not answered:
+            # What a TLS-only server does when spoken plain http to: it closes without an HTTP answer.
+            https = (d.target.api or d.target.origin) if d.target.origin == host else first.url
+            hint = (f"{inline(host)} closed every connection without an HTTP answer, as a server that speaks only "
+                    f"TLS does: probe {inline(https.replace('http://', 'https://', 1), width=100)}; otherwise "
+                    "check that the service is up")
+        if len(group) == 1:
+            yield code, Finding(finding.message, finding.location, hint=hint, severity=finding.severity)
+            continue
+        roles = [_CHECK_ROLES.get(e.step) or e.step.split(":", 1)[1] for e in group
+                 if e.step.startswith("endpoint:") or e.step in _CHECK_ROLES]
+        if code == "PR013" and len(roles) == len(group):
+            message = (f"the {_and(list(dict.fromkeys(roles)))} endpoints on {inline(host)} gave no answer "
+                       f"({f.kind}): {inline(f.message, width=120)}")
+        else:
+            asked = ", ".join(f"{e.method} {e.step} {inline(urlsplit(e.url).path or '/', width=60)}" for e in group)
+            fate = "were not sent" if f.kind == "deadline" else "got no answer"
+            message = (f"{len(group)} requests to {inline(host)} {fate} ({f.kind}): "
+                       f"{inline(f.message, width=120)} ({asked})")
+        urls = list(dict.fromkeys(e.url for e in group))
+        yield code, Finding(message, finding.location, hint=hint, severity=finding.severity,
+                            related=tuple(_at(u) for u in urls[1:]))
 
 
 def transport_findings(d: Discovery) -> list[Found]:
     """Every transport finding of one walk, deduplicated, in trace order. A host that cannot be
-    reached at all (DNS, refused connection, TLS) is one finding, not one per URL on it."""
+    reached (DNS, refused connection, TLS) or does not answer (timeouts, resets) is one finding
+    per kind of failure, not one per URL on it."""
     out: list[Found] = []
     out += _target(d)
-    host_down: set[tuple[str | None, str]] = set()
+    groups: dict[tuple[str | None, str], list[Exchange]] = {}
     for ex in d.exchanges:
-        failure = ex.failure
-        if failure is not None and failure.kind in _HOST_LEVEL:
-            down = (origin(ex.url), failure.kind)
-            if down in host_down:
-                continue
-            host_down.add(down)
-        out += _failure(ex)
+        host_kind = _host_group_key(ex)
+        if host_kind is not None:
+            groups.setdefault(host_kind, []).append(ex)
+    for ex in d.exchanges:
+        group = _host_group_key(ex)
+        if group is None:
+            out += _failure(ex)
+        elif groups[group][0] is ex:
+            out += _host_failure(d, groups[group])
         out += _redirects(ex)
         out += _media(ex)
         out += _caching(ex)

@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from authmd_cli.core.pointer import escape_token
+from authmd_cli.core.strict_json import MAX_DEPTH as STRICT_MAX_DEPTH
 from authmd_cli.core.strict_json import has_lone_surrogate
 from authmd_cli.protocol.model import JsonDoc, JsonSyntaxError, Position, PositionTables
 
@@ -67,6 +68,11 @@ def _lone_surrogate_token(tok: str) -> bool:
 
 
 def _depth_ok(text: str) -> bool:
+    # Nesting cannot exceed the number of opening brackets (counting those inside strings too):
+    # nearly every document has fewer than the limit in all, and counting them is C speed where
+    # the walk below is the slowest step of parsing a small document.
+    if _openers(text) <= _MAX_DEPTH:
+        return True
     depth = best = 0
     in_str = esc = False
     for ch in text:
@@ -89,6 +95,22 @@ def _depth_ok(text: str) -> bool:
     return True
 
 
+def _openers(text: str) -> int:
+    return text.count("[") + text.count("{")
+
+
+# A decoded string can hold a surrogate only from a raw one in the text or a `\uD800`-`\uDFFF`
+# escape (a backslash before it may make it no escape: then this only answers "maybe").
+_MAYBE_SURROGATE_RE = re.compile(r"[\ud800-\udfff]|\\u[dD][89a-fA-F]")
+
+
+def _may_fail_surrogate_check(text: str) -> bool:
+    """False when `has_lone_surrogate` is certainly False for the value `text` parses to: no
+    string can hold a surrogate, and no value sits deeper than its depth limit (a value at depth
+    d has d enclosing brackets). Walking every string of the value is what this saves."""
+    return _openers(text) > STRICT_MAX_DEPTH or _MAYBE_SURROGATE_RE.search(text) is not None
+
+
 def parse_json(text: str, *, line_offset: int = 0) -> tuple[JsonDoc | None, JsonSyntaxError | None]:
     """Parse `text` strictly. Positions are shifted by `line_offset` (for JSON inside a fence)."""
     if not _depth_ok(text):
@@ -107,7 +129,7 @@ def parse_json(text: str, *, line_offset: int = 0) -> tuple[JsonDoc | None, Json
                                      hint="write it as a string if it is an identifier, else with fewer digits")
     except (ValueError, RecursionError) as exc:
         return None, JsonSyntaxError(str(exc), 1 + line_offset, 1)
-    if has_lone_surrogate(value):
+    if _may_fail_surrogate_check(text) and has_lone_surrogate(value):
         # json.loads decodes "\ud800" into a lone surrogate, which no UTF-8 output can hold:
         # such a string is not Unicode text (RFC 8259 §8.2), so the document is refused here,
         # with the string named as written (ASCII escapes, safe to print).
@@ -127,6 +149,8 @@ _TOKEN_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
 # Line breaks as PyYAML counted them (and editors do): CRLF, CR, LF. Raw U+2028/U+2029/U+0085
 # can only occur inside strings, where they are not line ends (json's own line numbers agree).
 _BREAK_RE = re.compile(r"\r\n|\r|\n")
+# `_TOKEN_RE`, and the line breaks between tokens (`_scan` counts lines with it).
+_SCAN_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|\r\n|\r|\n|[^\s{}\[\]:,"]+')
 
 
 def _locate(text: str, line_offset: int) -> PositionTables:
@@ -145,20 +169,20 @@ def _locate(text: str, line_offset: int) -> PositionTables:
 
 
 def _scan(text: str, line_offset: int, positions: dict[str, Position], key_positions: dict[str, Position]) -> None:
-    line_starts = [0, *(m.end() for m in _BREAK_RE.finditer(text))]
-    line = 0  # index into line_starts; tokens come in order, so it only moves forward
-
-    def where(offset: int) -> Position:
-        nonlocal line
-        while line + 1 < len(line_starts) and line_starts[line + 1] <= offset:
-            line += 1
-        return line + 1 + line_offset, offset - line_starts[line] + 1
+    # Line ends come as tokens of the same pass (valid JSON has them only between tokens: a raw
+    # CR or LF in a string is invalid), so a position is two subtractions, not a search.
+    line = 1 + line_offset
+    line_start = 0
 
     # Open containers: [pointer, is_object, next child (member pointer or array index), expecting a key].
     stack: list[list[Any]] = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in _SCAN_RE.finditer(text):
         tok = m.group()
         c = tok[0]
+        if c in "\r\n":
+            line += 1
+            line_start = m.end()
+            continue
         top = stack[-1] if stack else None
         if top is not None:
             if c in ",:":
@@ -177,12 +201,12 @@ def _scan(text: str, line_offset: int, positions: dict[str, Position], key_posit
                 top[3] = False
                 # With a duplicated name the last occurrence, the one json.loads keeps, is
                 # recorded last and wins.
-                key_positions[top[2]] = where(m.start())
+                key_positions[top[2]] = (line, m.start() - line_start + 1)
                 continue
             ptr = top[2] if top[1] else f"{top[0]}/{top[2]}"
         else:
             ptr = ""
-        positions[ptr] = where(m.start())
+        positions[ptr] = (line, m.start() - line_start + 1)
         if c == "{":
             stack.append([ptr, True, "", True])
         elif c == "[":

@@ -120,14 +120,46 @@ def _markdown_parser(*, inline: bool = True) -> Any:
     return md
 
 
-_PARSERS: dict[bool, Any] = {}
+_PARSERS: dict[tuple[bool, bool], Any] = {}
 
 
-def _parser(inline: bool) -> Any:
-    md = _PARSERS.get(inline)
+def _parser(inline: bool, setext: bool = True) -> Any:
+    """The parser; `setext=False` leaves out the setext-heading rule (see `_may_have_setext`)."""
+    md = _PARSERS.get((inline, setext))
     if md is None:
-        md = _PARSERS[inline] = _markdown_parser(inline=inline)
+        md = _markdown_parser(inline=inline)
+        if not setext:
+            md.disable("lheading")
+        _PARSERS[(inline, setext)] = md
     return md
+
+
+# The end of a line a setext heading could be underlined with (CommonMark §4.3): the underline
+# is the rest of its line from the first character after the indentation or container markers,
+# `=` or `-` characters then only spaces and tabs to the line end.
+_UNDERLINE_END_RE = re.compile(r"[-=][ \t]*$", re.MULTILINE)
+
+
+def _may_have_setext(body: str) -> bool:
+    """False when no line of `body` (line ends normalised to LF) can underline a setext heading.
+
+    markdown-it tries its setext rule (`lheading`) before every paragraph, scanning the lines
+    ahead for an underline and checking each against the rules that end a paragraph; the
+    paragraph rule then scans them again: ~10 % of a block parse. Without a possible underline
+    the rule fails every time, and a failing `lheading` pushes no token and moves no line. Its
+    one trace is `state.parentType` left at "paragraph", which the paragraph rule, always next,
+    saves and restores; markdown-it reads parentType only in the list rule's terminator check,
+    and every rule that runs terminator checks sets parentType first. So leaving the rule out
+    gives the same tokens (tests/protocol/test_load_shortcuts.py compares whole token streams).
+    Most auth.md files have no such line (hr and front matter `---` lines do count)."""
+    return _UNDERLINE_END_RE.search(body) is not None
+
+
+# The inline rules `_Inlines.simple_children` reasons about (markdown-it's commonmark preset).
+_SIMPLE_RULES = (("text", "newline", "escape", "backticks", "emphasis", "link", "image", "autolink", "html_inline",
+                  "entity"), ("balance_pairs", "emphasis", "fragments_join"))
+# Text in which no enabled inline rule but `text` starts (see `simple_children`).
+_INERT_TEXT_RE = re.compile(r"(?:[^\n\\`*_\[!<&]|(?<=[A-Za-z0-9])_(?=[A-Za-z0-9]))*")
 
 
 class _Inlines:
@@ -141,6 +173,8 @@ class _Inlines:
 
     def __init__(self, md: Any, env: dict[str, Any], lazy: bool) -> None:
         self.md, self.env, self.lazy = md, env, lazy
+        self.simple_ok = lazy and (tuple(md.inline.ruler.get_active_rules()),
+                                   tuple(md.inline.ruler2.get_active_rules())) == _SIMPLE_RULES
 
     def children(self, tok: Any) -> list[Any]:
         if not self.lazy:
@@ -159,6 +193,46 @@ class _Inlines:
         """Lazy mode, and text without any character an inline rule starts at (markdown-it's own
         `terminator_re`): the inline parse would give one text token equal to the content."""
         return self.lazy and not self.md.inline.terminator_re.search(tok.content)
+
+    def simple_children(self, tok: Any) -> list[tuple[str, str]] | None:
+        """(type, content) of the children the inline parse would give, found without running
+        it, when the content is only code spans in single backticks and inert text between them
+        (`` `invalid_grant` ``, `` `/a`, `/b` ``, `service_auth`, `Step 4a-alt: ...`: most table
+        cells and headings that hold markup); None otherwise, and in eager mode.
+
+        Why it is the same, with exactly the commonmark inline rules (`_SIMPLE_RULES`):
+        - text without any of ``\\n \\ ` * [ ! < &`` and `_` is pending text: every other
+          character is either taken by the text rule or, being one of its terminators that no
+          enabled rule starts at (`-`, `:`, `#`, ...), appended as one character of text;
+        - a lone `_` between ASCII letters or digits is a delimiter that can neither open nor
+          close (CommonMark §6.2), so it stays a text token that `fragments_join` merges back;
+        - at a backtick only the backticks rule fires and, every run being one backtick, it
+          closes at the next one; line ends in code become spaces, and one space is stripped from
+          each side unless the code is all spaces.
+        tests/protocol/test_load_shortcuts.py holds this to the parse."""
+        if not self.simple_ok:
+            return None
+        content: str = tok.content
+        pieces = content.split("`")
+        last = len(pieces) - 1
+        if last % 2:  # an odd number of backticks leaves one unmatched
+            return None
+        out: list[tuple[str, str]] = []
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                if not piece:  # "``": a run of two backticks
+                    return None
+                code = piece.replace("\n", " ")
+                if code.startswith(" ") and code.endswith(" ") and code.strip(" "):
+                    code = code[1:-1]
+                out.append(("code_inline", code))
+            elif piece:
+                if not _INERT_TEXT_RE.fullmatch(piece):
+                    return None
+                out.append(("text", piece))
+            elif 0 < i < last:  # "`a``b`": two backticks in one run
+                return None
+        return out
 
     def comments_possible(self, tok: Any) -> bool:
         """Whether an inline token can hold an `html_inline` comment (only then is it parsed)."""
@@ -190,11 +264,12 @@ def parse_auth_md(text: str, *, lazy_inline: bool = True) -> AuthDoc:
     """The document model of `text`. Inline content is parsed only where the model reads it
     (headings, table cells, HTML comments); `lazy_inline=False` parses every paragraph first,
     as markdown-it does by default, and gives the same model (kept for the equivalence test)."""
-    md = _parser(inline=not lazy_inline)
     lines = split_lines(text)
     fm, fm_error, fm_len = _front_matter(lines)
     # Blank out the front matter instead of cutting it, so token line numbers stay true.
     body = "\n".join(([""] * fm_len) + lines[fm_len:])
+    # The eager mode keeps the full parser, so the lazy/eager equivalence test covers both.
+    md = _parser(inline=not lazy_inline, setext=not lazy_inline or _may_have_setext(body))
     env: dict[str, Any] = {}
     tokens = md.parse(body, env)
     inlines = _Inlines(md, env, lazy_inline)
@@ -283,12 +358,14 @@ def parse_auth_md(text: str, *, lazy_inline: bool = True) -> AuthDoc:
 def _inline_text(inline: Any, inlines: _Inlines) -> str:
     if inlines.plain(inline):  # most table cells and headings: nothing to parse
         return str(inline.content).strip()
-    children = inlines.children(inline)
+    children = inlines.simple_children(inline)  # most of the others: code spans
+    if children is None:
+        children = [(c.type, c.content) for c in inlines.children(inline)]
     if not children:
         return str(inline.content).strip()
     # Soft/hard breaks (a multi-line setext heading) become spaces, not nothing.
-    parts = [" " if c.type in ("softbreak", "hardbreak") else c.content
-             for c in children if c.type in ("text", "code_inline", "html_inline", "softbreak", "hardbreak")]
+    parts = [" " if kind in ("softbreak", "hardbreak") else text
+             for kind, text in children if kind in ("text", "code_inline", "html_inline", "softbreak", "hardbreak")]
     parts = [p for p in parts if not p.startswith("<!--")]
     return "".join(parts).strip()
 

@@ -152,6 +152,7 @@ def list_schemas() -> list[SchemaInfo]:
     return list(_catalogue())
 
 
+@functools.lru_cache(maxsize=256)  # EX001 asks per example; kinds x profiles are a few dozen pairs
 def schema_for(kind: str, profile: str) -> str:
     """Name of the schema describing `kind` under `profile` (a SPEC §14 D1 label or alias).
 
@@ -286,12 +287,17 @@ def _registry_for(schema_id: str) -> Registry[Any]:
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$", re.ASCII)
 
 
+# `\s` is exactly `str.isspace()` (tests/protocol/test_schema_formats.py), one C scan instead of a
+# generator per character.
+_SPACE_RE = re.compile(r"\s")
+
+
 def _check_uri(value: object) -> bool:
     from urllib.parse import urlsplit
 
     if not isinstance(value, str):
         return True
-    if not value or any(c.isspace() for c in value):
+    if not value or _SPACE_RE.search(value):
         return False
     parts = urlsplit(value)
     _ = parts.port  # raises ValueError on a non-numeric or out-of-range port
@@ -314,7 +320,7 @@ def _check_email(value: object) -> bool:
     if not isinstance(value, str):
         return True
     local, at, domain = value.rpartition("@")
-    return bool(at and local and domain) and not any(c.isspace() for c in value)
+    return bool(at and local and domain) and not _SPACE_RE.search(value)
 
 
 def _jsonschema() -> Any:

@@ -25,6 +25,11 @@ def test_compare(a: str, b: str, expected: str) -> None:
         ("https://h", urls.AS_SUFFIX, "https://h/.well-known/oauth-authorization-server"),
         ("https://h/", urls.AS_SUFFIX, "https://h/.well-known/oauth-authorization-server"),
         ("https://h/tenant", urls.PRM_SUFFIX, "https://h/.well-known/oauth-protected-resource/tenant"),
+        # RFC 8414 §3.1: a terminating "/" of the issuer's path is removed before inserting.
+        ("https://h/oauth/", urls.AS_SUFFIX, "https://h/.well-known/oauth-authorization-server/oauth"),
+        ("https://h/t/", "/.well-known/openid-configuration", "https://h/.well-known/openid-configuration/t"),
+        # RFC 9728 §3.1 removes only the "/" that follows the host.
+        ("https://h/api/", urls.PRM_SUFFIX, "https://h/.well-known/oauth-protected-resource/api/"),
     ],
 )
 def test_insert_well_known(identifier: str, suffix: str, expected: str) -> None:

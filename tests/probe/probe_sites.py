@@ -21,9 +21,11 @@ class Answer:
     status: int = 200
     body: bytes | str | dict[str, Any] | list[Any] = b""
     headers: dict[str, str] = field(default_factory=dict)
-    behaviour: str | None = None  # "drip", "endless", "reset", "gzip-bomb", "hang"
+    behaviour: str | None = None  # "drip", "endless", "reset", "gzip-bomb", "hang", "close"
     first: Answer | None = None  # answered once, before this one (e.g. a 429 then the document)
-    delay: float = 0.0  # seconds before the answer (a slow server that does answer)
+    more: tuple[tuple[str, str], ...] = ()  # further header lines, sent after `headers` (repeated names)
+    post: Answer | None = None  # the answer to a POST, when it differs (a POST-only route)
+    delay: float = 0.0  # seconds before answering (to make one concurrent answer come last)
 
     def payload(self) -> bytes:
         if isinstance(self.body, dict | list):
@@ -55,6 +57,8 @@ class SiteHandler(BaseHTTPRequestHandler):
         if answer is not None and answer.first is not None:
             self.server.routes[key] = replace(answer, first=None)
             answer = answer.first
+        if answer is not None and answer.post is not None and self.command == "POST":
+            answer = answer.post
         if answer is None:
             answer = Answer(404, "not found", {"Content-Type": "text/plain"})
         if answer.delay:
@@ -64,7 +68,7 @@ class SiteHandler(BaseHTTPRequestHandler):
             return
         body = answer.payload()
         self.send_response(answer.status)
-        for name, value in answer.headers.items():
+        for name, value in (*answer.headers.items(), *answer.more):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -101,6 +105,9 @@ class SiteHandler(BaseHTTPRequestHandler):
 
     def _endless(self, answer: Answer) -> None:
         self._stream(answer, b" " * 65536, 0)
+
+    def _close(self, answer: Answer) -> None:
+        self.close_connection = True  # no answer at all: what a TLS-only server does to plain http
 
     def _hang(self, answer: Answer) -> None:
         self.server.stopping.wait(30)

@@ -49,7 +49,7 @@ def test_json_keeps_lints_contract_and_adds_the_probe_keys(sandbox: Callable[[st
 
 
 def test_text_output_shows_trace_findings_table_and_verdict_and_exits_1_on_errors(site: SiteFactory) -> None:
-    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "nope", {"Content-Type": "text/plain"})})
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(410, "nope", {"Content-Type": "text/plain"})})
     result = invoke(*LOCAL, f"{s.origin}/api")
     assert result.exit_code == 1
     out = result.output
@@ -61,7 +61,7 @@ def test_text_output_shows_trace_findings_table_and_verdict_and_exits_1_on_error
 
 
 def test_sarif_locates_findings_at_the_url_with_the_rule_described(site: SiteFactory) -> None:
-    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "nope", {"Content-Type": "text/plain"})})
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(410, "nope", {"Content-Type": "text/plain"})})
     result = invoke(*LOCAL, "-f", "sarif", f"{s.origin}/api")
     sarif = json.loads(result.output)
     run = sarif["runs"][0]
@@ -144,6 +144,37 @@ def test_save_replaces_an_earlier_snapshot(site: SiteFactory, tmp_path: Path) ->
     assert invoke("--replay", str(tmp_path / "snap")).exit_code == 0
 
 
+@pytest.mark.parametrize(("first", "second"), [(3, 2), (1, 2), (2, 1)])
+def test_a_run_saved_over_an_earlier_one_replays_as_itself(site: SiteFactory, tmp_path: Path, first: int,
+                                                           second: int) -> None:
+    a, b = site(clean_routes), site(clean_routes)
+    snap = tmp_path / "snap"
+
+    def run(n: int, s: Site) -> list[str]:
+        targets = [f"{s.origin}/api"] * n
+        result = invoke(*LOCAL, "-f", "jsonl", "--jobs", "1", "--save", str(snap), *targets)
+        assert result.exit_code == 0, result.output
+        return [json.loads(line)["target"]["origin"] for line in result.output.splitlines()]
+
+    run(first, a)
+    assert run(second, b) == [b.origin] * second
+    replayed = invoke("--replay", str(snap), "-f", "jsonl")
+    assert replayed.exit_code == 0, replayed.output
+    assert [json.loads(line)["target"]["origin"] for line in replayed.output.splitlines()] == [b.origin] * second
+
+
+def test_an_earlier_snapshot_holding_a_file_of_the_users_is_not_cleared(site: SiteFactory, tmp_path: Path) -> None:
+    s = site(clean_routes)
+    snap = tmp_path / "snap"
+    assert invoke(*LOCAL, "-f", "jsonl", "--save", str(snap), f"{s.origin}/api", f"{s.origin}/api").exit_code == 0
+    first = sorted(snap.iterdir())
+    (first[0] / "notes.txt").write_text("mine", encoding="utf-8")
+    refused = invoke(*LOCAL, "--save", str(snap), f"{s.origin}/api")
+    assert refused.exit_code == 2 and "nothing was written" in refused.stderr
+    assert (first[0] / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(snap.iterdir()) == first and (first[1] / "snapshot.json").is_file()
+
+
 def test_replay_of_something_else_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "snapshot.json").write_text('{"format": "other"}', encoding="utf-8")
     result = invoke("--replay", str(tmp_path))
@@ -174,7 +205,7 @@ def test_a_tampered_snapshot_is_an_input_error_naming_the_member(site: SiteFacto
 def test_several_targets_as_jsonl_one_line_each_in_order(sandbox: Callable[[str], str], site: SiteFactory,
                                                          tmp_path: Path) -> None:
     good = sandbox("v0.7-B")
-    bad = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "", {"Content-Type": "text/plain"})})
+    bad = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(410, "", {"Content-Type": "text/plain"})})
     listing = tmp_path / "targets.txt"
     listing.write_text(f"# two services\n{bad.origin}/api\n\n", encoding="utf-8")
     result = invoke(*LOCAL, "-f", "jsonl", "--concurrency", "2", f"{good}/api", "--from-file", str(listing))
@@ -215,7 +246,7 @@ def test_lint_explains_and_lists_probe_rules() -> None:
 
 
 def test_lint_snapshot_lints_what_the_probe_saved(site: SiteFactory, tmp_path: Path) -> None:
-    s = site(lambda o: {**clean_routes(o), "/oauth2/revoke": Answer(404, "x", {"Content-Type": "text/plain"})})
+    s = site(lambda o: {**clean_routes(o), "/oauth2/revoke": Answer(410, "x", {"Content-Type": "text/plain"})})
     invoke(*LOCAL, "--save", str(tmp_path / "snap"), f"{s.origin}/api")
     result = CliRunner().invoke(app, ["lint", "--no-config", "-f", "json", "--snapshot", str(tmp_path / "snap")])
     doc = json.loads(result.output)
@@ -226,7 +257,7 @@ def test_lint_snapshot_lints_what_the_probe_saved(site: SiteFactory, tmp_path: P
 
 
 def test_github_actions_gets_annotations_by_default(site: SiteFactory) -> None:
-    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(404, "nope", {"Content-Type": "text/plain"})})
+    s = site(lambda o: {**clean_routes(o), "/agent/identity": Answer(410, "nope", {"Content-Type": "text/plain"})})
     result = CliRunner().invoke(app, ["probe", *LOCAL, f"{s.origin}/api"], env={"GITHUB_ACTIONS": "true"})
     assert result.exit_code == 1
     assert result.output.startswith("::error title=PR013 endpoint-not-served::" + s.origin + "/agent/identity: ")
@@ -275,3 +306,30 @@ def test_output_file_gets_the_report_and_replaces_the_old_one(site: SiteFactory,
     result = invoke(*LOCAL, "-f", "json", "-o", str(out), f"{s.origin}/api")
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["target"]["origin"] == s.origin
+
+
+SECRET = "Zx9Qw3ErTy7UiOp2AsDf"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_a_secret_in_a_url_a_finding_is_located_at_is_scrubbed_in_every_format(site: SiteFactory, fmt: str) -> None:
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)  # /prm is not served: PR002 is located at the URL the challenge names
+        routes["/api"] = Answer(401, "{}", {"Content-Type": "application/json", "WWW-Authenticate":
+                                            f'Bearer resource_metadata="{o}/prm?access_token={SECRET}"'})
+        return routes
+    s = site(build)
+    result = invoke(*LOCAL, "-f", fmt, f"{s.origin}/api")
+    assert result.exit_code == 1
+    assert SECRET not in result.output
+    shown = f"{s.origin}/prm?access_token=…AsDf"
+    if fmt == "text":
+        assert f"{shown}: PR002 http-status [error] the PRM URL the 401 challenge names answered 404" in result.output
+    elif fmt == "json":
+        doc = json.loads(result.output)
+        assert [(d["code"], d["location"]["source"]) for d in doc["diagnostics"]] == [("PR002", shown)]
+    elif fmt == "sarif":
+        res = json.loads(result.output)["runs"][0]["results"]
+        assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in res] == [shown]
+    else:
+        assert result.output.startswith(f"::error title=PR002 http-status::{shown}: ")

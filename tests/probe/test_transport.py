@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+import pytest
 from probe_sites import (
     CACHED,
+    ENDPOINT_PATHS,
     Answer,
     F,
     Routes,
@@ -144,17 +146,106 @@ def test_pr008_401_without_challenge_warns_and_falls_back_no_line(site: SiteFact
         "has no WWW-Authenticate header (the probe fell back to the well-known URLs)")
 
 
+@pytest.mark.parametrize(("value", "problem"), [
+    ("https://<host>/.well-known/oauth-protected-resource/api",
+     "names a placeholder resource_metadata https://<host>/.well-known/oauth-protected-resource/api"),
+    ("https://h/{tenant}/prm", "names a URI template as resource_metadata https://h/{tenant}/prm"),
+    ("mailto:x@y", "names a resource_metadata that is not an http(s) URL: mailto:x@y"),
+    ("http://127.0.0.1:70000/prm", "names a malformed resource_metadata http://127.0.0.1:70000/prm"),
+    ("http://[::1/prm", "names a malformed resource_metadata http://[::1/prm"),
+])
+def test_pr008_an_unusable_resource_metadata_warns_and_falls_back_no_line(
+        site: SiteFactory, value: str, problem: str) -> None:
+    """An agent that follows the header gets nowhere; the probe (like careful agents) falls back."""
+    s = site(lambda o: {**clean_routes(o), "/api": Answer(401, "", {
+        "WWW-Authenticate": f'Bearer resource_metadata="{value}"'})})
+    report = probe(f"{s.origin}/api")
+    assert findings(report) == [F("PR008", "warning", f"{s.origin}/api", line=None)]
+    assert report.report.diagnostics[0].message == (
+        f"the 401 from {s.origin}/api {problem} (the probe fell back to the well-known URLs)")
+    assert report.discovery.prm_via == "inserted"
+    assert not any(p.startswith(("/<", "/h/", "/prm")) for _, p in s.requests)
+
+
+def _home_page_routes(o: str) -> Routes:
+    """The v0.7-B fixture served as one origin whose resource identifier is the origin itself: the PRM
+    at the origin-root well-known URL, a home page (200) at `/`, the API under `/notes`."""
+    from pathlib import Path
+
+    def _localised(text: str, o: str) -> str:  # the fixture names quillnote.io hosts; tests stay on 127.0.0.1
+        host = o.split("://", 1)[1]
+        return (text.replace("https://api.quillnote.io", o).replace("https://auth.quillnote.io", o)
+                .replace("api.quillnote.io", host).replace("auth.quillnote.io", host))
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "profiles" / "v0.7-B"
+    routes: Routes = {"/auth.md": Answer(200, _localised((fixture / "auth.md").read_text(encoding="utf-8"), o),
+                                         {"Content-Type": "text/markdown; charset=utf-8", **CACHED})}
+    for name in ("oauth-protected-resource", "oauth-authorization-server"):
+        text = _localised((fixture / ".well-known" / name).read_text(encoding="utf-8"), o)
+        routes[f"/.well-known/{name}"] = Answer(200, text, {"Content-Type": "application/json", **CACHED})
+    routes["/"] = Answer(200, "<!doctype html><title>Quillnote</title>", {"Content-Type": "text/html"})
+    routes["/notes"] = Answer(401, "", {
+        "WWW-Authenticate": f'Bearer resource_metadata="{o}/.well-known/oauth-protected-resource"'})
+    for path in ("/agent/identity", "/agent/identity/claim", "/agent/event/notify", "/oauth2/token", "/oauth2/revoke"):
+        routes[path] = Answer(405, "", {"Allow": "POST"})
+    return routes
+
+
+def test_pr008_a_home_page_answering_200_on_a_bare_domain_is_not_a_missing_challenge(site: SiteFactory) -> None:
+    """Probed as a bare domain, the PRM is found at the origin-root well-known URL before any API
+    request: the GET of its `resource` (the origin: a public home page) only checks for a challenge,
+    and a page that needs no token is not wrong."""
+    s = site(_home_page_routes)
+    report = probe(s.origin)
+    assert findings(report) == []
+    assert report.discovery.challenge.url == s.origin and report.discovery.challenge.status == 200
+    assert report.exit_code(strict=True) == 0
+
+
+def test_pr008_a_401_without_challenge_after_the_prm_was_found_does_not_claim_a_fallback(
+        site: SiteFactory) -> None:
+    s = site(lambda o: {**_home_page_routes(o), "/": Answer(401, "", {"Content-Type": "text/plain"})})
+    report = probe(s.origin)
+    assert findings(report) == [F("PR008", "warning", s.origin, line=None)]
+    assert report.report.diagnostics[0].message == f"the 401 from {s.origin} has no WWW-Authenticate header"
+
+
+def test_pr008_a_bearer_challenge_in_a_second_www_authenticate_field_is_found(site: SiteFactory) -> None:
+    # RFC 9110 §5.3: two field lines of one name are one comma-separated list of challenges
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)
+        challenge = f'Bearer resource_metadata="{o}/.well-known/oauth-protected-resource/api"'
+        routes["/api"] = Answer(401, '{"error": "unauthorized"}', {"Content-Type": "application/json"},
+                                more=(("WWW-Authenticate", 'Basic realm="api"'), ("WWW-Authenticate", challenge)))
+        return routes
+    s = site(build)
+    report = probe(f"{s.origin}/api")
+    assert findings(report) == []
+    assert report.discovery.prm_via == "challenge"
+
+
 def test_pr009_prm_at_the_root_with_a_path_resource_is_the_lenient_warning_at_its_line(site: SiteFactory) -> None:
     def build(o: str) -> Routes:
         routes = clean_routes(o)
         routes["/.well-known/oauth-protected-resource"] = routes.pop(PRM)
         routes["/api"] = Answer(401, "{}", {"Content-Type": "application/json", "WWW-Authenticate":
                                            f'Bearer resource_metadata="{o}/.well-known/oauth-protected-resource"'})
+        routes["/api/resource"] = routes["/api"]  # the API call the auth.md documents
         return routes
     s = site(build)
-    report = probe(f"{s.origin}/api")
+    # From the domain, agents build the origin-root URL by insertion (RFC 9728 §3.1): it describes the
+    # origin, and strict clients discard a `resource` with a path there (D6: the lenient warning).
+    report = probe(s.origin)
     assert findings(report) == [F("PR009", "warning", f"{s.origin}/.well-known/oauth-protected-resource", line=2)]
+    assert report.report.diagnostics[0].message.startswith("the PRM at the origin-root well-known URL")
     assert "as the reference implementation serves it" in report.report.diagnostics[0].message
+    # The documented call's 401 names the same PRM: that `resource` is also only a path prefix of the URL
+    # that got the 401 is the same fact, not a second finding.
+    assert report.discovery.challenge.url == f"{s.origin}/api/resource"
+    assert report.discovery.prm_via == "challenge"
+    # From the API, the challenge names that URL and `resource` is the URL that got the 401: RFC 9728
+    # §3.3 holds, and no URL was built by insertion, so there is nothing to report.
+    assert findings(probe(f"{s.origin}/api")) == []
 
 
 def test_pr009_resource_for_another_api_is_an_error_at_its_line(site: SiteFactory) -> None:
@@ -172,12 +263,79 @@ def test_pr009_resource_for_another_api_is_an_error_at_its_line(site: SiteFactor
     s = site(build)
     report = probe(f"{s.origin}/api")
     got = findings(report)
-    # lint's XD009 adds that the auth.md shows the PRM URL of `/api`, not of the served `resource`.
-    assert got == [F("PR009", "error", f"{s.origin}{PRM}", line=1), F("PR009", "error", f"{s.origin}{PRM}", line=1),
+    # One fact, one finding: the PRM URL came from the challenge, so RFC 9728 §3.3's challenge rule
+    # decides; the well-known URL was not built by insertion. lint's XD009 adds that the auth.md shows
+    # the PRM URL of `/api`, not of the served `resource`.
+    assert got == [F("PR009", "error", f"{s.origin}{PRM}", line=1),
                    F("XD009", "warning", f"{s.origin}/auth.md", line=31)]
-    assert [d.message.split(",")[0] for d in report.report.diagnostics if d.code == "PR009"] == [
-        f"`resource` {s.origin}/other is not {s.origin}/api",
-        f"`resource` {s.origin}/other is not the URL that got the 401 challenge"]
+    assert [d.message for d in report.report.diagnostics if d.code == "PR009"] == [
+        f"`resource` {s.origin}/other is not the URL that got the 401 challenge, {s.origin}/api"]
+
+
+def test_pr009_is_judged_against_the_url_that_answered_the_401_after_a_redirect(site: SiteFactory) -> None:
+    """`/v1/api` redirects to `/api`, which answers the 401: `resource` is the URL of that request."""
+    s = site(lambda o: {**clean_routes(o), "/v1/api": Answer(308, "", {"Location": f"{o}/api"})})
+    report = probe(f"{s.origin}/v1/api")
+    assert findings(report) == [F("PR004", "info", f"{s.origin}/v1/api", line=None)]
+    assert report.discovery.challenge.final_url == f"{s.origin}/api"
+
+
+def test_pr009_a_resource_not_the_redirected_401_url_names_both_urls(site: SiteFactory) -> None:
+    s = site(lambda o: {**clean_routes(o), "/v1/api": Answer(308, "", {"Location": f"{o}/v2/api"}),
+                        "/v2/api": clean_routes(o)["/api"]})
+    report = probe(f"{s.origin}/v1/api")
+    assert [f for f in findings(report) if f[0] == "PR009"] == [F("PR009", "error", f"{s.origin}{PRM}", line=2)]
+    assert [d.message for d in report.report.diagnostics if d.code == "PR009"] == [
+        f"`resource` {s.origin}/api is not the URL that got the 401 challenge, {s.origin}/v2/api "
+        f"(redirected from {s.origin}/v1/api)"]
+
+
+def test_pr009_a_prm_url_from_the_challenge_is_not_judged_as_an_inserted_one(site: SiteFactory) -> None:
+    """The challenge names a well-known URL whose path is not the API's: the probe did not build it from
+    anything, so only the challenge rule applies, and `resource` is the URL that got the 401."""
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)
+        routes["/.well-known/oauth-protected-resource/meta"] = routes.pop(PRM)
+        routes["/api"] = Answer(401, "", {"WWW-Authenticate":
+                                          f'Bearer resource_metadata="{o}/.well-known/oauth-protected-resource/meta"'})
+        return routes
+    s = site(build)
+    report = probe(f"{s.origin}/api")
+    assert [f for f in findings(report) if f[0].startswith("PR")] == []
+    assert report.discovery.prm_via == "challenge"
+
+
+def _trailing_slash_routes(resource_path: str, api_path: str) -> Callable[[str], Routes]:
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)
+        prm = json_of(routes, PRM)
+        prm["resource"] = f"{o}{resource_path}"
+        routes[PRM] = json_answer(prm, **CACHED)
+        as_meta = json_of(routes, AS)
+        as_meta["resource"] = prm["resource"]
+        routes[AS] = json_answer(as_meta, **CACHED)
+        routes[api_path] = routes.pop("/api")
+        return routes
+    return build
+
+
+def test_pr009_a_trailing_slash_difference_is_one_finding_that_says_so(site: SiteFactory) -> None:
+    # `resource` …/api/ for a 401 at …/api: strict and prefix-matching clients both discard it.
+    s = site(_trailing_slash_routes("/api/", "/api"))
+    report = probe(f"{s.origin}/api")
+    assert [f for f in findings(report) if f[0].startswith("PR")] == [F("PR009", "error", f"{s.origin}{PRM}", line=1)]
+    assert [d.message for d in report.report.diagnostics if d.code == "PR009"] == [
+        f"`resource` {s.origin}/api/ is not the URL that got the 401 challenge, {s.origin}/api: "
+        "they differ by a trailing slash"]
+    # `resource` …/api for a 401 at …/api/: clients that match by prefix accept it, strict ones do not.
+    s2 = site(_trailing_slash_routes("/api", "/api/"))
+    report2 = probe(f"{s2.origin}/api/")
+    assert [f for f in findings(report2) if f[0].startswith("PR")] == [
+        F("PR009", "warning", f"{s2.origin}{PRM}", line=1)]
+    message = next(d.message for d in report2.report.diagnostics if d.code == "PR009")
+    assert message.startswith(f"`resource` {s2.origin}/api differs from the URL that got the 401, {s2.origin}/api/, "
+                              "only by a trailing slash")
+    assert "path prefix" not in message
 
 
 def test_pr010_issuer_of_a_second_authorization_server_differs_at_its_line(site: SiteFactory) -> None:
@@ -251,9 +409,9 @@ def test_pr012_skill_serving_other_content_warns_no_line(site: SiteFactory) -> N
     assert findings(report) == [F("PR012", "warning", f"{s.origin}/docs/auth.md", line=None)]
 
 
-def test_pr013_advertised_endpoint_404_and_web_page_no_line(site: SiteFactory) -> None:
+def test_pr013_advertised_endpoint_gone_and_web_page_no_line(site: SiteFactory) -> None:
     page = "<!doctype html><html><body>Contact us</body></html>"
-    s = site(with_changes(**{"__agent__identity": None,
+    s = site(with_changes(**{"__agent__identity": Answer(410, "gone", {"Content-Type": "text/plain"}),
                              "__oauth2__revoke": Answer(200, page, {"Content-Type": "text/html"})}))
     report = probe(f"{s.origin}/api")
     assert findings(report) == [F("PR013", "error", f"{s.origin}/agent/identity", line=None),
@@ -261,6 +419,53 @@ def test_pr013_advertised_endpoint_404_and_web_page_no_line(site: SiteFactory) -
     cells = report.capabilities[2]["steps"]
     assert cells["register"]["broken_by"] == ["PR013"] and cells["revoke"]["broken_by"] == ["PR013"]
     assert "broken at register, revoke (PR013)" in report.verdict
+
+
+EXPRESS_404 = "<!DOCTYPE html>\n<html lang=\"en\">\n<body>\n<pre>Cannot GET {path}</pre>\n</body>\n</html>\n"
+
+
+def express_routes(origin: str) -> Routes:
+    """A correct service on Express: a POST-only route answers GET with 404 "Cannot GET /path"."""
+    routes = clean_routes(origin)
+    token = json_answer({"error": "unsupported_grant_type"}, 400, **{"Cache-Control": "no-store"})
+    refused = json_answer({"error": "invalid_request", "message": "a JSON body is required"}, 400)
+    events = json_answer({"err": "invalid_request", "description": "not a SET"}, 400)
+    posts = {"/oauth2/token": token, "/agent/identity": refused, "/agent/event/notify": events}
+    for path in ENDPOINT_PATHS:
+        routes[path] = Answer(404, EXPRESS_404.format(path=path), {"Content-Type": "text/html; charset=utf-8"},
+                              post=posts.get(path, refused))
+    return routes
+
+
+def test_pr013_get_404_alone_is_one_warning_naming_every_endpoint_not_an_error(site: SiteFactory) -> None:
+    s = site(express_routes)
+    report = probe(f"{s.origin}/api")
+    assert findings(report) == [F("PR013", "warning", f"{s.origin}/agent/identity", line=None)]
+    diag = report.report.diagnostics[0]
+    assert diag.message.startswith("the identity, claim, events, token and revocation endpoints answered 404 to a "
+                                   f"GET ({s.origin}/agent/identity, ")
+    assert "a read-only probe cannot tell which" in diag.message
+    assert [r.source for r in diag.related] == [f"{s.origin}{p}" for p in ENDPOINT_PATHS[1:]]
+    assert report.exit_code() == 0 and report.verdict.endswith("advertised; no errors")
+
+
+def test_pr013_does_not_stand_where_the_check_endpoints_posts_were_answered(site: SiteFactory) -> None:
+    s = site(express_routes)
+    report = probe(f"{s.origin}/api", check_endpoints=True)
+    # the token, registration and events POSTs got their protocol answers: on this server a 404 to
+    # a GET says nothing, so the claim and revocation endpoints' 404s are no finding either
+    assert findings(report) == []
+    assert report.side_effects == 3 and report.exit_code() == 0
+
+
+def test_pr013_404_to_get_and_post_is_one_error_per_endpoint_not_also_pr017_pr018_pr019(site: SiteFactory) -> None:
+    s = site(with_changes(__oauth2__token=None, __agent__identity=None, __agent__event__notify=None))
+    report = probe(f"{s.origin}/api", check_endpoints=True)
+    assert findings(report) == [F("PR013", "error", f"{s.origin}/agent/event/notify", line=None),
+                                F("PR013", "error", f"{s.origin}/agent/identity", line=None),
+                                F("PR013", "error", f"{s.origin}/oauth2/token", line=None)]
+    assert all("answered 404 to a POST (404 to a GET): it is not served" in d.message
+               for d in report.report.diagnostics)
 
 
 def test_pr014_jwks_uri_that_is_not_a_jwk_set_no_line(site: SiteFactory) -> None:
@@ -329,6 +534,16 @@ def test_pr017_pr018_pr019_check_endpoints_on_a_site_that_does_not_refuse_no_lin
     assert report.side_effects == 3
     assert sorted(p for m, p in s.requests if m == "POST") == ["/agent/event/notify", "/agent/identity",
                                                                "/oauth2/token"]
+
+
+def test_pr017_no_store_in_a_second_cache_control_field_counts(site: SiteFactory) -> None:
+    # RFC 9110 §5.3: `Cache-Control: no-cache` then `Cache-Control: no-store` is `no-cache, no-store`
+    refused = Answer(400, '{"error": "unsupported_grant_type", "error_description": "x"}',
+                     {"Content-Type": "application/json"},
+                     more=(("Cache-Control", "no-cache"), ("Cache-Control", "no-store"), ("Pragma", "no-cache")))
+    s = site(with_changes(__oauth2__token=Answer(405, "", {"Allow": "POST"}, post=refused)))
+    report = probe(f"{s.origin}/api", check_endpoints=True)
+    assert [f for f in findings(report) if f[0] == "PR017"] == []
 
 
 def test_pr020_active_flow_names_the_failing_step_no_line(site: SiteFactory) -> None:

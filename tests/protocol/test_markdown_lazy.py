@@ -19,6 +19,7 @@ _INLINE = st.sampled_from([
     "[ref]", "[ref][]", "[Ref Label]", "<https://x.io>", "<b>bold</b>", "<!-- authmd-disable MD005 -->",
     "<!--x-->", "<!-- open", "-->", "\\*", "\\|", "&amp;", "&lt;!--", "&#42;", "  \n", "\\\n", "|", "#", "!",
     "[", "]", "(", ")", "Step 1 — Discover", "1. Register", "`<!-- not a comment -->`", "\u2028", "\t",
+    "` spaced `", "`a`, `b`", "`  `",
 ])
 _TEXT = st.lists(_INLINE, min_size=1, max_size=6).map(" ".join)
 _LINE = _TEXT.map(lambda t: t.replace("\n", " "))

@@ -18,6 +18,7 @@ from authmd_cli.core.diagnostics import Finding, Location, Severity
 from authmd_cli.core.display import inline, show_value
 from authmd_cli.core.urls import compare, has_template, host, is_loopback_host, is_placeholder, is_placeholder_host
 from authmd_cli.lint.rules.base import RuleContext, at, escape_pointer_token, rule
+from authmd_cli.lint.rules.memo import per_subject
 from authmd_cli.protocol import metadata_shape as shape
 from authmd_cli.protocol import vocab
 from authmd_cli.protocol.detect import document_scan
@@ -382,6 +383,8 @@ def _body_drifts(jdoc: JsonDoc, prm: dict[str, Any] | None, asm: dict[str, Any] 
     """Request/response bodies: claim URLs and scopes agents act on (docs/protocol.md §6)."""
     claim_ep = _str(_agent_auth(asm).get("claim_endpoint"))
     scopes = _known_scopes(prm, asm)
+    if not claim_ep and scopes is None:
+        return  # nothing to compare the body with: the walk below would find nothing
     stack: list[tuple[Any, str, str | None]] = [(jdoc.value, "", None)]
     while stack:
         v, ptr, key = stack.pop()
@@ -543,6 +546,7 @@ def _without_stubs(asm: dict[str, Any] | None) -> dict[str, Any] | None:
     return out
 
 
+@per_subject  # XD005 and XD006 both read it: compared once per site
 def _drifts(site: Site, ctx: RuleContext) -> tuple[list[_Drift], set[int]]:
     """Example drift findings and the lines of request examples matched to a metadata endpoint."""
     out: list[_Drift] = []
@@ -796,6 +800,8 @@ def _discovery_urls(doc: Document, ids: dict[str, str]) -> Iterator[tuple[str, s
     for n, text in enumerate(auth.lines, start=1):
         if n < auth.body_start_line or n in in_http:
             continue
+        if "/.well-known/" not in text:
+            continue  # every match has it (matched case-sensitively): spares the regex on most lines
         for u in _WELL_KNOWN_URL_RE.finditer(text):
             yield u.group(0).rstrip("."), u.group(1), n
 

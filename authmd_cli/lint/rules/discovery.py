@@ -341,6 +341,11 @@ def empty_array(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 # ---------------------------------------------------------------------------- DS006
 
 
+def _where(pointer: str, value: str) -> str:
+    # Only for a finding: showing a value scrubs it (five regex passes), and most URLs are fine.
+    return f"{shape.display(pointer)} {shape.show(value)}"
+
+
 @rule("DS006", "endpoint-url", Severity.ERROR, scope="json", spec="docs/protocol.md D12, D29, P5; RFC 8414 §2",
       embedded=True)
 def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
@@ -361,26 +366,25 @@ def endpoint_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         v = m.value
         if not isinstance(v, str) or has_template(v):
             continue
-        where = f"{shape.display(m.pointer)} {shape.show(v)}"
         if shape.looks_placeholder(v) and ctx.embedded:
             continue  # placeholders are fine in auth.md examples (SPEC §14 D12)
         if shape.looks_placeholder(v):
-            yield Finding(f"{where} is a placeholder, not a URL", at(doc, pointer=m.pointer),
+            yield Finding(f"{_where(m.pointer, v)} is a placeholder, not a URL", at(doc, pointer=m.pointer),
                           hint="served metadata must carry the real URL (docs/protocol.md D12)")
             continue
         problem = scheme_problem(v)
         if problem:
-            yield Finding(f"{where} {problem}", at(doc, pointer=m.pointer),
+            yield Finding(f"{_where(m.pointer, v)} {problem}", at(doc, pointer=m.pointer),
                           hint="publish the absolute https URL agents should call")
             continue
         parts = split(v)
         identifier = m.key in ("issuer", "authorization_servers")
         if parts and parts.fragment and not (m.role and shape.page_reason(v, skill)):
-            yield Finding(f"{where} has a fragment `#{inline(parts.fragment)}`", at(doc, pointer=m.pointer),
-                          hint="remove the fragment; it is never sent to the server")
+            yield Finding(f"{_where(m.pointer, v)} has a fragment `#{inline(parts.fragment)}`",
+                          at(doc, pointer=m.pointer), hint="remove the fragment; it is never sent to the server")
         elif parts and identifier and parts.query:
-            yield Finding(f"{where} has a query `?{inline(parts.query)}`; an issuer has none (RFC 8414 §2)",
-                          at(doc, pointer=m.pointer), hint="remove the query component")
+            yield Finding(f"{_where(m.pointer, v)} has a query `?{inline(parts.query)}`; an issuer has none "
+                          "(RFC 8414 §2)", at(doc, pointer=m.pointer), hint="remove the query component")
 
 
 # ---------------------------------------------------------------------------- DS007
@@ -498,17 +502,16 @@ def endpoint_collapse(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         if reason:
             pages.setdefault((reason, shape.normalised(v)), []).append(m)
             continue
-        where = f"{shape.display(m.pointer)} {shape.show(v)}"
         dcr_pair = next((s for s in members if s is not m and shape.same(v, str(s.value)) and {s.role, m.role} ==
                          {"registration", "client-registration"}), None)
         if m.role == "registration" and _is_dcr_path(v):
-            dcr.append(Finding(f"{where} looks like an RFC 7591 dynamic client registration endpoint",
+            dcr.append(Finding(f"{_where(m.pointer, v)} looks like an RFC 7591 dynamic client registration endpoint",
                                at(doc, pointer=m.pointer), hint="RFC 7591 client registration is a different "
                                "protocol; point it at the agent registration endpoint (`/agent/identity`)",
                                severity=Severity.WARNING))
         elif m.role == "registration" and dcr_pair is not None:
-            dcr.append(Finding(f"{where} is the same URL as {shape.display(dcr_pair.pointer)}: RFC 7591 client "
-                               "registration and agent registration are different protocols",
+            dcr.append(Finding(f"{_where(m.pointer, v)} is the same URL as {shape.display(dcr_pair.pointer)}: "
+                               "RFC 7591 client registration and agent registration are different protocols",
                                at(doc, pointer=m.pointer),
                                hint="point the agent registration member at `/agent/identity`",
                                severity=Severity.WARNING))
@@ -619,6 +622,10 @@ def _position(doc: Document, pointer: str) -> tuple[int, int]:
     return pos or (0, 0)
 
 
+def _templated(value: Any) -> bool:
+    return isinstance(value, str) and has_template(value)
+
+
 @rule("DS010", "uri-template", Severity.WARNING, scope="json", spec="docs/protocol.md P12; RFC 6570", embedded=True)
 def uri_template(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """An endpoint or URL member is an RFC 6570 URI template such as `…/{agent_id}`.
@@ -634,11 +641,14 @@ def uri_template(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     root = shape.root_of(doc)
     if root is None:
         return
-    known = {m.pointer for m in shape.url_members(doc, skill=True)}
+    members = shape.url_members(doc, skill=True)
+    known = {m.pointer for m in members}
     # Extended vocabularies put templates in their own `*_uri` members (IN-THE-WILD §3 templated).
     extra = [shape.UrlMember(p, key, None, value) for p, key, value in _members(root, "", _extension_blocks(root))
-             if p not in known and _URL_KEY.search(key)]
-    for m in sorted([*shape.url_members(doc, skill=True), *extra], key=lambda m: _position(doc, m.pointer)):
+             if p not in known and _URL_KEY.search(key) and _templated(value)]
+    # Only templates are reported: they are picked before the (stable) sort by position, which
+    # orders them as sorting every member and picking afterwards did.
+    for m in sorted([*(m for m in members if _templated(m.value)), *extra], key=lambda m: _position(doc, m.pointer)):
         if isinstance(m.value, str) and has_template(m.value):
             names = ", ".join(f"`{inline(n)}`" for n in re.findall(r"\{[^{}]*\}", m.value))
             yield Finding(f"{shape.display(m.pointer)} {shape.show(m.value)} is a URI template; generic agents "

@@ -69,6 +69,7 @@ def _path_of(target: str) -> str:
     return path.rstrip("/") or "/"
 
 
+@per_subject  # examples() and EX004 both ask: read once per document
 def _known_paths(auth: AuthDoc) -> dict[str, str]:
     """Endpoint paths the document's own AS metadata examples advertise."""
     out: dict[str, str] = {}

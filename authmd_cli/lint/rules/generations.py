@@ -226,15 +226,18 @@ def legacy_profile(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     sc = document_scan(doc.kind, doc.auth, doc.json)
     target = ctx.profile.label
-    skip = _alias_locations(doc)
-    misplaced = _left_to_misplaced(doc, ctx)
-    misplaced_lines = _misplaced_lines(doc, ctx)
-    enum_lines = _enum_lines(doc, ctx)
-    shapes = _left_to_examples(doc, ctx)
+    legacy = [sig for sig in sc.signals if sig.kind != "error" and is_legacy(sig, target)]
+    # What other rules report is worked out only when there is a legacy construct to weigh
+    # against it (most documents have none).
+    skip = _alias_locations(doc) if legacy else set()
+    misplaced = _left_to_misplaced(doc, ctx) if legacy else set()
+    misplaced_lines = _misplaced_lines(doc, ctx) if legacy else set()
+    enum_lines = _enum_lines(doc, ctx) if legacy else set()
+    shapes = _left_to_examples(doc, ctx) if legacy else set()
     seen: set[tuple[str, int | None, str | None]] = set()
     each: list[tuple[Signal, Finding]] = []
-    for sig in sc.signals:
-        if sig.kind == "error" or not is_legacy(sig, target) or _left_to_discovery(doc, sig) \
+    for sig in legacy:
+        if _left_to_discovery(doc, sig) \
                 or (sig.pointer in misplaced and sig.kind == "key") \
                 or (sig.kind == "key" and sig.line in misplaced_lines) \
                 or (sig.kind == "value" and sig.line in enum_lines) \

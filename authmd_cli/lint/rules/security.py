@@ -10,8 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from authmd_cli.core.diagnostics import Finding, Location, Severity
@@ -29,16 +28,16 @@ from authmd_cli.core.display import (
 )
 from authmd_cli.core.urls import is_loopback_host, is_placeholder_host
 from authmd_cli.lint.rules.base import RuleContext, at, escape_pointer_token, rule
-from authmd_cli.lint.rules.memo import per_subject
+from authmd_cli.lint.rules.memo import per_subject, prose_lines_with
 from authmd_cli.protocol.markdown import split_lines
 from authmd_cli.protocol.model import DocKind, Document, JsonDoc
 
 # ------------------------------------------------------------------------------ text sources
 
 
-@dataclass(frozen=True)
-class _Str:
-    """A string value seen in a document: where it is and which member holds it."""
+class _Str(NamedTuple):
+    """A string value seen in a document: where it is and which member holds it (a NamedTuple:
+    thousands are made per document, and a frozen dataclass is several times slower to build)."""
 
     value: str
     key: str | None
@@ -48,18 +47,26 @@ class _Str:
     parent: str | None = None
 
 
-def _json_strings(jdoc: JsonDoc, *, keep_pointer: bool) -> Iterator[_Str]:
+def _token(key: str) -> str:
+    # Most member names need no RFC 6901 escaping: skip the two replaces for them.
+    return escape_pointer_token(key) if "~" in key or "/" in key else key
+
+
+def _json_strings(jdoc: JsonDoc, *, keep_pointer: bool) -> list[_Str]:
+    out: list[_Str] = []
+    position = jdoc.position
     stack: list[tuple[Any, str, str | None, str | None]] = [(jdoc.value, "", None, None)]
     while stack:
         v, ptr, key, parent = stack.pop()
         if isinstance(v, dict):
-            stack.extend((c, f"{ptr}/{escape_pointer_token(str(k))}", str(k), key) for k, c in v.items())
+            stack.extend((c, f"{ptr}/{_token(str(k))}", str(k), key) for k, c in v.items())
         elif isinstance(v, list):
             stack.extend((c, f"{ptr}/{i}", key, parent) for i, c in enumerate(v))
         elif isinstance(v, str):
-            pos = jdoc.position(ptr)
-            yield _Str(v, key, pos[0] if pos else None, pos[1] if pos else None,
-                       ptr if keep_pointer else None, parent)
+            pos = position(ptr)
+            out.append(_Str(v, key, pos[0] if pos else None, pos[1] if pos else None,
+                            ptr if keep_pointer else None, parent))
+    return out
 
 
 @per_subject
@@ -140,19 +147,31 @@ def secret_in_example(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                           hint=f"replace it with a placeholder such as \"{placeholder}\"; if it was real, revoke it")
 
 
+# A literal every match holds (both patterns match case-sensitively): most strings have none,
+# and an `in` test costs less than starting a regex scan.
+_JWT_LITERAL = "eyJ"
+_VENDOR_LITERALS = ("_live_", "AKIA", "ghp_", "github_pat_", "xox")
+
+
+def _may_vendor_key(value: str) -> bool:
+    return any(literal in value for literal in _VENDOR_LITERALS)
+
+
 def _secrets_in(s: _Str) -> Iterator[tuple[str, str]]:
-    for m in JWT_RE.finditer(s.value):
+    jwt = _JWT_LITERAL in s.value
+    vendor = _may_vendor_key(s.value)
+    for m in JWT_RE.finditer(s.value) if jwt else ():
         if jwt_header(m.group(0)) is not None:
             yield "a signed JWT", m.group(0)
-    for m in VENDOR_KEY_RE.finditer(s.value):
+    for m in VENDOR_KEY_RE.finditer(s.value) if vendor else ():
         yield "an API key", m.group(0)
     if s.key == "@header:authorization":
         token = s.value.split(None, 1)[-1]
         if looks_secret(token) and not JWT_RE.search(token):
             yield "a bearer token", token
     member = s.key == "value" and s.parent == "refresh_token"
-    if (s.key in SECRET_KEYS or member) and looks_secret(s.value) and not JWT_RE.search(s.value) \
-            and not VENDOR_KEY_RE.search(s.value):
+    if (s.key in SECRET_KEYS or member) and looks_secret(s.value) and not (jwt and JWT_RE.search(s.value)) \
+            and not (vendor and VENDOR_KEY_RE.search(s.value)):
         yield "a credential", s.value
 
 
@@ -183,6 +202,8 @@ def insecure_endpoint(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     for s in _strings(doc):
         if s.key in _NOT_CALLED:
             continue
+        if "://" not in s.value:
+            continue  # every match has it (no case to fold)
         for m in _HTTP_URL_RE.finditer(s.value):
             url = m.group(0).rstrip(".,;")
             h = urlsplit(url).hostname
@@ -216,7 +237,10 @@ def secret_in_url(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         return
     strings = list(_strings(doc))
     if doc.auth is not None:  # prose too: "call https://user:secret@api… directly"
-        strings += [_Str(text, "@prose", n, 1, None) for n, text in doc.auth.prose_lines()]
+        # Only lines where `urls_in` can find something (a query or userinfo): the others hold no
+        # URL credential, and there are hundreds of them.
+        strings += [_Str(text, "@prose", n, 1, None) for n, text in doc.auth.prose_lines()
+                    if "?" in text or "@" in text]
     for s in strings:
         if s.key in _OPAQUE_URL_MEMBERS:
             continue
@@ -275,7 +299,7 @@ def symmetric_alg(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
         elif s.key and s.key.endswith("signing_alg_values_supported") and not s.key.startswith(_NOT_ASSERTIONS) \
                 and _SYMMETRIC.match(s.value):
             hit = f"`{s.key}` lists {s.value}"
-        else:
+        elif _JWT_LITERAL in s.value:
             for m in JWT_RE.finditer(s.value):
                 head = jwt_header(m.group(0))
                 alg = head.get("alg") if head else None
@@ -308,6 +332,21 @@ def _pressure_any() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p.pattern})" for p in _PRESSURE), re.IGNORECASE)
 
 
+# Each `_PRESSURE` phrase needs one of these literals (lowered, no i or s in them, see
+# `memo.lowered_prose_text`): "no reason not to", "ignore", "without", "do not / don't / never /
+# no need to ... for|before ...", "skip (the) consent|confirmation", "should always register".
+_PRESSURE_LITERALS = ("on not to ", "gnore ", "thout ", "p con", "p the con", "hould alway",
+                      "do not", "don't", "never", "no need to")
+
+
+def _may_pressure(low: str) -> bool:
+    """False when the lowered line cannot hold a `_PRESSURE` phrase (the fourth phrase needs both
+    a negation and "for")."""
+    return ("on not to " in low or "gnore " in low or "thout " in low or "p con" in low or "p the con" in low
+            or "hould alway" in low
+            or ("for" in low and ("do not" in low or "don't" in low or "never" in low or "no need to" in low)))
+
+
 @rule("SC005", "agent-pressure", Severity.INFO, scope="auth.md", spec="docs/protocol.md §3.5, P15")
 def agent_pressure(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Prose that pressures agents to register or to bypass their user.
@@ -322,8 +361,8 @@ def agent_pressure(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """
     if doc.auth is None or doc.detection.not_protocol:
         return
-    for line, text in doc.auth.prose_lines():
-        if not _pressure_any().search(text):
+    for line, text in prose_lines_with(doc.auth, _PRESSURE_LITERALS):
+        if not _may_pressure(text.lower()) or not _pressure_any().search(text):
             continue  # one pass over the line instead of one per phrase
         for pattern in _PRESSURE:
             m = pattern.search(text)

@@ -17,7 +17,7 @@ from authmd_cli.core import urls
 from authmd_cli.core.diagnostics import Finding, Severity
 from authmd_cli.core.display import inline, scrub
 from authmd_cli.lint.rules.base import RuleContext, at, rule
-from authmd_cli.lint.rules.memo import per_subject
+from authmd_cli.lint.rules.memo import lowered_prose_text, per_subject, prose_lines_with
 from authmd_cli.protocol.detect import said_no_registration
 from authmd_cli.protocol.model import SECTION_ORDER, SECTION_TITLES, AuthDoc, Document, Fence, Heading, Section
 from authmd_cli.protocol.profiles import (
@@ -75,6 +75,12 @@ def offered_methods(auth: AuthDoc) -> set[str] | None:
     examples and the Register subsection headings count; Register prose only when nothing
     else says (prose may say "anonymous registration is not offered").
     """
+    found = _offered_methods(auth)
+    return set(found) if found is not None else None
+
+
+@per_subject  # MD003 and MD013 ask (claim_capable, errors_table): decided once per document
+def _offered_methods(auth: AuthDoc) -> frozenset[str] | None:
     found: set[str] = set()
     for value in json_values(auth):
         block = value.get("agent_auth") if isinstance(value, dict) else None
@@ -98,7 +104,7 @@ def offered_methods(auth: AuthDoc) -> set[str] | None:
                 prose.update(_METHOD_OF_WORD.get(w, w) for w in _METHOD_RE.findall(text))
         if not found:
             found = prose
-    return found or None
+    return frozenset(found) if found else None
 
 
 def claim_capable(auth: AuthDoc) -> bool:
@@ -591,6 +597,7 @@ def invalid_http_example(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
 
 _CONFLICT_RE = re.compile(r"^(<{7}|>{7}|\|{7})(?:\s|$)")
 _SEPARATOR_RE = re.compile(r"^={7}\s*$")
+_MARKERS = ("<<<<<<<", ">>>>>>>", "|||||||", "=======")  # what a line matching either pattern holds
 _FENCE_OPEN_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -643,6 +650,8 @@ def conflict_marker_lines(auth: AuthDoc) -> list[int]:
     after it): a resolution that kept both sides and only deleted the outer markers.
     """
     lines = auth.lines
+    if not any(marker in auth.text for marker in _MARKERS):
+        return []  # every marker line holds one of them (the lines are pieces of the text)
     code = _raw_code_lines(lines)
     hits: list[int] = []
     open_conflict = False  # between `<<<<<<<` and `>>>>>>>` a bare `=======` is the separator
@@ -751,7 +760,10 @@ def placeholder_host(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
                 first[h] = (line, col)
 
     for n in range(auth.body_start_line, len(auth.lines) + 1):
-        for m in _URL_HOST_RE.finditer(auth.lines[n - 1]):
+        text = auth.lines[n - 1]
+        if "://" not in text:
+            continue  # every match has it (no case to fold): spares the regex on most lines
+        for m in _URL_HOST_RE.finditer(text):
             note(_bare_host(m.group(1)), n, m.start() + 1)
     for msg in auth.http_messages:
         for hdr in msg.headers:
@@ -982,6 +994,13 @@ _STALE: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
 )
 
 
+# Literals one of which each `_STALE` pattern's every match contains, and whether the pattern
+# ignores case (then they are looked for in the lowered line, see `memo.lowered_prose_text`). "/view"
+# has an i: under re.IGNORECASE it matches i, I, U+0130 (lowered to "i" + U+0307) and U+0131.
+_STALE_LITERALS = tuple((literals, bool(pattern.flags & re.IGNORECASE)) for literals, (pattern, _, _) in zip(
+    (("/view", "/vi\u0307ew", "/v\u0131ew"), ('"status"',), ("`ema",)), _STALE, strict=True))
+
+
 @rule("MD016", "stale-prose", Severity.INFO, scope="auth.md", spec="docs/protocol.md D25")
 def stale_prose(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     """Prose left over from an older protocol version (polling "at `/view`", `"status": "pending"`).
@@ -995,9 +1014,17 @@ def stale_prose(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     auth = doc.auth
     if auth is None or ctx.profile.order < 4:
         return
-    for n, text in auth.prose_lines():
-        for pattern, only, why in _STALE:
-            if only and ctx.profile.label not in only:
+    # The lines that may hold a match of each pattern (one of its literals): the regexes run on
+    # those only.
+    stale = [(pattern, why, dict(prose_lines_with(auth, literals, folded=folded)))
+             for (pattern, only, why), (literals, folded) in zip(_STALE, _STALE_LITERALS, strict=True)
+             if not only or ctx.profile.label in only]
+    candidates: dict[int, str] = {}
+    for _, _, lines in stale:
+        candidates.update(lines)
+    for n, text in sorted(candidates.items()):
+        for pattern, why, lines in stale:
+            if n not in lines:
                 continue
             m = pattern.search(text)
             if m:
@@ -1092,8 +1119,17 @@ def idjag_audience(doc: Document, ctx: RuleContext) -> Iterator[Finding]:
     auth = doc.auth
     if auth is None:
         return
+    everywhere = lowered_prose_text(auth).replace("`", "")
+    if "aud" not in everywhere or "ource" not in everywhere:
+        return
+    # Both alternatives need `aud` and `resource` (→ "ource": no i or s, see memo.lowered_prose_text),
+    # in the line without backticks.
     for n, text in auth.prose_lines():
-        m = _AUD_RESOURCE_RE.search(text.replace("`", ""))
+        flat = text.replace("`", "")
+        low = flat.lower()
+        if "aud" not in low or "ource" not in low:
+            continue
+        m = _AUD_RESOURCE_RE.search(flat)
         if m:
             yield Finding("the prose makes the PRM `resource` the ID-JAG `aud`; verifiers that follow the ID-JAG "
                           "draft expect the authorization server's `issuer`", at(doc, n, 1),

@@ -31,7 +31,8 @@ def unreachable(*_args: Any) -> Iterator[Finding]:
     answer did not arrive within the deadline.
 
     Why: an agent that cannot fetch a discovery document cannot register. The message names the failure (`dns`,
-    `connect`, `tls`, `timeout`, `reset`, `deadline`) so it can be told apart from a wrong answer.
+    `connect`, `tls`, `timeout`, `reset`, `deadline`) so it can be told apart from a wrong answer. A host that fails
+    every request the same way is one finding naming each request, not one per URL.
     Bad: the connection to `https://api.quillnote.io/.well-known/oauth-protected-resource` is reset mid-answer.
     Good: every discovery URL answers within a few seconds.
     """
@@ -122,7 +123,9 @@ def caching(*_args: Any) -> Iterator[Finding]:
       spec="RFC 9728 §5.1; RFC 6750 §3", no_registration=True)
 def missing_challenge(*_args: Any) -> Iterator[Finding]:
     """The unauthenticated API request did not get a usable `401` challenge: no `WWW-Authenticate: Bearer
-    resource_metadata="…"`, a relative or malformed value, or no 401 at all.
+    resource_metadata="…"`, a value an agent cannot request (relative, a placeholder, a URI template, not http(s),
+    malformed), or no 401 at all. (Probing a bare domain whose PRM was found first, the GET of its resource only
+    checks for a challenge: a public page that answers 200 there is not reported.)
 
     Why: the 401 challenge is how an agent that only knows the API finds the Protected Resource Metadata. Without
     it, agents fall back to the well-known URL (the probe does too), which works only when the PRM is at the
@@ -137,8 +140,9 @@ def missing_challenge(*_args: Any) -> Iterator[Finding]:
 @rule("PR009", "resource-identity", Severity.ERROR, scope="probe", spec="RFC 9728 §3.1, §3.3", no_registration=True)
 def resource_identity(*_args: Any) -> Iterator[Finding]:
     """The PRM's `resource` is not the identifier its URL was built from (RFC 9728 §3.3): with the URL from a 401
-    challenge, `resource` must equal the URL that was requested; from the well-known location, the identifier the
-    suffix was inserted into (a PRM at the origin-root URL describes the origin, not `https://h/api`).
+    challenge, `resource` must equal the URL of the request that got the 401 (after redirects); from a well-known
+    URL the probe built by insertion, the identifier the suffix was inserted into (a PRM at the origin-root URL
+    describes the origin, not `https://h/api`).
 
     Why: clients must discard a PRM that fails this check, so a mismatched `resource` breaks discovery for strict
     agents. A difference that vanishes after normalisation (a trailing `/`) is a warning; so is the known lenient
@@ -194,14 +198,17 @@ def skill_not_served(*_args: Any) -> Iterator[Finding]:
 @rule("PR013", "endpoint-not-served", Severity.ERROR, scope="probe",
       spec="RFC 9110 §15.5.5, §15.5.6; RFC 8414 §2", no_registration=True)
 def endpoint_not_served(*_args: Any) -> Iterator[Finding]:
-    """An endpoint the metadata advertises is not served: a GET answers 404/410, a 5xx, an HTML page, or nothing at
-    all.
+    """An endpoint the metadata advertises is not served: a GET answers 410, a 5xx, an HTML page, or nothing at all;
+    a `--check-endpoints` POST answers 404/410. A 404 to the GET alone is a warning.
 
     Why: the probe's read-only check sends a plain GET; a live POST-only endpoint answers 405 (or 400/401), which
-    counts as served. A 404 or a web page means agents will fail at that step (a stub that advertises what it does
-    not serve).
-    Bad: `identity_endpoint` -> `GET` -> `404 Not Found`
-    Good: `identity_endpoint` -> `GET` -> `405 Method Not Allowed`
+    counts as served. A web page or no answer means agents will fail at that step (a stub that advertises what it
+    does not serve). Many frameworks answer a GET on a POST-only route with 404 (Express: `Cannot GET /path`), so a
+    404 alone cannot tell a missing endpoint from a live one: one warning names every such endpoint, and none stands
+    where a POST of the same run got an answer. A host that does not answer at all is one finding naming every
+    endpoint on it.
+    Bad: `identity_endpoint` -> `GET` -> `410 Gone`; `POST` -> `404 Not Found`
+    Good: `identity_endpoint` -> `GET` -> `405 Method Not Allowed` with `Allow: POST`
     """
     return _checked_in_probe()
 
@@ -310,5 +317,19 @@ def refused_url(*_args: Any) -> Iterator[Finding]:
     (server-side request forgery) or leak credentials. Use `--allow-private` to probe a local service.
     Bad: a redirect to `http://169.254.169.254/latest/meta-data/`
     Good: every URL is a public https URL.
+    """
+    return _checked_in_probe()
+
+
+@rule("PR022", "too-many-authorization-servers", Severity.WARNING, scope="probe", spec="RFC 9728 §2",
+      no_registration=True)
+def too_many_authorization_servers(*_args: Any) -> Iterator[Finding]:
+    """The PRM lists more `authorization_servers` than the probe follows (5): the first five are checked, the
+    rest are one finding and never requested.
+
+    Why: agents use `authorization_servers[0]`; a long list adds nothing for them, and a client that walked every
+    entry would send a request wherever the list points, as often as it is long.
+    Bad: `"authorization_servers"` with 2,000 entries.
+    Good: `["https://auth.quillnote.io"]`, the server agents use first.
     """
     return _checked_in_probe()
