@@ -15,7 +15,8 @@ Every outgoing request (the test provider's SET delivery, the sandbox's JWKS fet
 * `fetch()` for services we do not control (probe, simulate): redirects followed by hand with
   every hop checked (scheme, credentials, the address guard after DNS resolution), a body cap
   that holds after decompression, one deadline per request that a slow drip cannot stretch,
-  `Retry-After` honoured once within it; every failure a classified `FetchError`, never raised.
+  `Retry-After` honoured once within it (and within the caller's overall deadline); every
+  failure a classified `FetchError`, never raised, whatever URL a server hands it.
 
 Callers import this module inside the functions that use it (httpx is heavy; `authmd --help`
 must not load it) and catch `HTTPError`, which this module re-exports.
@@ -261,7 +262,12 @@ def _proxy_mounts(make: Callable[[str], _T]) -> dict[str, _T | None]:
 #   cap holds after decompression: a gzip bomb is refused, never inflated;
 # * one deadline per request covers connect, headers and the whole body, so a server that drips
 #   a byte a second (each read within the read timeout) still ends on time;
-# * a 429/503 with `Retry-After` is retried once when the wait fits the deadline.
+# * a 429/503 with `Retry-After` is retried once when the wait fits the deadline;
+# * an optional overall `deadline` (the probe's --deadline) bounds the whole chain: every hop,
+#   the Retry-After wait and the retry are cut to the time left before it;
+# * a URL is parsed once up front (`url_problem`) the way both `urlsplit` and httpx read it, so
+#   no string a server sends (a Location, a link in a document) reaches the socket layer as an
+#   impossible port or a half-open IP literal, where it would raise instead of being reported.
 
 
 class FetchError(Exception):
@@ -269,7 +275,8 @@ class FetchError(Exception):
     hop carries). `kind` is stable (reports and tests name it):
     "invalid-url", "credentials-in-url", "scheme", "private-address", "dns", "connect", "tls",
     "timeout", "reset", "protocol", "too-large", "encoding", "redirect-loop", "too-many-redirects",
-    "redirect-location"."""
+    "redirect-location" (a 3xx whose `Location` is no usable URL; the 3xx hop is kept before it),
+    "deadline" (the caller's overall deadline ran out before this hop or retry)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -323,13 +330,52 @@ def address_class(ip: str) -> str | None:
     return None if addr.is_global else "reserved"
 
 
+def _split_problem(exc: ValueError) -> str:
+    """urlsplit's complaint (`Invalid IPv6 URL`, `Port out of range 0-65535`, `Port could not be
+    cast…`, `'zzz' does not appear to be an IPv4 or IPv6 address`) in words, with the RFC."""
+    text = str(exc)
+    if "port" in text.lower():
+        return "the port is not a number from 0 to 65535 (RFC 3986 §3.2.3)"
+    return "the bracketed IP literal of the host is malformed (RFC 3986 §3.2.2)"
+
+
+def url_problem(url: str) -> str | None:
+    """None when `url` is one URL to both parsers that handle it; else what is wrong, in words.
+
+    `urlsplit` (the address guard, the walk) checks the port only when `.port` is read and takes
+    `[v1.x]` for a host; httpx (the request) accepts ports past 65535, which the socket layer then
+    raises on (OverflowError, inside an ExceptionGroup), reads `:+80` and `:1_0` as ports, and
+    refuses control characters and malformed IDNA labels. A URL either parser refuses is never
+    requested, so the guard and the connection always see the same host and port."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # RFC 3986 §3.2.3 port = *DIGIT; urlsplit checks it (and 0-65535) only when asked
+    except ValueError as exc:
+        return _split_problem(exc)
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        if "IDNA" in str(exc):
+            return "the host is not a valid internationalised domain name (RFC 5891)"
+        return f"{str(exc).rstrip('.')} (RFC 3986)"
+    except UnicodeError:
+        if any("\ud800" <= ch <= "\udfff" for ch in url):  # RFC 8259 §8.2: a `\ud800` escape is no text
+            return "the URL holds a character that cannot be sent (a lone UTF-16 surrogate)"
+        return "the host is not a valid internationalised domain name (RFC 5891)"
+    return None
+
+
 async def check_address(url: str, *, allow_private: bool) -> None:
-    """Raise `FetchError` unless `url` may be fetched: an absolute http(s) URL without
-    credentials whose host resolves only to global addresses (or anything, with allow_private).
+    """Raise `FetchError` unless `url` may be fetched: a valid (`url_problem`), absolute http(s)
+    URL without credentials whose host resolves only to global addresses (or anything, with
+    allow_private).
 
     Every address the name resolves to is checked, so a name with one private record is refused.
     httpx resolves the name again when it connects; a name whose records change in between (DNS
     rebinding) is outside what this guard can see."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise FetchError("invalid-url", f"not a valid URL: {problem}")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError("scheme" if parts.hostname else "invalid-url", f"not an absolute http(s) URL: {url}")
@@ -423,6 +469,11 @@ class _Decoder:
 def _classify(exc: BaseException, url: str) -> FetchError:
     if isinstance(exc, FetchError):
         return exc
+    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        # anyio's connect (happy eyeballs) raises the attempts' errors as a group: they are alike.
+        return _classify(exc.exceptions[0], url)
+    if isinstance(exc, OverflowError):  # socket.connect: a port past 65535 that got this far
+        return FetchError("invalid-url", f"cannot request it: {exc}")
     if isinstance(exc, ResponseTooLarge):
         return FetchError("too-large", f"the body is larger than {exc.max_bytes} bytes")
     if isinstance(exc, TimeoutError | httpx.TimeoutException):
@@ -448,12 +499,13 @@ def _classify(exc: BaseException, url: str) -> FetchError:
 
 
 async def _one(client: httpx.AsyncClient, method: str, url: str, *, headers: Mapping[str, str] | None,
-               content: bytes | None, limits: FetchLimits) -> Hop:
+               content: bytes | None, limits: FetchLimits, timeout: float | None = None) -> Hop:
+    """One request and its whole answer within `timeout` seconds (default: `limits.timeout`)."""
     started = time.monotonic()
     try:
-        async with asyncio.timeout(limits.timeout):
+        async with asyncio.timeout(limits.timeout if timeout is None else timeout):
             request = client.build_request(method, url, headers=headers, content=content)
-            response = await client.send(request, stream=True)
+            response = await _send_single(client, request)
             try:
                 decoder = _Decoder(response.headers.get("content-encoding", ""), limits.max_bytes, url)
                 if method != "HEAD":
@@ -468,14 +520,49 @@ async def _one(client: httpx.AsyncClient, method: str, url: str, *, headers: Map
                (time.monotonic() - started) * 1000)
 
 
+async def _send_single(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    """Send one request and return the unread answer, without httpx's redirect step.
+
+    `AsyncClient.send` parses a 3xx's Location even when it follows no redirect (to offer
+    `response.next_request`) and raises RemoteProtocolError on one it cannot parse, closing the
+    answer: `Location: http://[::1/x` looked like a reset and the 3xx vanished from the trace.
+    `fetch` follows redirects by hand and judges each Location itself, so it sends through
+    httpx's single-request step (transport choice, proxies, timeouts, the body left unread as
+    with `stream=True`); `send` stays the fallback should a later httpx rename that step."""
+    single = getattr(client, "_send_single_request", None)
+    if single is None:
+        return await client.send(request, stream=True)
+    response: httpx.Response = await single(request)
+    return response
+
+
+def _time_left(deadline: float | None) -> float | None:
+    return None if deadline is None else deadline - time.monotonic()
+
+
+def _next_url(url: str, location: str) -> tuple[str, str | None]:
+    """(the URL a Location sends to, why it cannot be requested or None). RFC 9110 §10.2.2: the
+    value is a URI-reference, resolved against the URL requested (RFC 3986 §5); one that is no
+    URI, or names an impossible port, leaves nothing to follow. The scheme and credentials are
+    judged by `check_address`, like any other URL."""
+    text = location.strip()
+    try:
+        nxt = urljoin(url, text)
+    except ValueError as exc:  # urljoin splits both URLs: an unclosed `[` of an IP literal raises
+        return text, _split_problem(exc)
+    return nxt, url_problem(nxt)
+
+
 async def fetch(client: httpx.AsyncClient, method: str, url: str, *, limits: FetchLimits,
                 headers: Mapping[str, str] | None = None, content: bytes | None = None,
-                wall_clock: Callable[[], float] = time.time) -> list[Hop]:
+                wall_clock: Callable[[], float] = time.time, deadline: float | None = None) -> list[Hop]:
     """Request `url`, following redirects by hand; every hop in order, the last one the answer.
 
     Never raises for what the network or the server does: a refused URL, a timeout, a reset, an
-    oversized or undecodable body, a loop or too many redirects become the last hop's `error`.
-    A 303 (and a 301/302 after a POST) continues with GET and no body, as browsers do."""
+    oversized or undecodable body, a loop or too many redirects, a Location that is no URL become
+    the last hop's `error`. A 303 (and a 301/302 after a POST) continues with GET and no body, as
+    browsers do. `deadline` (a `time.monotonic()` instant) bounds the whole chain: each hop's
+    timeout, the Retry-After wait and the retry are cut to the time left before it."""
     hops: list[Hop] = []
     seen: set[str] = set()
     retried = False
@@ -485,21 +572,42 @@ async def fetch(client: httpx.AsyncClient, method: str, url: str, *, limits: Fet
         except FetchError as err:
             hops.append(Hop(method, url, error=err))
             return hops
-        hop = await _one(client, method, url, headers=headers, content=content, limits=limits)
+        left = _time_left(deadline)
+        if left is not None and left <= 0:
+            hops.append(Hop(method, url, error=FetchError("deadline", "the overall deadline ran out before "
+                                                                      "this request")))
+            return hops
+        hop = await _one(client, method, url, headers=headers, content=content, limits=limits,
+                         timeout=limits.timeout if left is None else min(limits.timeout, left))
         if hop.status in (429, 503) and not retried:
             wait = retry_after_seconds(hop.header("retry-after"), wall_clock())
-            if wait is not None and wait <= min(limits.retry_after_max, limits.timeout):
+            left = _time_left(deadline)
+            # RFC 9110 §10.2.3: the server asks for `wait` seconds. Waiting less would ignore it;
+            # waiting when the retry could not also finish before the deadline would only overrun
+            # it (a retry as slow as the first answer must fit in what is left), so the answer
+            # stands as it is.
+            fits = left is None or (wait is not None and wait + hop.ms / 1000 < left)
+            if wait is not None and wait <= min(limits.retry_after_max, limits.timeout) and fits:
                 retried = True
                 await asyncio.sleep(wait)
-                again = await _one(client, method, url, headers=headers, content=content, limits=limits)
-                hop = replace(again, retried_after=wait)
+                left = _time_left(deadline)
+                if left is None or left > 0:  # else the first answer stands: there is no time to ask again
+                    again = await _one(client, method, url, headers=headers, content=content, limits=limits,
+                                       timeout=limits.timeout if left is None else min(limits.timeout, left))
+                    hop = replace(again, retried_after=wait)
         hops.append(hop)
         if hop.error is not None or hop.status not in _REDIRECTS:
             return hops
         location = hop.header("location")
         if not location:
             return hops  # a 3xx without Location is the answer itself (the caller reports it)
-        nxt = urljoin(url, location.strip())
+        nxt, problem = _next_url(url, location)
+        if problem is not None:
+            # The 3xx stays in the hops (it is what the server answered); the failure after it
+            # names the Location, which may not even split into a URL.
+            hops.append(Hop(method, nxt, error=FetchError(
+                "redirect-location", f"the Location header names no usable URL (RFC 9110 §10.2.2): {problem}")))
+            return hops
         seen.add(url)
         if nxt in seen:
             hops.append(Hop(method, nxt, error=FetchError("redirect-loop", f"redirect loop back to {nxt}")))
@@ -511,6 +619,8 @@ async def fetch(client: httpx.AsyncClient, method: str, url: str, *, limits: Fet
         if hop.status == 303 or (hop.status in (301, 302) and method == "POST"):
             method, content = "GET", None
         url = nxt
+
+
 def describe_error(exc: BaseException) -> str:
     """What went wrong with a request, in words a user can act on (never an exception class name).
 

@@ -7,6 +7,7 @@ all (no request got an HTTP answer). With several targets the worst wins: 2, the
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import os
@@ -64,11 +65,21 @@ def read_targets(opts: CommandOptions, read_stdin: Callable[[], bytes | None]) -
                 raise InputError(err.strerror or str(err), source=opts.from_file) from None
         if data is None or len(data) > MAX_TARGETS_FILE_BYTES:
             raise InputError("the target list is larger than 1 MiB", source=opts.from_file)
-        for line in data.decode("utf-8", errors="replace").splitlines():
-            text = line.split("#", 1)[0].strip()
+        for line in _decode_targets(data).splitlines():
+            # U+FEFF also starts each file of a concatenation (`cat a.txt b.txt`); it is no white space.
+            text = line.lstrip("\ufeff").split("#", 1)[0].strip()
             if text:
                 out.append(text)
     return out
+
+
+def _decode_targets(data: bytes) -> str:
+    """The text of a target list: UTF-8 (a leading byte order mark dropped, as editors on Windows
+    write it), or UTF-16 when a UTF-16 BOM says so (PowerShell's `>`). Line ends are any of
+    LF, CRLF, CR (`str.splitlines`)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def _confirm_active(opts: CommandOptions, targets: Sequence[Target], confirm: Callable[[str], bool] | None) -> None:

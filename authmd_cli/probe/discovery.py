@@ -326,7 +326,10 @@ def documented_urls(doc: Document | None, origin: str) -> tuple[str | None, str 
         url = _request_url(msg.target, msg.header("host"), origin)
         if url is None or is_placeholder(url, partial=True) or has_template(url):
             continue
-        path = urlsplit(url).path
+        try:
+            path = urlsplit(url).path
+        except ValueError:  # a Host line with a half-open IP literal (RFC 3986 §3.2.2): nothing to follow
+            continue
         if path.startswith(PRM_SUFFIX):
             prm = prm or url
         elif "/.well-known/" not in path and not path.endswith(".md") and api is None:
@@ -337,7 +340,10 @@ def documented_urls(doc: Document | None, origin: str) -> tuple[str | None, str 
 def within_resource(resource: str, url: str) -> bool:
     """`url` is on `resource`'s origin and at or below its path (a resource identifier names what
     it protects by prefix; an origin-only identifier, with or without its slash, covers the origin)."""
-    a, b = urlsplit(resource), urlsplit(url)
+    try:
+        a, b = urlsplit(resource), urlsplit(url)
+    except ValueError:  # a served `resource` may be no URL at all (`http://[::1/x`): it covers nothing
+        return False
     if (a.scheme.lower(), (a.netloc or "").lower()) != (b.scheme.lower(), (b.netloc or "").lower()):
         return False
     prefix = a.path.rstrip("/")

@@ -56,9 +56,9 @@ class LiveFetcher(_Recorder):
     """Fetches over the network with `core.net.fetch` and the given limits.
 
     `deadline` is a `time.monotonic()` instant after which nothing more is requested (each
-    request's own timeout is cut to what is left), so a whole probe ends on time however many
-    slow servers it meets. GETs of the same URL are made once and shared (the `skill` URL is
-    usually the auth.md already fetched)."""
+    request's own timeout, its redirect hops, a Retry-After wait and the retry are cut to what is
+    left), so a whole probe ends on time however many slow servers it meets. GETs of the same URL
+    are made once and shared (the `skill` URL is usually the auth.md already fetched)."""
 
     def __init__(self, client: httpx.AsyncClient, limits: FetchLimits, *, deadline: float | None = None,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -90,13 +90,18 @@ class LiveFetcher(_Recorder):
         from authmd_cli.core import net
 
         limits = self._limits
+        until: float | None = None
         if self._deadline is not None:
             left = self._deadline - self._now()
             if left <= 0:
                 return [Hop(method, url, failure=Failure("deadline", "the probe's overall deadline ran out "
                                                          "before this request"))]
             limits = replace(limits, timeout=min(limits.timeout, left))
-        answers = await net.fetch(self._client, method, url, limits=limits, headers=headers, content=content)
+            # The deadline bounds the whole exchange, not only its first hop: a Retry-After wait,
+            # the retry and every redirect hop are cut to it too (on net.fetch's clock).
+            until = time.monotonic() + left
+        answers = await net.fetch(self._client, method, url, limits=limits, headers=headers, content=content,
+                                  deadline=until)
         return [Hop(a.method, a.url, a.status, a.headers, a.body, a.ms,
                     None if a.error is None else Failure(a.error.kind, a.error.message), a.retried_after)
                 for a in answers]

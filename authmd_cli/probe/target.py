@@ -74,11 +74,13 @@ def _bad_idn(host: str) -> bool:
 def _split(url: str, raw: str) -> tuple[str, str | None]:
     """(origin, the URL itself when it has a path or query, else None)."""
     shown = _masked(raw)
+    from authmd_cli.core.net import url_problem  # the check every request passes (core.net.check_address)
+
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError:
-        raise UsageError(f"{shown!r} is not a valid URL (bad port or brackets)") from None
+    except ValueError:  # a port past 65535 or not digits, a malformed IP literal (RFC 3986 §3.2.2-§3.2.3)
+        raise UsageError(f"{shown!r} is not a valid URL: {url_problem(url)}") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise UsageError(f"{shown!r}: only http and https targets can be probed")
     if parts.username is not None or parts.password is not None:
@@ -88,6 +90,11 @@ def _split(url: str, raw: str) -> tuple[str, str | None]:
         raise UsageError(f"{shown!r} has no valid host name")
     if _bad_idn(host):
         raise UsageError(f"{shown!r} has no valid host name (not an internationalised domain name, RFC 5891)")
+    # Refused here in one line rather than as a failed request: a URL the HTTP client reads
+    # otherwise than urlsplit (`[v1.x]`, `[::1]x`) or cannot send (control characters).
+    problem = url_problem(url)
+    if problem is not None:
+        raise UsageError(f"{shown!r} is not a valid URL: {problem}")
     scheme = parts.scheme.lower()
     shown_host = f"[{host}]" if ":" in host else host.lower()
     default = {"http": 80, "https": 443}[scheme]

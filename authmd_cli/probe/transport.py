@@ -13,7 +13,8 @@ import json
 from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult
+from urllib.parse import urlsplit as _urlsplit
 
 from authmd_cli.core.diagnostics import Finding, Location, Severity
 from authmd_cli.core.display import inline
@@ -33,12 +34,23 @@ Found = tuple[str, Finding]
 
 # Failure kinds (core.net.FetchError, probe.model.Failure) and the rule that reports them.
 _REFUSED = frozenset({"private-address", "credentials-in-url", "scheme", "invalid-url"})
-_LOOPS = frozenset({"redirect-loop", "too-many-redirects"})
+# PR005: redirects an agent follows without ever reaching a document (a Location that is no URL too).
+_LOOPS = frozenset({"redirect-loop", "too-many-redirects", "redirect-location"})
 # Steps whose documents agents read (statuses, media types, caching apply).
 _MARKDOWN_STEPS = frozenset({"auth.md", "skill"})
 _JSON_STEPS = frozenset({"prm", "as-metadata"})
 # Answers that show a POST-only endpoint is live when sent a GET (IN-THE-WILD P5).
 _SERVED = frozenset({400, 401, 403, 405, 406, 409, 415, 422, 429})
+
+
+def urlsplit(url: str) -> SplitResult:
+    """`urllib.parse.urlsplit`, except that text which does not split (a half-open or bogus IP
+    literal, RFC 3986 §3.2.2, e.g. `http://[::1/x` in a header or a served document) splits into
+    an empty URL: the rules judge what servers send and never raise on it."""
+    try:
+        return _urlsplit(url)
+    except ValueError:
+        return SplitResult("", "", "", "", "")
 
 
 def _at(ex: Exchange | str) -> Location:
@@ -388,7 +400,10 @@ def _slash_only(a: str, b: str) -> bool:
 def _inserted(resource: str) -> str:
     from authmd_cli.core.urls import insert_well_known
 
-    return insert_well_known(resource, PRM_SUFFIX)
+    try:
+        return insert_well_known(resource, PRM_SUFFIX)
+    except ValueError:  # a `resource` that does not split (RFC 3986 §3.2.2) has no well-known URL
+        return resource
 
 
 def _issuer_identity(d: Discovery) -> Iterator[Found]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,11 @@ from authmd_cli.core.net import FetchError, FetchLimits, address_class, retry_af
 
 pytestmark = pytest.mark.e2e
 PAYLOAD = b'{"ok": true}'
+# `Location` values that are no usable URL (RFC 9110 §10.2.2: a URI-reference, RFC 3986): an
+# unclosed or bogus IP literal (§3.2.2), a port that is not digits or is past 65535 (§3.2.3).
+BAD_LOCATIONS = ["http://127.0.0.1:99999/x", "http://127.0.0.1:70000/x", "http://[::1]:99999/x", "http://[::1/x",
+                 "http://::1]/x", "http://[zzz]/x", "//evil.invalid:abc/x", "http://127.0.0.1:-1/x",
+                 "http://127.0.0.1:+80/x", "http://[::1]x/"]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -62,6 +68,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, b"xx", Content_Encoding="br")
         elif p == "/busy":
             self._send(503, b"busy", Retry_After="3600")
+        elif p.startswith("/bad-location/"):
+            self._send(302, Location=BAD_LOCATIONS[int(p.rsplit("/", 1)[1])])
+        elif p == "/slow-busy":  # slow, then asks to come back later: the wait must fit the time left
+            time.sleep(0.6)
+            self._send(503, b"busy", Retry_After="2")
+        elif p.startswith("/slow-hop/"):
+            time.sleep(0.4)
+            self._send(302, Location=f"/slow-hop/{int(p.rsplit('/', 1)[1]) + 1}")
         else:
             self._send(404)
 
@@ -80,11 +94,13 @@ def origin() -> Iterator[str]:
     server.server_close()
 
 
-def fetch(url: str, method: str = "GET", **limits: object) -> list[net.Hop]:
+def fetch(url: str, method: str = "GET", deadline_s: float | None = None, **limits: object) -> list[net.Hop]:
     async def go() -> list[net.Hop]:
         async with net.async_client() as client:
             lim = FetchLimits(**{"allow_private": True, "timeout": 5.0, **limits})  # type: ignore[arg-type]
-            return await net.fetch(client, method, url, limits=lim, content=b"x" if method == "POST" else None)
+            deadline = None if deadline_s is None else time.monotonic() + deadline_s
+            return await net.fetch(client, method, url, limits=lim, content=b"x" if method == "POST" else None,
+                                   deadline=deadline)
     return asyncio.run(go())
 
 
@@ -105,6 +121,39 @@ def test_redirect_limit_and_loop_are_named(origin: str) -> None:
 def test_each_redirect_target_is_checked_before_it_is_requested(origin: str, path: str, kind: str) -> None:
     hops = fetch(origin + path)
     assert hops[-1].error is not None and hops[-1].error.kind == kind and hops[-1].status is None
+
+
+@pytest.mark.parametrize("n", range(len(BAD_LOCATIONS)))
+def test_an_unusable_location_is_a_redirect_location_failure_after_the_3xx_hop(origin: str, n: int) -> None:
+    # Once an uncaught OverflowError (port 99999 reached the socket) or a "reset" (httpx's own
+    # redirect parser choked on `http://[::1/x`) with the 302 lost.
+    hops = fetch(f"{origin}/bad-location/{n}")
+    assert [h.status for h in hops] == [302, None]
+    assert hops[0].header("location") == BAD_LOCATIONS[n]
+    last = hops[-1]
+    assert last.error is not None and last.error.kind == "redirect-location", last.error
+    assert "Location" in last.error.message
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/x", "https://localhost:99999/x", "http://127.0.0.1:70000/",
+                                 "http://[::1/x", "http://[zzz]/x", "http://127.0.0.1:+80/x", "https://[v1.x]/",
+                                 "http://127.0.0.1/\x7f", "http://a\x00b/x"])
+@pytest.mark.parametrize("allow_private", [True, False])
+def test_an_unusable_url_is_refused_as_invalid_never_raised(url: str, allow_private: bool) -> None:
+    # The address guard read `.port` (ValueError past 65535) and httpx took `:+80` as port 80:
+    # both now see one verdict, made before any name is resolved or socket opened.
+    with pytest.raises(FetchError) as caught:
+        asyncio.run(net.check_address(url, allow_private=allow_private))
+    assert caught.value.kind == "invalid-url"
+    hops = fetch(url, allow_private=allow_private)
+    assert len(hops) == 1 and hops[0].error is not None and hops[0].error.kind == "invalid-url"
+
+
+def test_an_exception_group_from_the_connect_is_classified() -> None:
+    # anyio's connect (happy eyeballs) wraps each attempt's error in a group; socket.connect
+    # raises OverflowError for a port past 65535.
+    group = ExceptionGroup("connect", [OverflowError("connect(): port must be 0-65535.")])
+    assert net._classify(group, "http://127.0.0.1:99999/").kind == "invalid-url"
 
 
 def test_loopback_is_refused_without_allow_private(origin: str) -> None:
@@ -133,6 +182,25 @@ def test_cap_holds_after_decompression_and_unknown_encodings_are_named(origin: s
 def test_retry_after_beyond_the_limit_is_not_waited_for(origin: str) -> None:
     hops = fetch(f"{origin}/busy", retry_after_max=1.0)
     assert [h.status for h in hops] == [503] and hops[0].retried_after is None
+
+
+def test_retry_after_is_not_waited_for_past_the_deadline(origin: str) -> None:
+    # 0.6 s to answer, then "come back in 2 s": within the per-request timeout and the
+    # Retry-After cap, but a wait and a retry would overrun the caller's deadline (1.5 s).
+    started = time.monotonic()
+    hops = fetch(f"{origin}/slow-busy", deadline_s=1.5)
+    assert [h.status for h in hops] == [503] and hops[0].retried_after is None
+    assert time.monotonic() - started < 1.5 + 1.0  # was 0.6 + 2 + 0.6 s
+
+
+def test_redirect_hops_share_the_deadline(origin: str) -> None:
+    # Each hop takes 0.4 s; every hop had the full timeout, so 5 hops ran past a 1 s deadline.
+    started = time.monotonic()
+    hops = fetch(f"{origin}/slow-hop/0", deadline_s=1.0)
+    last = hops[-1]
+    assert last.error is not None and last.error.kind in ("deadline", "timeout"), last.error
+    assert len(hops) <= 4
+    assert time.monotonic() - started < 1.0 + 1.0
 
 
 @pytest.mark.parametrize(("ip", "why"), [

@@ -88,10 +88,16 @@ def test_unreachable_exits_3_and_private_without_allow_exits_2(sandbox: Callable
 @pytest.mark.parametrize(("target", "why"), [("ftp://x.io", "only http and https"),
                                              ("https://u:p@x.io", "carries credentials"),
                                              ("http://\udcff.test/", "not an internationalised domain name"),
-                                             ("http://ex\u200bample.com/", "not an internationalised domain name")])
+                                             ("http://ex\u200bample.com/", "not an internationalised domain name"),
+                                             ("http://127.0.0.1:99999/api", "port is not a number from 0 to 65535"),
+                                             ("x.example:70000", "port is not a number from 0 to 65535"),
+                                             ("http://[::1/api", "IP literal of the host is malformed"),
+                                             ("https://[v1.x]/", "not a valid URL"),
+                                             ("http://[::1]x/", "not a valid URL")])
 def test_bad_targets_are_usage_errors(target: str, why: str) -> None:
     result = invoke(target)
     assert result.exit_code == 2 and why in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output  # one line, no traceback
 
 
 @pytest.mark.parametrize("args", [
@@ -207,6 +213,19 @@ def test_several_targets_as_jsonl_one_line_each_in_order(sandbox: Callable[[str]
     assert [json.loads(line)["target"]["origin"] for line in lines] == [good, bad.origin]
     assert [json.loads(line)["summary"]["errors"] for line in lines] == [0, 1]
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_a_target_list_with_a_byte_order_mark_and_crlf_is_read(site: SiteFactory, tmp_path: Path,
+                                                                encoding: str) -> None:
+    # Notepad writes UTF-8 with a BOM and CRLF, PowerShell's `>` UTF-16: the BOM was read as part
+    # of the first URL ("'\ufeffhttp://…' has no valid host name", exit 2).
+    s = site(clean_routes)
+    listing = tmp_path / "targets.txt"
+    listing.write_bytes(f"{s.origin}/api\r\n# a comment\r\n{s.origin}/api\r\n".encode(encoding))
+    result = invoke(*LOCAL, "-f", "jsonl", "--from-file", str(listing))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["target"]["origin"] for line in result.output.strip().splitlines()] == [s.origin] * 2
 
 
 def test_active_needs_yes_when_not_on_a_terminal(sandbox: Callable[[str], str]) -> None:

@@ -4,10 +4,12 @@ Each probe ends within its deadline with a named finding; the walk never raises 
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 
 import pytest
-from probe_sites import CACHED, Answer, F, Routes, Site, clean_routes, findings, probe
+from probe_sites import CACHED, Answer, F, Routes, Site, clean_routes, findings, json_of, probe
 
 SiteFactory = Callable[[Callable[[str], Routes]], Site]
 PRM = "/.well-known/oauth-protected-resource/api"
@@ -69,6 +71,74 @@ def test_nothing_listening_is_unreachable_exit_3(site: SiteFactory) -> None:
     assert not report.discovery.reachable and report.exit_code() == 3
     assert {f[0] for f in findings(report)} == {"PR001"}
     assert report.verdict == "unreachable: no request got an HTTP answer"
+
+
+@pytest.mark.parametrize("location", ["http://127.0.0.1:99999/x", "http://127.0.0.1:70000/x", "http://[::1/x",
+                                      "//evil.invalid:abc/x"])
+def test_a_redirect_to_no_usable_url_is_pr005_with_the_3xx_kept(site: SiteFactory, location: str) -> None:
+    # Port 99999 reached socket.connect (an uncaught OverflowError: "internal error", exit 2);
+    # `http://[::1/x` was called a reset and the 302 vanished from the trace.
+    s = site(lambda o: {**clean_routes(o), PRM: Answer(302, "", {"Location": location})})
+    report = probe(f"{s.origin}/api")
+    prm = report.discovery.prm_attempts[0]
+    assert [h.status for h in prm.hops] == [302, None]
+    assert prm.failure is not None and prm.failure.kind == "redirect-location"
+    assert prm.trace_dict()["redirects"][0]["location"] == location
+    assert F("PR005", "error", f"{s.origin}{PRM}", line=None) in findings(report)
+
+
+def test_one_bad_redirect_does_not_cost_the_other_targets_their_reports(site: SiteFactory) -> None:
+    from authmd_cli.core.net import FetchLimits
+    from authmd_cli.probe.run import ProbeOptions, probe_targets
+    from authmd_cli.probe.target import parse_target
+
+    bad = site(lambda o: {**clean_routes(o), PRM: Answer(302, "", {"Location": "http://127.0.0.1:99999/x"})})
+    good = site(clean_routes)
+    opts = ProbeOptions(limits=FetchLimits(allow_private=True, timeout=5.0), deadline_s=20.0, concurrency=2)
+    reports = probe_targets([parse_target(f"{bad.origin}/api"), parse_target(f"{good.origin}/api")], opts)
+    assert [r.discovery.target.origin for r in reports] == [bad.origin, good.origin]
+    assert findings(reports[1]) == []
+
+
+@pytest.mark.parametrize("value", ["http://[::1/x", "http://[zzz]/x", "http://127.0.0.1:70000/prm"])
+def test_a_resource_metadata_that_is_no_url_is_pr008(site: SiteFactory, value: str) -> None:
+    # `http://[::1/x` raised ValueError from urljoin in the walk (and from urlsplit in the rule).
+    challenge = f'Bearer resource_metadata="{value}"'
+    s = site(lambda o: {**clean_routes(o), "/api": Answer(401, "", {"WWW-Authenticate": challenge})})
+    report = probe(f"{s.origin}/api")
+    assert report.discovery.prm is not None  # found at the well-known URL instead
+    assert [f for f in findings(report) if f[0] == "PR008"] == [F("PR008", "warning", f"{s.origin}/api", line=None)]
+    assert any("malformed resource_metadata" in d.message for d in report.report.diagnostics)
+
+
+@pytest.mark.parametrize("resource", ["http://[::1/x", "http://[zzz]/x"])
+@pytest.mark.parametrize("bare", [False, True])
+def test_a_served_resource_that_does_not_split_is_judged_not_raised(site: SiteFactory, resource: str,
+                                                                    bare: bool) -> None:
+    # A served `resource` reached urlsplit in within_resource/_inside: ValueError, no report.
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)
+        prm = {**json_of(routes, PRM), "resource": resource}
+        routes[PRM if not bare else "/.well-known/oauth-protected-resource"] = Answer(
+            200, json.dumps(prm), {"Content-Type": "application/json", **CACHED})
+        return routes
+    s = site(build)
+    report = probe(s.origin if bare else f"{s.origin}/api")
+    assert report.discovery.prm is not None
+    assert "PR009" in {f[0] for f in findings(report)}
+
+
+def test_retry_after_and_the_retry_are_cut_to_the_deadline(site: SiteFactory) -> None:
+    # 1 s to answer 503 "Retry-After: 2": within --timeout 3 and the Retry-After cap, so the probe
+    # waited 2 s and asked again (another 1 s): ~4 s against a 3 s --deadline.
+    busy = Answer(503, "busy", {"Retry-After": "2", "Content-Type": "text/plain"}, delay=1.0)
+    s = site(lambda o: {**clean_routes(o), "/api": busy})
+    started = time.monotonic()
+    report = probe(f"{s.origin}/api", timeout=3.0, deadline=3.0)
+    elapsed = time.monotonic() - started
+    assert s.requests.count(("GET", "/api")) == 1  # no retry that could not finish in time
+    assert report.discovery.challenge is not None and report.discovery.challenge.status == 503
+    assert elapsed < 3.0 + 1.5, elapsed  # the deadline and a margin for judging on a busy machine
 
 
 def _closed_port() -> int:
