@@ -1,7 +1,7 @@
 """Many targets over worker processes (`authmd probe --jobs N`).
 
 A probe of one target waits on the network; a probe of hundreds is CPU-bound in one event loop
-(parsing each auth.md, httpx's per-request work, the lint engine over what came back: ~30 ms of
+(parsing each auth.md, httpx's per-request work, the lint engine over what came back: ~25-30 ms of
 CPU per target against a few hundred ms of waiting), so one core caps the rate whatever the
 pool size. Here `jobs` processes each run their own event loop with their share of the pool
 (`--concurrency` is the total, over all processes). Each slot of every worker takes the next
