@@ -28,7 +28,7 @@ from authmd_cli.core.urls import (
     split,
 )
 from authmd_cli.probe.discovery import VIA_CHALLENGE, Discovery, bearer_params, fetchable, within_resource
-from authmd_cli.probe.model import Exchange
+from authmd_cli.probe.model import Exchange, html_body
 
 Found = tuple[str, Finding]
 
@@ -59,10 +59,7 @@ def _at(ex: Exchange | str) -> Location:
 
 def looks_html(ex: Exchange) -> bool:
     """An HTML page: by media type or by the first bytes of the body (an SPA shell served for every path)."""
-    if ex.media_type() in ("text/html", "application/xhtml+xml"):
-        return True
-    head = ex.body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+    return ex.media_type() in ("text/html", "application/xhtml+xml") or html_body(ex)
 
 
 def _status_text(ex: Exchange) -> str:
@@ -131,7 +128,7 @@ def _media(ex: Exchange) -> Iterator[Found]:
     mt = ex.media_type()
     if ex.step in _MARKDOWN_STEPS:
         if looks_html(ex) and mt not in ("text/markdown", "text/plain", "text/x-markdown"):
-            if mt in ("text/html", "application/xhtml+xml") and not _html_body(ex):
+            if mt in ("text/html", "application/xhtml+xml") and not html_body(ex):
                 yield "PR003", Finding(f"{ex.step} is served as {mt}, an HTML page type; it is Markdown", _at(ex),
                                        hint="serve it as `text/markdown; charset=utf-8`")
             # an HTML body is lint's MD018 (html-document): one finding for one fact
@@ -147,11 +144,6 @@ def _media(ex: Exchange) -> Iterator[Found]:
         elif mt != "application/json":
             yield "PR003", Finding(f"{ex.step} is served as {inline(mt or 'no Content-Type')}, not application/json",
                                    _at(ex), hint="serve it as `application/json`", severity=Severity.WARNING)
-
-
-def _html_body(ex: Exchange) -> bool:
-    head = ex.body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
 
 
 def _caching(ex: Exchange) -> Iterator[Found]:
