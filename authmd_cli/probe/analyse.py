@@ -173,6 +173,24 @@ def early_lint(d: Discovery, options: LintOptions) -> tuple[LintInput, Report]:
     return given, run_lint(given)
 
 
+def not_assessed(d: Discovery, report: Report) -> list[tuple[str, Finding]]:
+    """The verdict's "could not be assessed" as a finding (PR023), so that every format says why
+    the run fails, when some document it names has no error of its own in `report` yet (a 429 is
+    only a PR016 warning; a 5xx or no answer is already an error, and saying it twice is noise)."""
+    from authmd_cli.core.diagnostics import Location, Severity
+
+    explained = {loc.source for x in report.diagnostics if x.severity is Severity.ERROR
+                 for loc in (x.location, *x.related)}
+    if not d.gaps or all(g.url in explained for g in d.gaps):
+        return []
+    first = d.gaps[0]
+    return [("PR023", Finding(
+        "the service could not be assessed: " + ", ".join(g.describe() for g in d.gaps),
+        Location(first.url), related=tuple(Location(g.url) for g in d.gaps[1:]),
+        hint=("probe again later (the service did not deliver them)" if all(g.outage for g in d.gaps)
+              else "serve each document itself at its URL, not an HTML page")))]
+
+
 def walk_findings(d: Discovery) -> list[tuple[str, Finding]]:
     """What the walk itself left out: the `authorization_servers` entries past the bound (PR022)."""
     from authmd_cli.core.display import inline
@@ -201,6 +219,7 @@ def analyse(d: Discovery, options: LintOptions | None = None, *, extra: list[tup
     given = lint_input(d, options or LintOptions())
     report = early[1] if early is not None and early[0].same_as(given) else run_lint(given)
     report.extend(_stamp([*transport_findings(d), *walk_findings(d), *(extra or [])], given.options))
+    report.extend(_stamp(not_assessed(d, report), given.options))
     report = report.sorted()
     table = capability_table(d, report, verified)  # matches locations to the trace's URLs: before scrubbing
     return ProbeReport(d, scrubbed(report), table, verdict(d, report, table))

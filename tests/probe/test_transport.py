@@ -725,3 +725,35 @@ def test_pr009_origin_resource_challenges_at_the_documented_api_and_is_only_the_
     assert report.discovery.challenge.url == f"{s.origin}/v1/invoices"
     assert report.discovery.endpoints.api == f"{s.origin}/v1/invoices"
     assert ("GET", "/") not in s.requests
+
+
+def test_pr023_a_rate_limited_auth_md_and_as_metadata_fail_the_run_with_one_error_no_line(site: SiteFactory) -> None:
+    # Review: "could not be assessed" exited 1 with only PR016 warnings in github / sarif output.
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)
+        for path in ("/auth.md", "/.well-known/oauth-authorization-server"):
+            routes[path] = Answer(429, "slow down", {"Retry-After": "600"})
+        return routes
+    s = site(build)
+    report = probe(f"{s.origin}/api")
+    assert findings(report) == [
+        F("PR016", "warning", f"{s.origin}/.well-known/oauth-authorization-server", line=None),
+        F("PR016", "warning", f"{s.origin}/auth.md", line=None),
+        F("PR023", "error", f"{s.origin}/auth.md", line=None)]
+    pr023 = next(x for x in report.report.diagnostics if x.code == "PR023")
+    assert pr023.message == ("the service could not be assessed: the auth.md answered 429, "
+                             "the AS metadata answered 429")
+    assert [r.source for r in pr023.related] == [f"{s.origin}/.well-known/oauth-authorization-server"]
+    assert report.exit_code(strict=False) == 1
+
+
+def test_pr023_not_repeated_where_each_unread_document_has_its_own_error(site: SiteFactory) -> None:
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)
+        for path in ("/auth.md", "/.well-known/oauth-authorization-server"):
+            routes[path] = Answer(502, "bad gateway", {"Content-Type": "text/plain"})
+        return routes
+    report = probe(f"{site(build).origin}/api")
+    codes = [f[0] for f in findings(report)]
+    assert "PR023" not in codes and codes.count("PR002") == 2
+    assert report.verdict.startswith("unknown generation: could not be assessed")

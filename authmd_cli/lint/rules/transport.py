@@ -333,3 +333,19 @@ def too_many_authorization_servers(*_args: Any) -> Iterator[Finding]:
     Good: `["https://auth.quillnote.io"]`, the server agents use first.
     """
     return _checked_in_probe()
+
+
+@rule("PR023", "not-assessed", Severity.ERROR, scope="probe", spec="docs/protocol.md §14 D13",
+      no_registration=True)
+def not_assessed(*_args: Any) -> Iterator[Finding]:
+    """A document the verdict needs (the auth.md, the PRM or the AS metadata agents use) could not be read while
+    nothing that was read shows what the service offers, so the service could not be assessed.
+
+    Why: a 429, a 5xx, no answer or an HTML page where the document belongs says neither that registration is
+    offered nor that it is not; an agent meeting it gets no further. One finding names every such document, so
+    a CI job that fails on it says why in every output format. Not reported when each of those documents already
+    has an error of its own (a 5xx, no answer): that error says it.
+    Bad: the auth.md and the AS metadata both answer `429 Too Many Requests`.
+    Good: both are served (`200`), or the service's documents say that no agent registration is offered.
+    """
+    return _checked_in_probe()
