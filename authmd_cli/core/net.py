@@ -249,7 +249,35 @@ def _proxy_mounts(make: Callable[[str], _T]) -> dict[str, _T | None]:
     alone can resolve it, only `--allow-private` lets the request go."""
     from httpx._utils import get_environment_proxies  # httpx's own parser of those variables
 
-    return {pattern: None if url is None else make(url) for pattern, url in get_environment_proxies().items()}
+    from authmd_cli.core.errors import UsageError
+
+    out: dict[str, _T | None] = {}
+    for pattern, url in get_environment_proxies().items():
+        if url is None:
+            out[pattern] = None
+            continue
+        try:
+            out[pattern] = make(url)
+        except ImportError:  # httpx: SOCKS needs the optional socksio package
+            raise UsageError(f"the proxy the environment names for {pattern} URLs, {_shown(url)}, is a SOCKS proxy, "
+                             "which needs the `socksio` package (pip install 'httpx[socks]'); or unset "
+                             "ALL_PROXY / HTTP_PROXY / HTTPS_PROXY") from None
+        except (ValueError, httpx.InvalidURL) as exc:  # an unknown scheme, a malformed URL
+            raise UsageError(f"the proxy the environment names for {pattern} URLs, {_shown(url)}, cannot be used: "
+                             f"{exc}; fix or unset ALL_PROXY / HTTP_PROXY / HTTPS_PROXY") from None
+    return out
+
+
+def _shown(url: str) -> str:
+    from authmd_cli.core.display import scrub
+
+    return scrub(url)  # a proxy URL may carry user:password@
+
+
+def check_proxies() -> None:
+    """Raise UsageError (one line) when a proxy the environment names cannot be used, before any
+    work starts (probe's worker processes would otherwise each fail on their first request)."""
+    _proxy_mounts(lambda url: httpx.AsyncHTTPTransport(proxy=url))
 
 
 # ----------------------------------------------------------------------------- probe-grade fetches

@@ -121,6 +121,7 @@ def run_probe(opts: CommandOptions, *, read_stdin: Callable[[], bytes | None],
     for name, value in (("--timeout", opts.timeout), ("--deadline", opts.deadline)):
         if not value > 0:
             raise UsageError(f"{name} must be a positive number of seconds")
+    net.check_proxies()
     limits = net.FetchLimits(timeout=opts.timeout, max_bytes=opts.max_bytes, max_redirects=opts.max_redirects,
                              allow_private=opts.allow_private)
     options = ProbeOptions(limits=limits, lint=opts.lint, deadline_s=opts.deadline, concurrency=opts.concurrency,

@@ -88,3 +88,29 @@ def test_the_body_cap_holds_through_the_proxy(proxy: str) -> None:
     assert hop.error is not None and hop.error.kind == "too-large"
     assert Proxy.seen == ["http://service.proxied.invalid/big"]
 
+
+
+@pytest.mark.parametrize(("variable", "value", "says"), [
+    ("ALL_PROXY", "socks5://127.0.0.1:1080", "is a SOCKS proxy, which needs the `socksio` package"),
+    ("http_proxy", "ftp://x:1", "cannot be used: Unknown scheme"),
+    ("HTTPS_PROXY", "http://[::1", "cannot be used: Invalid port"),
+])
+def test_an_unusable_proxy_is_a_one_line_usage_error_before_any_request(
+        proxy: str, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str) -> None:
+    from typer.testing import CliRunner
+
+    from authmd_cli.cli.app import app
+
+    monkeypatch.delenv("HTTP_PROXY")
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(app, ["probe", "--allow-private", TARGET])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("authmd: error: the proxy the environment names for ") and says in result.stderr
+    assert "Traceback" not in result.output and Proxy.seen == []
+
+
+def test_a_proxy_password_is_not_printed(proxy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(Exception, match="cannot be used") as caught:
+        monkeypatch.setenv("HTTP_PROXY", "http://user:Zx9Qw3ErTy7UiOp2AsDf@[::1")
+        net.check_proxies()
+    assert "Zx9Qw3ErTy7UiOp2AsDf" not in str(caught.value)
