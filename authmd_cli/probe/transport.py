@@ -580,7 +580,8 @@ def _host_failure(d: Discovery, group: list[Exchange]) -> Iterator[Found]:
         roles = [_CHECK_ROLES.get(e.step) or e.step.split(":", 1)[1] for e in group
                  if e.step.startswith("endpoint:") or e.step in _CHECK_ROLES]
         if code == "PR013" and len(roles) == len(group):
-            message = (f"the {_and(list(dict.fromkeys(roles)))} endpoints on {inline(host)} gave no answer "
+            names = list(dict.fromkeys(roles))  # a GET and a POST of one endpoint: one name, singular
+            message = (f"the {_and(names)} endpoint{'s' if len(names) > 1 else ''} on {inline(host)} gave no answer "
                        f"({f.kind}): {inline(f.message, width=120)}")
         else:
             asked = ", ".join(f"{e.method} {e.step} {inline(urlsplit(e.url).path or '/', width=60)}" for e in group)

@@ -187,6 +187,21 @@ def test_a_dead_endpoint_host_is_one_finding_naming_every_endpoint_and_breaking_
         "register", "exchange", "claim", "revoke", "events"}
 
 
+def test_one_dead_endpoint_asked_twice_is_named_once_in_the_singular(site: SiteFactory) -> None:
+    dead = f"http://127.0.0.1:{_closed_port()}"
+
+    def build(o: str) -> Routes:
+        routes = clean_routes(o)
+        meta = json.loads(routes[AS].payload())
+        meta["token_endpoint"] = f"{dead}/oauth2/token"
+        routes[AS] = Answer(200, json.dumps(meta, indent=2), routes[AS].headers)
+        return routes
+
+    report = probe(f"{site(build).origin}/api", check_endpoints=True)  # a GET and a POST to the token endpoint
+    diag = next(d for d in report.report.diagnostics if d.code == "PR013")
+    assert diag.message.startswith(f"the token endpoint on {dead} gave no answer (connect): ")
+
+
 def every_path(origin: str) -> list[str]:
     return [*clean_routes(origin), "/.well-known/oauth-protected-resource", "/.well-known/openid-configuration"]
 
