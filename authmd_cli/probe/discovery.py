@@ -495,7 +495,7 @@ class _Walk:
         if not listed:
             note += " (origin assumed as issuer)"
         if first:
-            note += "; authorization_servers[0], the one agents use"
+            note += "; the first usable authorization_servers entry (agents use the first)"
         return note
 
     def load_as(self, ex: Exchange) -> Document | None:
