@@ -604,8 +604,18 @@ def transport_findings(d: Discovery) -> list[Found]:
         host_kind = _host_group_key(ex)
         if host_kind is not None:
             groups.setdefault(host_kind, []).append(ex)
+    # Requests the deadline kept from a host that was timing out: the host's slowness spent the
+    # deadline, so they belong to its timeout finding (one root cause), not to a second one.
+    folded = {host: (host, "timeout") for host, kind in groups if kind == "deadline" and (host, "timeout") in groups}
+
+    def group_key(ex: Exchange) -> tuple[str | None, str] | None:
+        key = _host_group_key(ex)
+        return folded.get(key[0], key) if key is not None and key[1] == "deadline" else key
+
+    for host, into in folded.items():
+        groups[into] = sorted(groups[into] + groups.pop((host, "deadline")), key=lambda e: e.index)
     for ex in d.exchanges:
-        group = _host_group_key(ex)
+        group = group_key(ex)
         if group is None:
             out += _failure(ex)
         elif groups[group][0] is ex:

@@ -33,8 +33,19 @@ def test_overall_deadline_stops_the_walk(site: SiteFactory) -> None:
     kinds = {e.failure.kind for e in report.discovery.exchanges if e.failure}
     assert kinds <= {"timeout", "deadline"} and "timeout" in kinds
     assert F("PR001", "error", f"{s.origin}/api", line=None) in findings(report)
-    # one finding per kind of failure on the host, not one per request
-    assert len([f for f in findings(report) if f[0] == "PR001"]) == len(kinds)
+    # one finding for the host: its timeouts and the requests its slowness left no time for
+    assert len([f for f in findings(report) if f[0] == "PR001"]) == 1
+
+
+def test_requests_the_deadline_stopped_join_their_slow_hosts_finding(site: SiteFactory) -> None:
+    # Review: the endpoints timing out gave a PR013, and the POSTs the deadline then stopped a second
+    # error (PR001 "were not sent") for the same root cause.
+    s = site(lambda o: {**clean_routes(o), **{p: Answer(behaviour="hang") for p in DEAD_PATHS}})
+    report = probe(f"{s.origin}/api", timeout=1.0, deadline=2.0, check_endpoints=True)
+    kinds = {e.failure.kind for e in report.discovery.exchanges if e.failure}
+    assert kinds == {"timeout", "deadline"}
+    assert [f for f in findings(report) if f[0].startswith("PR")] == [
+        F("PR013", "error", f"{s.origin}/agent/identity", line=None)]
 
 
 def test_invalid_json_is_lints_finding_at_its_line(site: SiteFactory) -> None:
