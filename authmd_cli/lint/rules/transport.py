@@ -82,11 +82,13 @@ def redirect(*_args: Any) -> Iterator[Finding]:
 
 @rule("PR005", "redirect-loop", Severity.ERROR, scope="probe", spec="RFC 9110 §15.4", no_registration=True)
 def redirect_loop(*_args: Any) -> Iterator[Finding]:
-    """Redirects loop back to a URL already visited, or go on past the probe's redirect limit.
+    """Redirects loop back to a URL already visited, go on past the probe's redirect limit, or point at a
+    `Location` that is no usable URL.
 
-    Why: an agent following them never gets the document. The probe stops at the first repeated URL or at the limit
-    (`--max-redirects`, 5 by default) and names the URL where it stopped.
-    Bad: `/auth.md` -> `302 /docs/auth.md` -> `302 /auth.md`
+    Why: an agent following them never gets the document. The probe stops at the first repeated URL, at the limit
+    (`--max-redirects`, 5 by default) or at a `Location` it cannot request (RFC 9110 §10.2.2: a URI reference;
+    `http://[::1/x` or a port past 65535 is none), and names the URL where it stopped.
+    Bad: `/auth.md` -> `302 /docs/auth.md` -> `302 /auth.md`; `302` with `Location: http://[::1/x`
     Good: no redirect, or one redirect to the final document.
     """
     return _checked_in_probe()
