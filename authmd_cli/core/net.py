@@ -119,14 +119,32 @@ class _AsyncBoundedStream(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
+class ProxyFailedError(Exception):
+    """A request sent through a proxy the environment names failed at the proxy, or before it
+    answered: the service is not to blame, and `_classify` says so."""
+
+    def __init__(self, proxy: str, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.proxy, self.cause = proxy, cause
+
+
+# What a proxy's failure looks like from here: it cannot be reached, or refuses the tunnel.
+_PROXY_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError)
+
+
 class _BoundedTransport(httpx.BaseTransport):
-    def __init__(self, inner: httpx.BaseTransport, max_bytes: int) -> None:
-        self._inner, self._max = inner, max_bytes
+    def __init__(self, inner: httpx.BaseTransport, max_bytes: int, proxy: str | None = None) -> None:
+        self._inner, self._max, self._proxy = inner, max_bytes, proxy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme == "https":
             _require_trust()
-        response = self._inner.handle_request(request)
+        try:
+            response = self._inner.handle_request(request)
+        except _PROXY_ERRORS as exc:
+            if self._proxy is None:
+                raise
+            raise ProxyFailedError(self._proxy, exc) from exc
         if _declared_too_long(response, self._max):
             response.close()
             raise ResponseTooLarge(request, self._max)
@@ -140,13 +158,18 @@ class _BoundedTransport(httpx.BaseTransport):
 
 
 class _AsyncBoundedTransport(httpx.AsyncBaseTransport):
-    def __init__(self, inner: httpx.AsyncBaseTransport, max_bytes: int) -> None:
-        self._inner, self._max = inner, max_bytes
+    def __init__(self, inner: httpx.AsyncBaseTransport, max_bytes: int, proxy: str | None = None) -> None:
+        self._inner, self._max, self._proxy = inner, max_bytes, proxy
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.scheme == "https":
             _require_trust()
-        response = await self._inner.handle_async_request(request)
+        try:
+            response = await self._inner.handle_async_request(request)
+        except _PROXY_ERRORS as exc:
+            if self._proxy is None:
+                raise
+            raise ProxyFailedError(self._proxy, exc) from exc
         if _declared_too_long(response, self._max):
             await response.aclose()
             raise ResponseTooLarge(request, self._max)
@@ -210,7 +233,7 @@ def client(*, timeout: float = DEFAULT_TIMEOUT, follow_redirects: bool = False,
     """A synchronous client with the defaults above; close it (`with net.client() as c:`)."""
     inner = transport if transport is not None else httpx.HTTPTransport(verify=tls_context())
     mounts = {} if transport is not None else _proxy_mounts(
-        lambda url: _BoundedTransport(httpx.HTTPTransport(verify=tls_context(), proxy=url), max_bytes))
+        lambda url: _BoundedTransport(httpx.HTTPTransport(verify=tls_context(), proxy=url), max_bytes, proxy=url))
     return httpx.Client(timeout=timeout, follow_redirects=follow_redirects, headers=_headers(headers),
                         transport=_BoundedTransport(inner, max_bytes), base_url=base_url, mounts=mounts)
 
@@ -230,7 +253,7 @@ def async_client(*, timeout: float = DEFAULT_TIMEOUT, follow_redirects: bool = F
     else:
         inner = httpx.AsyncHTTPTransport(verify=tls_context(), limits=limits)
         mounts = _proxy_mounts(lambda url: _AsyncBoundedTransport(
-            httpx.AsyncHTTPTransport(verify=tls_context(), limits=limits, proxy=url), max_bytes))
+            httpx.AsyncHTTPTransport(verify=tls_context(), limits=limits, proxy=url), max_bytes, proxy=url))
     return httpx.AsyncClient(timeout=timeout, follow_redirects=follow_redirects, headers=_headers(headers),
                              transport=_AsyncBoundedTransport(inner, max_bytes), base_url=base_url, mounts=mounts)
 
@@ -497,6 +520,9 @@ class _Decoder:
 def _classify(exc: BaseException, url: str) -> FetchError:
     if isinstance(exc, FetchError):
         return exc
+    if isinstance(exc, ProxyFailedError):  # the same kind, but the message names the proxy, not the service
+        inner = _classify(exc.cause, url)
+        return FetchError(inner.kind, f"through the proxy {_shown(exc.proxy)}: {inner.message}")
     if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         # anyio's connect (happy eyeballs) raises the attempts' errors as a group: they are alike.
         return _classify(exc.exceptions[0], url)

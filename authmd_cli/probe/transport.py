@@ -76,7 +76,12 @@ def _failure(ex: Exchange) -> Iterator[Found]:
     if f is None or ex.step == "openid-configuration":
         return
     what = f"{ex.method} {inline(ex.url, width=100)}"
-    if f.kind in _REFUSED:
+    if f.message.startswith("through the proxy "):  # core.net: the proxy failed, not the service
+        yield ("PR013" if ex.step.startswith("endpoint:") else "PR014" if ex.step == "jwks" else "PR001"), Finding(
+            f"{what}: {f.kind}: {inline(f.message, width=160)}", _at(ex),
+            hint="check the proxy the environment names (HTTP_PROXY / HTTPS_PROXY / ALL_PROXY), or exempt this host "
+                 "with NO_PROXY")
+    elif f.kind in _REFUSED:
         yield "PR021", Finding(f"{what}: {inline(f.message, width=160)}", _at(ex),
                                hint="point agents only at public https URLs")
     elif f.kind == "too-large":

@@ -114,3 +114,32 @@ def test_a_proxy_password_is_not_printed(proxy: str, monkeypatch: pytest.MonkeyP
         monkeypatch.setenv("HTTP_PROXY", "http://user:Zx9Qw3ErTy7UiOp2AsDf@[::1")
         net.check_proxies()
     assert "Zx9Qw3ErTy7UiOp2AsDf" not in str(caught.value)
+
+
+def test_a_dead_proxy_is_named_not_blamed_on_the_service(proxy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    monkeypatch.setenv("HTTP_PROXY", dead)
+    hop = _get(TARGET)
+    assert hop.error is not None and hop.error.kind == "connect"
+    assert hop.error.message.startswith(f"through the proxy {dead}: cannot connect")
+
+
+def test_probe_hints_at_the_proxy_when_the_proxy_fails(proxy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from authmd_cli.probe.run import ProbeOptions, probe_targets
+    from authmd_cli.probe.target import parse_target
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    monkeypatch.setenv("HTTP_PROXY", dead)
+    report = probe_targets([parse_target("http://service.proxied.invalid/api")],
+                           ProbeOptions(limits=FetchLimits(allow_private=True, timeout=5), deadline_s=10))[0]
+    pr001 = [d for d in report.report.diagnostics if d.code == "PR001"]
+    assert len(pr001) == 1 and "through the proxy" in pr001[0].message
+    assert pr001[0].hint is not None and pr001[0].hint.startswith("check the proxy the environment names")
