@@ -17,10 +17,16 @@ from authmd_cli.core.diagnostics import Diagnostic, Finding, Report
 from authmd_cli.core.display import scrub
 from authmd_cli.lint.engine import LintOptions
 from authmd_cli.probe.discovery import Discovery
+from authmd_cli.probe.model import Exchange
 from authmd_cli.probe.transport import looks_html, transport_findings
 from authmd_cli.protocol.model import Document, Site
 
 PROBE_REPORT_VERSION = "1"
+
+
+# Failure kinds of a request that never left (core.net.check_address refused it, or the overall
+# deadline ran out before it: probe.fetch / core.net.fetch).
+_NOT_SENT = frozenset({"deadline", "private-address", "credentials-in-url", "scheme", "invalid-url"})
 
 
 @dataclass
@@ -46,7 +52,13 @@ class ProbeReport:
 
     @property
     def side_effects(self) -> int:
-        return sum(1 for e in self.discovery.exchanges if e.side_effect)
+        """Requests with possible side effects that were sent: one the address guard refused or the
+        deadline stopped never left this machine (its first hop failed before sending)."""
+        def sent(e: Exchange) -> bool:
+            first = e.hops[0].failure if e.hops else None
+            return first is None or first.kind not in _NOT_SENT
+
+        return sum(1 for e in self.discovery.exchanges if e.side_effect and sent(e))
 
     def exit_code(self, *, strict: bool = False) -> int:
         from authmd_cli.core.exit_codes import ExitCode

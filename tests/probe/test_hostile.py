@@ -46,6 +46,9 @@ def test_requests_the_deadline_stopped_join_their_slow_hosts_finding(site: SiteF
     assert kinds == {"timeout", "deadline"}
     assert [f for f in findings(report) if f[0].startswith("PR")] == [
         F("PR013", "error", f"{s.origin}/agent/identity", line=None)]
+    # the count of requests with side effects is what the service received, not what was planned
+    assert report.side_effects == sum(1 for method, _ in s.requests if method == "POST")
+    assert any(e.side_effect for e in report.discovery.exchanges if e.failure and e.failure.kind == "deadline")
 
 
 def test_invalid_json_is_lints_finding_at_its_line(site: SiteFactory) -> None:
